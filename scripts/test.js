@@ -1,0 +1,33 @@
+#!/usr/bin/env node
+// Runs the whole suite with node's test runner: every *.test.ts under src/, sdk/
+// and test/ (or the files/folders given as arguments). Store and HTTP tests run
+// on the embedded PostgreSQL (PGlite) and, when TEST_DATABASE_URL is set, on
+// that server as well.
+import { readdirSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const args = process.argv.slice(2);
+const roots = args.length > 0 ? args : ['src', 'sdk', 'test'];
+
+function collect(p, out) {
+  let st;
+  try { st = statSync(p); } catch { return; }
+  if (st.isDirectory()) {
+    if (path.basename(p) === 'node_modules') return;
+    for (const name of readdirSync(p).sort()) collect(path.join(p, name), out);
+  } else if (/\.test\.(ts|js|mjs)$/.test(p)) out.push(p);
+}
+const files = [];
+for (const r of roots) collect(path.resolve(root, r), files);
+if (files.length === 0) {
+  console.error('no test files found under', roots.join(', '));
+  process.exit(1);
+}
+const res = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...files], {
+  stdio: 'inherit',
+  cwd: root,
+  env: process.env,
+});
+process.exit(res.status ?? 1);

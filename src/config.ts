@@ -1,0 +1,302 @@
+/**
+ * Configuration: one zod schema, parsed once at start from defaults, the YAML
+ * file and the environment, then frozen and passed down. This is the only
+ * module that reads `process.env` (through the `env` argument of loadConfig).
+ *
+ * Precedence: defaults < file < environment < CLI flags (applied by the caller
+ * through `overrides`). `${VAR}` inside string values is expanded from the
+ * environment. An invalid file lists every problem with its path.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseDocument, LineCounter } from 'yaml';
+import { z } from 'zod';
+import { AppError, type ErrorDetail } from './errors.ts';
+import { parseDuration } from './domain/duration.ts';
+import { SEVERITIES, DEFAULT_ACK_DEADLINES_MS, type Severity } from './domain/severity.ts';
+
+/** A duration string (`30s`, `10m`, `1h`, `7d`) parsed to milliseconds. */
+export const durationSchema = z.union([z.string(), z.number()]).transform((v, ctx) => {
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v) || v < 0) {
+      ctx.addIssue({ code: 'custom', message: 'must be a non-negative duration' });
+      return z.NEVER;
+    }
+    return v * 1000; // bare numbers are seconds
+  }
+  const ms = parseDuration(v);
+  if (ms === null) {
+    ctx.addIssue({ code: 'custom', message: `"${v}" is not a duration (use 30s, 10m, 1h, 7d)` });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+const severitySchema = z.enum(SEVERITIES);
+
+const ruleOverrideSchema = z
+  .object({
+    enabled: z.boolean().optional(),
+    description: z.string().optional(),
+    incident_type: z.string().optional(),
+    severity: severitySchema.optional(),
+    /** Event types this rule counts, with optional field filters. */
+    match: z
+      .array(
+        z.object({
+          type: z.string(),
+          where: z
+            .array(z.object({ field: z.string(), op: z.enum(['eq', 'ne', 'gt', 'gte', 'lt', 'lte']), value: z.union([z.string(), z.number()]) }))
+            .optional(),
+        }),
+      )
+      .optional(),
+    key: z.enum(['ip', 'user_id', 'global', 'route']).optional(),
+    value: z
+      .union([
+        z.object({ kind: z.literal('count') }),
+        z.object({ kind: z.literal('distinct'), field: z.string() }),
+        z.object({ kind: z.literal('percentile'), field: z.string(), p: z.number().gt(0).lte(100), min_samples: z.number().int().min(1).optional() }),
+      ])
+      .optional(),
+    threshold: z.number().positive().optional(),
+    /** `gte`: fire when the value reaches the threshold; `gt`: when it exceeds it. */
+    op: z.enum(['gte', 'gt']).optional(),
+    window: durationSchema.optional(),
+    cooldown: durationSchema.optional(),
+    ban: durationSchema.optional(),
+    min_samples: z.number().int().min(1).optional(),
+    actions: z.array(z.record(z.string(), z.unknown())).optional(),
+  })
+  .strict();
+export type RuleOverride = z.infer<typeof ruleOverrideSchema>;
+
+const sourceSchema = z
+  .object({
+    name: z.string().optional(),
+    type: z.literal('file'),
+    path: z.string().min(1),
+    format: z.enum(['sshd', 'nginx', 'ndjson']),
+    year: z.number().int().optional(),
+  })
+  .strict();
+
+const probeSchema = z
+  .object({
+    name: z.string().min(1),
+    type: z.enum(['http', 'postgres', 'redis', 'tcp']),
+    url: z.string().min(1),
+    interval: durationSchema.default(10_000),
+    timeout: durationSchema.default(5_000),
+    failures: z.number().int().min(1).default(3),
+    expect_status: z.number().int().min(100).max(599).optional(),
+    incident_type: z.string().optional(),
+    severity: severitySchema.optional(),
+  })
+  .strict();
+
+const channelSchema = z.discriminatedUnion('type', [
+  z.object({ name: z.string().min(1), type: z.literal('webhook'), url: z.string().url(), secret: z.string().optional() }).strict(),
+  z.object({ name: z.string().min(1), type: z.literal('slack'), url: z.string().url() }).strict(),
+  z.object({ name: z.string().min(1), type: z.literal('email'), smtp_url: z.string().min(1), from: z.string().min(3), to: z.array(z.string()).optional() }).strict(),
+  z.object({ name: z.string().min(1), type: z.literal('log') }).strict(),
+]);
+
+const personSchema = z
+  .object({ id: z.string().min(1), name: z.string().optional(), email: z.string().optional(), notify: z.array(z.string()).default([]) })
+  .strict();
+
+const scheduleSchema = z
+  .object({
+    name: z.string().min(1),
+    time_zone: z.string().default('UTC'),
+    rotation: z
+      .object({
+        every: durationSchema,
+        handoff: z.string().regex(/^\d{2}:\d{2}$/, 'must be HH:MM').default('09:00'),
+        start: z.string().optional(),
+        members: z.array(z.string()).min(1),
+      })
+      .strict(),
+  })
+  .strict();
+
+const levelSchema = z
+  .object({ name: z.string().optional(), notify: z.array(z.string().regex(/^(channel|person|schedule):.+$/, 'targets are channel:NAME, person:ID or schedule:NAME')), timeout: durationSchema.optional() })
+  .strict();
+
+const policySchema = z
+  .object({ levels: z.array(levelSchema).min(1), level_timeout: durationSchema.optional(), repeat: z.number().int().min(0).default(0) })
+  .strict();
+
+export const configSchema = z
+  .object({
+    server: z
+      .object({
+        host: z.string().default('127.0.0.1'),
+        port: z.number().int().min(0).max(65535).default(7700),
+        body_limit: z.number().int().min(1024).default(10 * 1024 * 1024),
+        public_url: z.string().optional(),
+      })
+      .strict()
+      .prefault({}),
+    data_dir: z.string().default('./data'),
+    database_url: z.string().optional(),
+    redis_url: z.string().optional(),
+    log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    allowlist: z.array(z.string()).default([]),
+    severities: z
+      .object(Object.fromEntries(SEVERITIES.map((s) => [s, z.object({ ack_deadline: durationSchema.optional() }).strict().optional()])) as Record<Severity, z.ZodOptional<z.ZodObject<{ ack_deadline: z.ZodOptional<typeof durationSchema> }>>>)
+      .strict()
+      .prefault({}),
+    bans: z
+      .object({ increment: z.boolean().default(true), factor: z.number().min(1).default(2), max: durationSchema.default(7 * 86_400_000) })
+      .strict()
+      .prefault({}),
+    app: z.object({ webhook_url: z.string().url().optional(), webhook_secret: z.string().optional() }).strict().prefault({}),
+    rules: z.record(z.string(), ruleOverrideSchema).default({}),
+    sources: z.array(sourceSchema).default([]),
+    probes: z.array(probeSchema).default([]),
+    channels: z.array(channelSchema).default([]),
+    people: z.array(personSchema).default([]),
+    schedules: z.array(scheduleSchema).default([]),
+    escalation_policies: z.record(z.string(), policySchema).default({}),
+    runbooks_dir: z.string().optional(),
+    reopen_window: durationSchema.default(3_600_000),
+    events: z
+      .object({ retention: durationSchema.default(7 * 86_400_000), max_batch: z.number().int().min(1).default(100_000), queue_limit: z.number().int().min(1000).default(1_000_000) })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+export type ConfigInput = z.input<typeof configSchema>;
+type Parsed = z.output<typeof configSchema>;
+
+export interface Config extends Parsed {
+  /** Acknowledgement deadline per severity, milliseconds. */
+  readonly ackDeadlinesMs: Readonly<Record<Severity, number>>;
+  /** The admin token to register at start, if FIREBREAK_ADMIN_TOKEN is set. */
+  readonly adminToken?: string;
+  /** Where the config came from, for messages. */
+  readonly configPath?: string;
+}
+
+export interface LoadOptions {
+  /** Path of the YAML file; when absent, `env.FIREBREAK_CONFIG`. */
+  file?: string;
+  /** The environment to read; pass `process.env` from the composition root. */
+  env: Record<string, string | undefined>;
+  /** Values from CLI flags, applied last. */
+  overrides?: { port?: number; host?: string; data_dir?: string; database_url?: string };
+  /** Base directory for relative paths (defaults to the config file's directory or cwd). */
+  cwd?: string;
+}
+
+/** Expands `${VAR}` in every string value. Unknown variables are reported. */
+function expandEnv(value: unknown, env: LoadOptions['env'], at: string, problems: ErrorDetail[]): unknown {
+  if (typeof value === 'string') {
+    return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_m, name: string) => {
+      const v = env[name];
+      if (v === undefined) {
+        problems.push({ path: at, message: `environment variable ${name} is not set` });
+        return '';
+      }
+      return v;
+    });
+  }
+  if (Array.isArray(value)) return value.map((v, i) => expandEnv(v, env, `${at}[${i}]`, problems));
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, expandEnv(v, env, at ? `${at}.${k}` : k, problems)]));
+  }
+  return value;
+}
+
+function formatPath(p: ReadonlyArray<PropertyKey>): string {
+  let out = '';
+  for (const seg of p) out += typeof seg === 'number' ? `[${seg}]` : out ? `.${String(seg)}` : String(seg);
+  return out || '(root)';
+}
+
+/** Reads and validates the configuration. Throws AppError('invalid') listing every problem. */
+export function loadConfig(opts: LoadOptions): Config {
+  const env = opts.env;
+  const file = opts.file ?? env.FIREBREAK_CONFIG;
+  const problems: ErrorDetail[] = [];
+  let raw: Record<string, unknown> = {};
+  if (file) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new AppError('invalid', `cannot read config file ${file}: ${(err as Error).message}`, { cause: err });
+    }
+    const lc = new LineCounter();
+    const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false });
+    if (doc.errors.length > 0) {
+      throw new AppError('invalid', `config file ${file} is not valid YAML`, {
+        details: doc.errors.map((e) => {
+          const pos = lc.linePos(e.pos[0]);
+          return { path: `${file}:${pos.line}:${pos.col}`, message: e.message.split('\n')[0]! };
+        }),
+      });
+    }
+    const js: unknown = doc.toJS();
+    if (js !== null && js !== undefined) {
+      if (typeof js !== 'object' || Array.isArray(js)) throw new AppError('invalid', `config file ${file} must be a mapping of keys`);
+      raw = js as Record<string, unknown>;
+    }
+  }
+  raw = expandEnv(raw, env, '', problems) as Record<string, unknown>;
+
+  // Environment variables override the keys they name.
+  const server = { ...((raw.server as Record<string, unknown> | undefined) ?? {}) };
+  if (env.PORT !== undefined) {
+    const n = Number(env.PORT);
+    if (!Number.isInteger(n)) problems.push({ path: 'env PORT', message: `"${env.PORT}" is not a port number` });
+    else server.port = n;
+  }
+  if (env.FIREBREAK_HOST) server.host = env.FIREBREAK_HOST;
+  if (opts.overrides?.port !== undefined) server.port = opts.overrides.port;
+  if (opts.overrides?.host !== undefined) server.host = opts.overrides.host;
+  raw.server = server;
+  if (env.FIREBREAK_DATA_DIR) raw.data_dir = env.FIREBREAK_DATA_DIR;
+  if (env.DATABASE_URL) raw.database_url = env.DATABASE_URL;
+  if (env.REDIS_URL) raw.redis_url = env.REDIS_URL;
+  if (env.LOG_LEVEL) raw.log_level = env.LOG_LEVEL;
+  if (opts.overrides?.data_dir) raw.data_dir = opts.overrides.data_dir;
+  if (opts.overrides?.database_url) raw.database_url = opts.overrides.database_url;
+
+  const result = configSchema.safeParse(raw);
+  if (!result.success) {
+    for (const issue of result.error.issues) problems.push({ path: formatPath(issue.path), message: issue.message });
+  }
+  const adminToken = env.FIREBREAK_ADMIN_TOKEN;
+  if (adminToken !== undefined && adminToken.length < 32) {
+    problems.push({ path: 'env FIREBREAK_ADMIN_TOKEN', message: 'must be at least 32 characters' });
+  }
+  if (problems.length > 0 || !result.success) {
+    throw new AppError('invalid', `invalid configuration${file ? ` in ${file}` : ''}: ${problems.length} problem(s)`, { details: problems });
+  }
+  const parsed = result.data;
+  const base = opts.cwd ?? process.cwd();
+  const ackDeadlinesMs = Object.fromEntries(
+    SEVERITIES.map((s) => [s, parsed.severities[s]?.ack_deadline ?? DEFAULT_ACK_DEADLINES_MS[s]]),
+  ) as Record<Severity, number>;
+  const cfg: Config = {
+    ...parsed,
+    data_dir: path.resolve(base, parsed.data_dir),
+    ackDeadlinesMs,
+    adminToken,
+    configPath: file,
+  };
+  return deepFreeze(cfg);
+}
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object' && !Object.isFrozen(o)) {
+    Object.freeze(o);
+    for (const v of Object.values(o as Record<string, unknown>)) deepFreeze(v);
+  }
+  return o;
+}
