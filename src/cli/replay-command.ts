@@ -1,0 +1,136 @@
+/**
+ * `firebreak replay`: run the detection rules over log files offline, with
+ * no server and no database. One NDJSON line per firing on stdout, a summary
+ * on stderr (with a progress bar when stderr is a terminal).
+ */
+import type { Command } from 'commander';
+import cliProgress from 'cli-progress';
+import { once } from 'node:events';
+import { AppError, type ErrorDetail } from '../errors.ts';
+import { loadConfig } from '../config.ts';
+import { resolveRules } from '../domain/rules/default-rules.ts';
+import type { Detection } from '../domain/event.ts';
+import { LOG_FORMATS, isLogFormat } from '../detect/parsers/index.ts';
+import { formatTsUs } from '../detect/parsers/time.ts';
+import { replayFiles, type ReplaySummary } from '../detect/replay.ts';
+
+/** Where the command writes and what environment it reads. */
+export interface ReplayIo {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  env: Record<string, string | undefined>;
+}
+
+const FLUSH_AT = 256 * 1024; // characters of buffered output before a write
+
+const HELP_AFTER = `
+Output (stdout): one JSON object per firing, in log order:
+  {"rule":"brute_force_attempt","key":"ip:203.0.113.5","at":"2026-03-02T08:00:04.218229Z","value":5}
+The summary (lines, parsed, ignored, skipped, detections, lines/s) goes to stderr.
+Rules are the defaults, changed by the \`rules:\` section of --config (or FIREBREAK_CONFIG).
+Give rotated files oldest first: they are read as one stream.
+
+Examples:
+  $ firebreak replay --format sshd --year 2026 /var/log/auth.log.1 /var/log/auth.log
+  $ firebreak replay --format nginx /var/log/nginx/access.log > detections.ndjson
+  $ firebreak replay --format ndjson --config firebreak.yaml events.ndjson
+`;
+
+/** Adds `replay` to the program. The action is async: run the program with `parseAsync`. */
+export function registerReplayCommand(program: Command, io: ReplayIo): Command {
+  return program
+    .command('replay')
+    .summary('detect incidents in log files offline (no server needed)')
+    .description('Replay log files through the detection rules and print every firing as NDJSON.')
+    .argument('[files...]', 'log files, oldest first')
+    .option('--format <format>', `log format: ${LOG_FORMATS.join(', ')}`)
+    .option('--year <year>', 'year of traditional syslog timestamps (default: the current year)')
+    .option('--config <file>', 'configuration file; only its `rules:` section is used')
+    .allowUnknownOption(true) // reported below as AppError('invalid') → exit 2
+    .addHelpText('after', HELP_AFTER)
+    .action(async (files: string[], opts: { format?: string; year?: string; config?: string }) => {
+      await runReplay(files, opts, io);
+    });
+}
+
+async function runReplay(files: string[], opts: { format?: string; year?: string; config?: string }, io: ReplayIo): Promise<void> {
+  const problems: ErrorDetail[] = [];
+  for (const f of files) if (f.startsWith('-') && f !== '-') problems.push({ path: f, message: 'unknown option' });
+  if (opts.format === undefined) problems.push({ path: '--format', message: `required: one of ${LOG_FORMATS.join(', ')}` });
+  else if (!isLogFormat(opts.format)) problems.push({ path: '--format', message: `"${opts.format}" is not one of ${LOG_FORMATS.join(', ')}` });
+  let year: number | undefined;
+  if (opts.year !== undefined) {
+    if (!/^\d{4}$/.test(opts.year) || Number(opts.year) < 1970) problems.push({ path: '--year', message: `"${opts.year}" is not a year (YYYY)` });
+    else year = Number(opts.year);
+  }
+  if (files.length === 0) problems.push({ path: 'FILE', message: 'give at least one log file' });
+  if (problems.length > 0) {
+    throw new AppError('invalid', `replay: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`, { details: problems });
+  }
+  const config = loadConfig({ file: opts.config, env: io.env });
+  const rules = resolveRules(config.rules);
+
+  let out = '';
+  let drain: Promise<unknown> | null = null;
+  const flush = async () => {
+    if (out.length > 0) {
+      const ok = io.stdout.write(out);
+      out = '';
+      if (!ok) drain = once(io.stdout, 'drain');
+    }
+    if (drain) {
+      await drain;
+      drain = null;
+    }
+  };
+  const onDetection = (d: Detection) => {
+    out += `${JSON.stringify({ rule: d.rule, key: d.key, at: formatTsUs(d.atUs), value: d.value })}\n`;
+  };
+
+  const bar = io.stderr.isTTY
+    ? new cliProgress.SingleBar(
+        { stream: io.stderr, format: 'replay [{bar}] {percentage}% | {lines} lines | {detections} detections | ETA {eta_formatted}', hideCursor: true, clearOnComplete: true },
+        cliProgress.Presets.shades_classic,
+      )
+    : null;
+  let summary: ReplaySummary;
+  try {
+    bar?.start(1, 0, { lines: 0, detections: 0 });
+    summary = await replayFiles({
+      files,
+      format: opts.format as (typeof LOG_FORMATS)[number],
+      year,
+      rules,
+      onDetection,
+      onProgress: async (p) => {
+        if (bar) {
+          bar.setTotal(Math.max(1, p.totalBytes));
+          bar.update(p.bytesRead, { lines: p.lines, detections: p.detections });
+        }
+        if (out.length >= FLUSH_AT) await flush();
+      },
+    });
+  } finally {
+    bar?.stop();
+  }
+  await flush();
+  io.stderr.write(formatSummary(summary));
+}
+
+/** The human summary written to stderr. */
+export function formatSummary(s: ReplaySummary): string {
+  const reasons = Object.entries(s.skipReasons)
+    .sort((a, b) => b[1] - a[1])
+    .map(([r, n]) => `${r}: ${n}`)
+    .join(', ');
+  return [
+    `lines: ${s.lines}`,
+    `parsed: ${s.parsed}`,
+    `ignored: ${s.ignored}`,
+    `skipped: ${s.skipped}${reasons ? ` (${reasons})` : ''}`,
+    `detections: ${s.detections}`,
+    `seconds: ${s.seconds.toFixed(3)}`,
+    `lines/s: ${s.linesPerSecond}`,
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,278 @@
+/**
+ * The window engine: events in, detections out. One engine serves live
+ * ingestion and offline replay, so both give the same detections.
+ *
+ * Semantics (DESIGN.md "Default rules"), for each rule and each key:
+ * - an event at time s is inside the window at time t when t - window < s <= t
+ *   (integer microseconds, the events' own timestamps, never the wall clock);
+ * - the rule fires at the event that makes the window's value reach the
+ *   threshold (op gte) or exceed it (op gt); the detection carries that
+ *   event's time and the window's value then;
+ * - at a firing the window is emptied and the key is quiet for the cooldown:
+ *   events with s < t_fire + cooldown are ignored, later ones count from empty;
+ * - an event lacking the key field (or the measured field) does not count.
+ * Events are expected in time order per key. An out-of-order event is placed
+ * at its time; the window is then the one at the newest time seen for the
+ * key, and an event already outside that window does not count.
+ *
+ * Memory: a key whose newest event left the window and whose cooldown ended
+ * is evicted by a sweep that runs each time the key table doubles (amortized
+ * O(1)). A rule holds at most `maxKeysPerRule` keys; events of further new
+ * keys are dropped and counted in `droppedKeys`.
+ */
+import type { Detection, FbEvent } from '../event.ts';
+import type { MatchCondition, RuleSpec } from './rule-spec.ts';
+import { KIND_COUNT, KIND_DISTINCT, KIND_PERCENTILE, KeyWindow, type WindowKind } from './key-window.ts';
+
+const KEY_IP = 0;
+const KEY_USER = 1;
+const KEY_GLOBAL = 2;
+const KEY_ROUTE = 3;
+const KEY_PREFIX = ['ip:', 'user:', 'global', 'route:'];
+const MIN_SWEEP_SIZE = 4096;
+/** Evicted windows kept per rule for reuse: key churn then allocates nothing. */
+const POOL_SIZE = 4096;
+
+/** Returned when nothing fires, to avoid an allocation per event. Frozen: do not push into it. */
+const NONE: Detection[] = Object.freeze([]) as unknown as Detection[];
+
+type Predicate = (ev: FbEvent) => boolean;
+
+interface CompiledRule {
+  readonly name: string;
+  readonly keyKind: number;
+  readonly kind: WindowKind;
+  readonly field: string;
+  readonly threshold: number;
+  readonly gt: boolean;
+  readonly windowUs: number;
+  readonly cooldownUs: number;
+  readonly p: number;
+  readonly minSamples: number;
+  readonly keys: Map<string, KeyWindow>;
+  readonly global: KeyWindow | null;
+  /** Windows of evicted keys, ready for new keys. */
+  readonly pool: KeyWindow[];
+  /** Largest event time seen by this rule: "now" for evictions. */
+  now: number;
+  nextSweepAt: number;
+  capAttempts: number;
+}
+
+/** A rule reached from one event type; `filters` null means every event of the type counts. */
+interface Route {
+  readonly rule: CompiledRule;
+  readonly filters: Predicate[] | null;
+}
+
+/** Reads a field from the event, falling back to `attrs`. */
+function readField(ev: FbEvent, field: string): unknown {
+  const v = (ev as unknown as Record<string, unknown>)[field];
+  return v !== undefined ? v : ev.attrs?.[field];
+}
+
+function compileCondition(c: MatchCondition): Predicate {
+  const { field, value } = c;
+  const num = Number(value);
+  const numeric = (f: (x: number) => boolean): Predicate => (ev) => {
+    const v = readField(ev, field);
+    if (v === undefined || v === null || v === '') return false;
+    const x = typeof v === 'number' ? v : Number(v);
+    return x === x && f(x);
+  };
+  const equal = (v: unknown) => (typeof v === 'number' || typeof value === 'number' ? Number(v) === num : String(v) === value);
+  switch (c.op) {
+    case 'eq':
+      return (ev) => {
+        const v = readField(ev, field);
+        return v !== undefined && v !== null && equal(v);
+      };
+    case 'ne':
+      return (ev) => {
+        const v = readField(ev, field);
+        return v !== undefined && v !== null && !equal(v);
+      };
+    case 'gt':
+      return numeric((x) => x > num);
+    case 'gte':
+      return numeric((x) => x >= num);
+    case 'lt':
+      return numeric((x) => x < num);
+    case 'lte':
+      return numeric((x) => x <= num);
+  }
+}
+
+/** Options of the RuleEngine. */
+export interface RuleEngineOptions {
+  /** Keys held per rule at most (default 1,000,000). */
+  maxKeysPerRule?: number;
+}
+
+/** Sliding-window detection over a stream of events. Not thread-safe; one instance per stream. */
+export class RuleEngine {
+  private readonly byType = new Map<string, Route[]>();
+  private readonly rules: CompiledRule[] = [];
+  private readonly maxKeys: number;
+  private readonly capSweepEvery: number;
+  private evicted = 0;
+  private dropped = 0;
+
+  constructor(rules: readonly RuleSpec[], opts: RuleEngineOptions = {}) {
+    this.maxKeys = Math.max(1, opts.maxKeysPerRule ?? 1_000_000);
+    // At the cap, sweep once per maxKeys/8 refused keys: O(8) amortized per event.
+    this.capSweepEvery = Math.max(1, this.maxKeys >> 3);
+    for (const spec of rules) {
+      const kind = spec.value.kind === 'count' ? KIND_COUNT : spec.value.kind === 'distinct' ? KIND_DISTINCT : KIND_PERCENTILE;
+      const keyKind = spec.key === 'ip' ? KEY_IP : spec.key === 'user_id' ? KEY_USER : spec.key === 'global' ? KEY_GLOBAL : KEY_ROUTE;
+      const rule: CompiledRule = {
+        name: spec.name,
+        keyKind,
+        kind,
+        field: spec.value.kind === 'count' ? '' : spec.value.field,
+        threshold: spec.threshold,
+        gt: spec.op === 'gt',
+        windowUs: spec.windowUs,
+        cooldownUs: spec.cooldownUs,
+        p: spec.value.kind === 'percentile' ? spec.value.p : 0,
+        minSamples: spec.value.kind === 'percentile' ? Math.max(1, spec.value.min_samples) : 0,
+        keys: new Map(),
+        global: keyKind === KEY_GLOBAL ? new KeyWindow(kind) : null,
+        pool: [],
+        now: -Infinity,
+        nextSweepAt: MIN_SWEEP_SIZE,
+        capAttempts: 0,
+      };
+      this.rules.push(rule);
+      // Group the rule's match entries by event type; entries of one type are OR-ed.
+      const perType = new Map<string, Predicate[] | null>();
+      for (const m of spec.match) {
+        const conds = (m.where ?? []).map(compileCondition);
+        const pred: Predicate | null = conds.length === 0 ? null : conds.length === 1 ? conds[0]! : (ev) => conds.every((c) => c(ev));
+        const prev = perType.get(m.type);
+        if (pred === null || prev === null) perType.set(m.type, null);
+        else perType.set(m.type, [...(prev ?? []), pred]);
+      }
+      for (const [type, filters] of perType) {
+        let routes = this.byType.get(type);
+        if (!routes) this.byType.set(type, (routes = []));
+        routes.push({ rule, filters });
+      }
+    }
+  }
+
+  /** Feeds one event; returns the detections it causes (usually none: a shared frozen empty array). */
+  process(ev: FbEvent): Detection[] {
+    const routes = this.byType.get(ev.type);
+    if (routes === undefined) return NONE;
+    let out = NONE;
+    for (let i = 0; i < routes.length; i++) {
+      const route = routes[i]!;
+      if (route.filters !== null && !passesAny(route.filters, ev)) continue;
+      const d = this.step(route.rule, ev);
+      if (d !== null) {
+        if (out === NONE) out = [];
+        out.push(d);
+      }
+    }
+    return out;
+  }
+
+  /** Keys held now, keys evicted so far, and events dropped because a rule was at its key cap. */
+  stats(): { keys: number; evictedKeys: number; droppedKeys: number } {
+    let keys = 0;
+    for (const r of this.rules) keys += r.global !== null ? (r.global.len > 0 || r.global.quietUntil > r.now ? 1 : 0) : r.keys.size;
+    return { keys, evictedKeys: this.evicted, droppedKeys: this.dropped };
+  }
+
+  private step(r: CompiledRule, ev: FbEvent): Detection | null {
+    const t = ev.tsUs;
+    if (typeof t !== 'number' || !Number.isFinite(t)) return null;
+    let sample = 0;
+    let value: string | undefined;
+    if (r.kind === KIND_PERCENTILE) {
+      const v = readField(ev, r.field);
+      if (typeof v !== 'number' || !Number.isFinite(v)) return null;
+      sample = v;
+    } else if (r.kind === KIND_DISTINCT) {
+      const v = readField(ev, r.field);
+      if (v === undefined || v === null || v === '') return null;
+      value = typeof v === 'string' ? v : String(v);
+    }
+    if (t > r.now) r.now = t;
+    let w: KeyWindow | undefined;
+    let keyValue = '';
+    if (r.global !== null) w = r.global;
+    else {
+      const kv = r.keyKind === KEY_IP ? ev.ip : r.keyKind === KEY_USER ? ev.user_id : ev.route;
+      if (typeof kv !== 'string' || kv === '') return null;
+      keyValue = kv;
+      w = r.keys.get(kv);
+      if (w === undefined && (w = this.admit(r, kv)) === undefined) return null;
+    }
+    if (t < w.quietUntil) return null; // cooling down after a firing
+    const newest = w.newest > t ? w.newest : t;
+    const cutoff = newest - r.windowUs;
+    if (t <= cutoff) return null; // out of order and already outside the window
+    w.evict(cutoff, r.threshold, r.gt);
+    w.push(t, sample, value, r.threshold, r.gt);
+
+    let measured: number;
+    if (r.kind === KIND_PERCENTILE) {
+      const n = w.len;
+      if (n < r.minSamples) return null;
+      const rank = Math.min(n, Math.max(1, Math.ceil((r.p * n) / 100)));
+      if (w.low >= rank) return null; // the rank-th smallest is not beyond the threshold
+      measured = w.nthSample(rank);
+    } else {
+      measured = r.kind === KIND_COUNT ? w.len : w.counts!.size;
+      if (r.gt ? !(measured > r.threshold) : !(measured >= r.threshold)) return null;
+    }
+    w.clear();
+    w.quietUntil = t + r.cooldownUs;
+    const key = r.keyKind === KEY_GLOBAL ? 'global' : KEY_PREFIX[r.keyKind]! + keyValue;
+    return { rule: r.name, key, atUs: t, value: measured };
+  }
+
+  /** Creates the window of a new key, sweeping stale keys first when the table has doubled or is full. */
+  private admit(r: CompiledRule, kv: string): KeyWindow | undefined {
+    if (r.keys.size >= r.nextSweepAt) this.sweep(r);
+    if (r.keys.size >= this.maxKeys) {
+      if (r.capAttempts === 0) this.sweep(r);
+      r.capAttempts = (r.capAttempts + 1) % this.capSweepEvery;
+      if (r.keys.size >= this.maxKeys) {
+        this.dropped++;
+        return undefined;
+      }
+    }
+    const w = r.pool.length > 0 ? r.pool.pop()! : new KeyWindow(r.kind);
+    r.keys.set(kv, w);
+    return w;
+  }
+
+  /** Deletes keys whose events all left the window and whose cooldown is over. */
+  private sweep(r: CompiledRule): void {
+    const now = r.now;
+    const cutoff = now - r.windowUs;
+    const { keys, pool } = r;
+    let evicted = 0;
+    // forEach, not for-of: no [key, value] array per entry. Deleting while iterating is safe.
+    keys.forEach((w, k) => {
+      if (w.quietUntil <= now && (w.len === 0 || w.newest <= cutoff)) {
+        keys.delete(k);
+        evicted++;
+        if (pool.length < POOL_SIZE && w.reusable) {
+          w.reset();
+          pool.push(w);
+        }
+      }
+    });
+    this.evicted += evicted;
+    r.nextSweepAt = Math.max(MIN_SWEEP_SIZE, 2 * r.keys.size);
+  }
+}
+
+function passesAny(filters: Predicate[], ev: FbEvent): boolean {
+  for (let i = 0; i < filters.length; i++) if (filters[i]!(ev)) return true;
+  return false;
+}

@@ -1,0 +1,106 @@
+/**
+ * The durable timer loop. Each tick claims due timers one at a time with
+ * FOR UPDATE SKIP LOCKED and runs the handler for the timer's kind inside the
+ * same transaction that marks it fired: a crash before commit leaves the timer
+ * pending (it fires after restart), and two processes never fire one twice.
+ */
+import type { Logger } from 'pino';
+import type { Db, Queryable } from '../store/db.ts';
+import { claimDueTimer, markTimerFired, deferTimer, type Timer } from '../store/timer-repo.ts';
+
+export type TimerHandler = (q: Queryable, timer: Timer, now: Date) => Promise<void>;
+
+export interface SchedulerStatus {
+  running: boolean;
+  lastTickAt: string | null;
+  lastError: string | null;
+  fired: number;
+}
+
+export interface Scheduler {
+  start(): void;
+  stop(): Promise<void>;
+  /** Runs one pass now (tests, and after writes that create near timers). */
+  tick(): Promise<number>;
+  status(): SchedulerStatus;
+}
+
+export function createScheduler(opts: { db: Db; clock: () => Date; logger: Logger; handlers: Record<string, TimerHandler>; intervalMs?: number }): Scheduler {
+  const interval = opts.intervalMs ?? 500;
+  let timer: NodeJS.Timeout | null = null;
+  let running = false;
+  let ticking: Promise<number> | null = null;
+  const st: SchedulerStatus = { running: false, lastTickAt: null, lastError: null, fired: 0 };
+
+  async function runOne(): Promise<boolean> {
+    return opts.db.tx(async (q) => {
+      const now = opts.clock();
+      const t = await claimDueTimer(q, now);
+      if (!t) return false;
+      const handler = opts.handlers[t.kind];
+      if (!handler) {
+        await deferTimer(q, t.id, new Date(now.getTime() + 3_600_000), `no handler for timer kind ${t.kind}`);
+        return true;
+      }
+      try {
+        await q.query('SAVEPOINT timer_handler');
+        await handler(q, t, now);
+        await q.query('RELEASE SAVEPOINT timer_handler');
+        await markTimerFired(q, t.id, now);
+        st.fired++;
+      } catch (err) {
+        await q.query('ROLLBACK TO SAVEPOINT timer_handler');
+        const backoff = Math.min(60_000 * 2 ** t.attempts, 3_600_000);
+        await deferTimer(q, t.id, new Date(now.getTime() + backoff), (err as Error).message);
+        opts.logger.error({ err, timer: t.kind, ref: t.ref }, 'timer handler failed; retrying later');
+      }
+      return true;
+    });
+  }
+
+  async function tick(): Promise<number> {
+    if (ticking) return ticking;
+    ticking = (async () => {
+      let n = 0;
+      try {
+        while (n < 1000 && (await runOne())) n++;
+        st.lastError = null;
+      } catch (err) {
+        st.lastError = (err as Error).message;
+        opts.logger.warn({ err }, 'scheduler tick failed');
+      } finally {
+        st.lastTickAt = opts.clock().toISOString();
+      }
+      return n;
+    })();
+    try {
+      return await ticking;
+    } finally {
+      ticking = null;
+    }
+  }
+
+  function loop(): void {
+    if (!running) return;
+    timer = setTimeout(() => {
+      void tick().finally(loop);
+    }, interval);
+  }
+
+  return {
+    start() {
+      if (running) return;
+      running = true;
+      st.running = true;
+      loop();
+    },
+    async stop() {
+      running = false;
+      st.running = false;
+      if (timer) clearTimeout(timer);
+      if (ticking) await ticking.catch(() => {});
+    },
+    tick,
+    status: () => ({ ...st }),
+  };
+}

@@ -1,0 +1,46 @@
+/** The one table from error codes to HTTP statuses, and the error body shape of DESIGN.md. */
+import type { FastifyError, FastifyReply } from 'fastify';
+import { AppError, type ErrorCode } from '../errors.ts';
+
+export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
+  invalid: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  payload_too_large: 413,
+  rate_limited: 429,
+  unavailable: 503,
+  internal: 500,
+};
+
+/** Turns anything thrown in a route (AppError, fastify's own errors, bugs) into an AppError. */
+export function normalizeHttpError(err: unknown): AppError {
+  if (err instanceof AppError) return err;
+  const fe = err as FastifyError & { validation?: unknown };
+  const code = typeof fe?.code === 'string' ? fe.code : '';
+  if (code === 'FST_ERR_CTP_BODY_TOO_LARGE' || fe?.statusCode === 413) {
+    return new AppError('payload_too_large', 'request body is larger than the limit; send smaller batches');
+  }
+  if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || fe?.statusCode === 415) {
+    return new AppError('invalid', `unsupported content type: ${fe.message}`);
+  }
+  if (code === 'FST_ERR_CTP_EMPTY_JSON_BODY') {
+    return new AppError('invalid', "malformed JSON: the body is empty but Content-Type is application/json");
+  }
+  if (err instanceof SyntaxError || code === 'FST_ERR_CTP_INVALID_JSON_BODY' || (fe?.statusCode === 400 && /JSON/i.test(fe.message))) {
+    return new AppError('invalid', `malformed JSON: ${fe.message}`, { details: [{ path: '(body)', message: fe.message }] });
+  }
+  if (fe?.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
+    return new AppError('invalid', fe.message);
+  }
+  return new AppError('internal', 'internal error', { cause: err });
+}
+
+export function sendError(reply: FastifyReply, err: AppError): FastifyReply {
+  const status = err.code === 'invalid' && /unsupported content type/.test(err.message) ? 415 : HTTP_STATUS[err.code];
+  if (err.retryAfter !== undefined) reply.header('Retry-After', String(Math.ceil(err.retryAfter)));
+  const body: { error: { code: string; message: string; details?: unknown } } = { error: { code: err.code, message: err.message } };
+  if (err.details?.length) body.error.details = err.details;
+  return reply.code(status).type('application/json').send(body);
+}

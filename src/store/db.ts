@@ -1,0 +1,199 @@
+/**
+ * Database access: one small interface over the two PostgreSQL drivers.
+ * With no DATABASE_URL Firebreak runs an embedded PostgreSQL (PGlite) in
+ * `<data_dir>/pg`; with one it uses that server through a `pg` pool. The same
+ * SQL (PostgreSQL dialect, `$1` placeholders) runs on both.
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import pg from 'pg';
+import { PGlite } from '@electric-sql/pglite';
+import { AppError } from '../errors.ts';
+import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.ts';
+
+export interface Queryable {
+  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<{ rows: T[] }>;
+  /** Runs a script of several statements without parameters (migrations). */
+  exec(sql: string): Promise<void>;
+}
+
+export interface Db extends Queryable {
+  readonly kind: 'embedded' | 'server';
+  /** Runs `fn` in one transaction; rolls back if it throws. */
+  tx<T>(fn: (q: Queryable) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+// int8 (bigint, count(*)) as numbers on the server driver, as PGlite does.
+pg.types.setTypeParser(20, (v) => Number(v));
+// numeric as numbers (percentiles, averages).
+pg.types.setTypeParser(1700, (v) => Number(v));
+
+function wrapDbError(err: unknown): AppError {
+  if (err instanceof AppError) return err;
+  const e = err as { code?: string; message?: string };
+  // Class 08 (connection exceptions), 57P (operator intervention), ECONNREFUSED…
+  const unavailable =
+    (typeof e.code === 'string' && (/^(08|57P|53)/.test(e.code) || /^E[A-Z]+$/.test(e.code))) ||
+    /terminat|connect|closed|ECONN/i.test(e.message ?? '');
+  if (e.code === '23505') return new AppError('conflict', e.message ?? 'unique violation', { cause: err });
+  return new AppError(unavailable ? 'unavailable' : 'internal', `database: ${e.message ?? String(err)}`, { cause: err });
+}
+
+class ServerDb implements Db {
+  readonly kind = 'server' as const;
+  constructor(private readonly pool: pg.Pool) {}
+  async query<T>(sql: string, params: unknown[] = []): Promise<{ rows: T[] }> {
+    try {
+      const r = await this.pool.query(sql, params);
+      return { rows: r.rows as T[] };
+    } catch (err) {
+      throw wrapDbError(err);
+    }
+  }
+  async tx<T>(fn: (q: Queryable) => Promise<T>): Promise<T> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (err) {
+      throw wrapDbError(err);
+    }
+    const q: Queryable = {
+      query: async <R>(sql: string, params: unknown[] = []) => {
+        try {
+          return { rows: (await client.query(sql, params)).rows as R[] };
+        } catch (err) {
+          throw wrapDbError(err);
+        }
+      },
+      exec: async (sql: string) => {
+        try {
+          await client.query(sql);
+        } catch (err) {
+          throw wrapDbError(err);
+        }
+      },
+    };
+    try {
+      await client.query('BEGIN');
+      const out = await fn(q);
+      await client.query('COMMIT');
+      return out;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw err instanceof AppError ? err : wrapDbError(err);
+    } finally {
+      client.release();
+    }
+  }
+  async exec(sql: string): Promise<void> {
+    try {
+      await this.pool.query(sql);
+    } catch (err) {
+      throw wrapDbError(err);
+    }
+  }
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}
+
+class EmbeddedDb implements Db {
+  readonly kind = 'embedded' as const;
+  constructor(
+    private readonly pg: PGlite,
+    private readonly lock: DataDirLock,
+  ) {}
+  async query<T>(sql: string, params: unknown[] = []): Promise<{ rows: T[] }> {
+    try {
+      const r = await this.pg.query<T>(sql, params);
+      return { rows: r.rows };
+    } catch (err) {
+      throw wrapDbError(err);
+    }
+  }
+  async tx<T>(fn: (q: Queryable) => Promise<T>): Promise<T> {
+    try {
+      return await this.pg.transaction(async (t) =>
+        fn({
+          query: async <R>(sql: string, params: unknown[] = []) => {
+            try {
+              return { rows: (await t.query<R>(sql, params)).rows };
+            } catch (err) {
+              throw wrapDbError(err);
+            }
+          },
+          exec: async (sql: string) => {
+            try {
+              await t.exec(sql);
+            } catch (err) {
+              throw wrapDbError(err);
+            }
+          },
+        }),
+      );
+    } catch (err) {
+      throw err instanceof AppError ? err : wrapDbError(err);
+    }
+  }
+  async exec(sql: string): Promise<void> {
+    try {
+      await this.pg.exec(sql);
+    } catch (err) {
+      throw wrapDbError(err);
+    }
+  }
+  async close(): Promise<void> {
+    try {
+      await this.pg.close();
+    } finally {
+      this.lock.release();
+    }
+  }
+}
+
+export interface OpenDbOptions {
+  databaseUrl?: string;
+  dataDir: string;
+  /** Pool size for the server driver. */
+  max?: number;
+}
+
+/** Opens the database named by the configuration. Does not migrate. */
+export async function openDb(opts: OpenDbOptions): Promise<Db> {
+  if (opts.databaseUrl) {
+    const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: opts.max ?? 10, connectionTimeoutMillis: 5000 });
+    pool.on('error', () => {
+      /* idle client errors surface on the next query */
+    });
+    const db = new ServerDb(pool);
+    try {
+      await db.query('SELECT 1');
+    } catch (err) {
+      await pool.end().catch(() => {});
+      throw new AppError('unavailable', `cannot connect to PostgreSQL at ${redactUrl(opts.databaseUrl)}: ${(err as Error).message}`, { cause: err });
+    }
+    return db;
+  }
+  mkdirSync(opts.dataDir, { recursive: true });
+  const lock = acquireDataDirLock(opts.dataDir);
+  try {
+    const pgl = new PGlite(path.join(opts.dataDir, 'pg'));
+    await pgl.waitReady;
+    return new EmbeddedDb(pgl, lock);
+  } catch (err) {
+    lock.release();
+    throw new AppError('unavailable', `cannot open the embedded database in ${opts.dataDir}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/** Hides the password of a connection URL for messages and logs. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(unparseable URL)';
+  }
+}

@@ -1,0 +1,51 @@
+/** The append-only incident timeline. There is no update or delete here by design. */
+import type { Queryable } from './db.ts';
+
+export interface TimelineEntry {
+  id: string;
+  incident_id: string;
+  at: string;
+  kind: string;
+  actor: string;
+  message: string;
+  data: Record<string, unknown> | null;
+}
+
+interface Row {
+  id: number;
+  incident_id: number;
+  at: Date;
+  kind: string;
+  actor: string;
+  message: string;
+  data: Record<string, unknown> | null;
+}
+
+function toEntry(r: Row): TimelineEntry {
+  return { id: String(r.id), incident_id: String(r.incident_id), at: r.at.toISOString(), kind: r.kind, actor: r.actor, message: r.message, data: r.data };
+}
+
+export interface NewTimelineEntry {
+  incidentId: string;
+  at: Date;
+  kind: string;
+  actor: string;
+  message: string;
+  data?: Record<string, unknown>;
+}
+
+export async function appendTimeline(q: Queryable, e: NewTimelineEntry): Promise<TimelineEntry> {
+  const r = await q.query<Row>(
+    `INSERT INTO incident_timeline (incident_id, at, kind, actor, message, data) VALUES ($1, $2, $3, $4, $5, $6) RETURNING *`,
+    [e.incidentId, e.at, e.kind, e.actor, e.message, e.data === undefined ? null : JSON.stringify(e.data)],
+  );
+  return toEntry(r.rows[0]!);
+}
+
+export async function listTimeline(q: Queryable, incidentId: string, opts: { after?: string; limit: number }): Promise<TimelineEntry[]> {
+  const r = await q.query<Row>(
+    `SELECT * FROM incident_timeline WHERE incident_id = $1 AND id > $2 ORDER BY id LIMIT $3`,
+    [incidentId, opts.after ?? '0', opts.limit],
+  );
+  return r.rows.map(toEntry);
+}
