@@ -14,6 +14,17 @@ export type RoutePlugin = (app: FastifyInstance, ctx: HttpContext) => void;
 
 export const CORE_ROUTES: readonly RoutePlugin[] = [healthRoutes, tokenRoutes, incidentRoutes];
 
+/** Names where the JSON broke: line, column and the text around it. */
+export function malformedJson(text: string, err: Error): AppError {
+  const m = /position (\d+)/.exec(err.message);
+  const pos = m ? Number(m[1]) : text.length;
+  const before = text.slice(0, pos);
+  const line = before.split('\n').length;
+  const col = pos - before.lastIndexOf('\n');
+  const where = `at line ${line}, column ${col}${m ? ` (near ${JSON.stringify(text.slice(Math.max(0, pos - 10), pos + 10))})` : ' (the body ends too early)'}`;
+  return new AppError('invalid', `malformed JSON ${where}: ${err.message}`, { details: [{ path: '(body)', message: `${err.message} ${where}` }] });
+}
+
 export function buildApp(ctx: HttpContext, extraRoutes: readonly RoutePlugin[] = []): FastifyInstance {
   const app = Fastify({
     logger: false,
@@ -21,6 +32,20 @@ export function buildApp(ctx: HttpContext, extraRoutes: readonly RoutePlugin[] =
     trustProxy: false,
     return503OnClosing: true,
   });
+
+  // JSON with a precise error position; an empty body is "no body".
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    const text = body as string;
+    if (text.trim() === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch (err) {
+      done(malformedJson(text, err as Error), undefined);
+    }
+  });
+  // NDJSON and plain text arrive as strings; the route parses them line by line.
+  app.addContentTypeParser(['application/x-ndjson', 'text/plain'], { parseAs: 'string' }, (_req, body, done) => done(null, body));
 
   app.addHook('onResponse', async (req, reply) => {
     if (reply.statusCode >= 500) ctx.deps.logger.warn({ method: req.method, url: req.url.split('?')[0], status: reply.statusCode }, 'request failed');
