@@ -271,7 +271,7 @@ export function loadConfig(opts: LoadOptions): Config {
   if (!result.success) {
     for (const issue of result.error.issues) problems.push({ path: formatPath(issue.path), message: issue.message });
   }
-  const adminToken = env.FIREBREAK_ADMIN_TOKEN;
+  const adminToken = env.FIREBREAK_ADMIN_TOKEN || undefined; // empty = unset
   if (adminToken !== undefined && adminToken.length < 32) {
     problems.push({ path: 'env FIREBREAK_ADMIN_TOKEN', message: 'must be at least 32 characters' });
   }
