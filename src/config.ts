@@ -164,7 +164,7 @@ export const configSchema = z
     runbooks_dir: z.string().optional(),
     reopen_window: durationSchema.default(3_600_000),
     events: z
-      .object({ retention: durationSchema.default(7 * 86_400_000), max_batch: z.number().int().min(1).default(100_000), queue_limit: z.number().int().min(1000).default(1_000_000) })
+      .object({ store: z.enum(['matched', 'all', 'none']).default('matched'), retention: durationSchema.default(24 * 3_600_000), max_batch: z.number().int().min(1).default(100_000), queue_limit: z.number().int().min(1000).default(1_000_000) })
       .strict()
       .prefault({}),
   })

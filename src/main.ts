@@ -13,14 +13,22 @@ import { recordSlaBreach } from './service/record-sla-breach.ts';
 import { createScheduler, type Scheduler } from './escalate/scheduler.ts';
 import { buildApp } from './http/app.ts';
 import { requireActor } from './http/auth.ts';
+import { createSessionStore, sessionActor } from './http/session-auth.ts';
+import { sessionRoutes } from './http/routes/session.ts';
+import { staticRoutes } from './http/routes/static.ts';
 import type { HealthPart, HttpContext } from './http/http-context.ts';
 import { ACK_TIMER } from './service/open-incident.ts';
 import { VERSION } from './version.ts';
+import { resolveRules } from './domain/rules/default-rules.ts';
+import { createPipeline, type Pipeline } from './detect/pipeline.ts';
+import { handleDetection } from './service/handle-detection.ts';
+import { eventRoutes } from './http/routes/events.ts';
 
 export interface Firebreak {
   app: FastifyInstance;
   deps: Deps;
   scheduler: Scheduler;
+  pipeline: Pipeline;
   /** Set when the server generated the first admin token at this start. */
   generatedAdminToken?: { token: string; file: string };
   listen(): Promise<string>;
@@ -70,6 +78,21 @@ export async function createFirebreak(config: Config, opts: CreateOptions = {}):
     },
   });
 
+  const rules = resolveRules(config.rules);
+  const pipeline = createPipeline({
+    db,
+    logger,
+    rules,
+    clock,
+    store: config.events.store,
+    queueLimit: config.events.queue_limit,
+    retentionMs: config.events.retention,
+    onDetection: async (d, rule) => {
+      await handleDetection(deps, d, rule);
+    },
+  });
+  await pipeline.rebuild(clock());
+
   const health: HealthPart[] = [
     {
       name: 'database',
@@ -88,28 +111,55 @@ export async function createFirebreak(config: Config, opts: CreateOptions = {}):
         return { status: !s.running || stale || s.lastError ? 'degraded' : 'ok', ...s };
       },
     },
+    {
+      name: 'detection',
+      async check() {
+        const s = pipeline.stats();
+        const e = pipeline.engineStats();
+        return {
+          status: s.lastPersistError && s.pendingPersist > 0 ? 'degraded' : 'ok',
+          rules: rules.map((r) => r.name),
+          events_accepted: s.accepted,
+          events_rejected: s.rejected,
+          detections: s.detections,
+          pending_store: s.pendingPersist,
+          pending_detections: s.pendingDetections,
+          rebuilt_events: s.rebuiltEvents,
+          keys: e.keys,
+          evicted_keys: e.evictedKeys,
+          dropped_keys: e.droppedKeys,
+          ...(s.lastPersistError ? { last_error: s.lastPersistError } : {}),
+        };
+      },
+    },
   ];
 
+  const sessions = createSessionStore({ clock });
+  const fromSession = sessionActor(deps, sessions);
   const ctx: HttpContext = {
     deps,
     scheduler,
     version: VERSION,
     startedAt: new Date(),
     health,
-    actor: (req, permission) => requireActor(deps, req, permission),
+    actor: (req, permission) => requireActor(deps, req, permission, fromSession),
     isReady: () => ready,
   };
-  const app = buildApp(ctx);
+  const app = buildApp(ctx, [eventRoutes(pipeline), sessionRoutes(sessions), staticRoutes()]);
 
   const boot = await bootstrapAdmin(deps);
   ready = true;
-  if (opts.background !== false) scheduler.start();
+  if (opts.background !== false) {
+    scheduler.start();
+    pipeline.start();
+  }
 
   let closed = false;
   return {
     app,
     deps,
     scheduler,
+    pipeline,
     generatedAdminToken: boot.generated ? { token: boot.generated, file: boot.file! } : undefined,
     async listen() {
       return app.listen({ host: config.server.host, port: config.server.port });
@@ -117,8 +167,9 @@ export async function createFirebreak(config: Config, opts: CreateOptions = {}):
     async close() {
       if (closed) return;
       closed = true;
-      await scheduler.stop();
       await app.close();
+      await pipeline.stop();
+      await scheduler.stop();
       await db.close();
     },
   };

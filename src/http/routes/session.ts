@@ -1,0 +1,146 @@
+/**
+ * Dashboard sign-in: `POST /api/v1/session {"token"}` exchanges an API token
+ * for a session cookie (see ../session-auth.ts), `GET` tells the dashboard who
+ * it is, its CSRF token, what its role may do and which optional API endpoints
+ * this server has, and `DELETE` signs out.
+ *
+ * Failed sign-ins are limited per client address: LOGIN_MAX_FAILURES within
+ * LOGIN_WINDOW_MS, then 429 with Retry-After until the oldest failure leaves
+ * the window.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { AppError } from '../../errors.ts';
+import { can, ROLES, type Permission, type Role } from '../../domain/roles.ts';
+import { authenticate } from '../../service/tokens.ts';
+import { parseInput } from '../../service/validate.ts';
+import type { HttpContext } from '../http-context.ts';
+import type { RoutePlugin } from '../app.ts';
+import { clearSessionCookies, readCookie, resolveSession, SESSION_COOKIE, setSessionCookies, type Session, type SessionStore } from '../session-auth.ts';
+
+export const LOGIN_MAX_FAILURES = 10;
+export const LOGIN_WINDOW_MS = 60_000;
+
+const PERMISSIONS: readonly Permission[] = ['read', 'incidents:write', 'decisions:write', 'events:write', 'admin'];
+
+/**
+ * Optional endpoints the dashboard uses when the server has them. The
+ * dashboard asks only for what is listed as present, so it never makes a
+ * request that would answer 404 (the browser logs those as errors).
+ */
+export const DASHBOARD_FEATURES: Readonly<Record<string, readonly [method: string, url: string]>> = {
+  decisions: ['GET', '/api/v1/decisions'],
+  decision_lift: ['DELETE', '/api/v1/decisions/0'],
+  allowlist: ['GET', '/api/v1/allowlist'],
+  allowlist_add: ['POST', '/api/v1/allowlist'],
+  allowlist_remove: ['DELETE', '/api/v1/allowlist/0'],
+  step_complete: ['POST', '/api/v1/incidents/0/steps/s/complete'],
+  step_approve: ['POST', '/api/v1/incidents/0/steps/s/approve'],
+  step_retry: ['POST', '/api/v1/incidents/0/steps/s/retry'],
+  timeseries: ['GET', '/api/v1/stats/timeseries'],
+  schedules: ['GET', '/api/v1/schedules'],
+  escalation_policies: ['GET', '/api/v1/escalation-policies'],
+};
+
+const loginBody = z.object({ token: z.string().trim().min(1, 'paste an API token').max(1000) }).strict();
+
+export interface SessionView {
+  role: Role;
+  name: string;
+  csrf_token: string;
+  /** What this role may do (src/domain/roles.ts), so the dashboard shows only allowed actions. */
+  permissions: Permission[];
+  /** Which optional endpoints exist on this server. */
+  features: Record<string, boolean>;
+}
+
+/** True when a real route (not a wildcard such as the dashboard's SPA fallback) answers this method and URL. */
+function hasApiRoute(app: FastifyInstance, method: string, url: string): boolean {
+  const r = app.findRoute({ method: method as 'GET', url });
+  return r !== null && !(r.params && '*' in (r.params as Record<string, unknown>));
+}
+
+function createLoginLimiter(clock: () => Date, max = LOGIN_MAX_FAILURES, windowMs = LOGIN_WINDOW_MS) {
+  const failures = new Map<string, number[]>();
+  const recent = (ip: string, now: number) => (failures.get(ip) ?? []).filter((t) => t > now - windowMs);
+  return {
+    /** Throws rate_limited when this address failed too often lately. */
+    check(ip: string): void {
+      const now = clock().getTime();
+      const list = recent(ip, now);
+      if (list.length >= max) {
+        throw new AppError('rate_limited', `too many failed sign-ins from this address; try again in ${Math.ceil((list[0]! + windowMs - now) / 1000)} s`, {
+          retryAfter: Math.max(1, (list[0]! + windowMs - now) / 1000),
+        });
+      }
+    },
+    fail(ip: string): void {
+      const now = clock().getTime();
+      if (failures.size > 10_000) for (const [k, v] of failures) if (v[v.length - 1]! <= now - windowMs) failures.delete(k);
+      failures.set(ip, [...recent(ip, now), now]);
+    },
+  };
+}
+
+/** The session routes, bound to the store that main.ts made. */
+export function sessionRoutes(sessions: SessionStore): RoutePlugin {
+  return (app: FastifyInstance, ctx: HttpContext) => {
+    const limiter = createLoginLimiter(ctx.deps.clock);
+
+    const view = (s: Session): SessionView => ({
+      role: s.role,
+      name: s.name,
+      csrf_token: s.csrf,
+      permissions: PERMISSIONS.filter((p) => can(s.role, p)),
+      features: Object.fromEntries(Object.entries(DASHBOARD_FEATURES).map(([k, [m, u]]) => [k, hasApiRoute(app, m, u)])),
+    });
+    const noStore = (reply: FastifyReply) => reply.header('cache-control', 'no-store');
+
+    app.post('/api/v1/session', async (req: FastifyRequest, reply) => {
+      noStore(reply);
+      limiter.check(req.ip);
+      const { token } = parseInput(loginBody, req.body);
+      let actor;
+      try {
+        actor = await authenticate(ctx.deps, token, req.ip);
+      } catch (err) {
+        if (err instanceof AppError && err.code === 'unauthorized') {
+          limiter.fail(req.ip);
+          ctx.deps.logger.warn({ ip: req.ip }, 'dashboard sign-in refused: invalid or revoked token');
+        }
+        throw err;
+      }
+      const role = actor.role as Role;
+      if (!(ROLES as readonly string[]).includes(role) || !can(role, 'read')) {
+        throw new AppError('forbidden', `a ${role} token cannot use the dashboard (it needs a role that may read: admin, responder or viewer)`);
+      }
+      const old = readCookie(req, SESSION_COOKIE);
+      if (old) sessions.delete(old); // no session fixation: always a fresh id
+      const s = sessions.create({ tokenId: actor.id.replace(/^token:/, ''), role, name: actor.name });
+      ctx.deps.logger.info({ token_id: s.tokenId, role, ip: req.ip }, 'dashboard sign-in');
+      setSessionCookies(req, reply, s.id);
+      return view(s);
+    });
+
+    app.get('/api/v1/session', async (req, reply) => {
+      noStore(reply);
+      const s = await resolveSession(ctx.deps, sessions, req);
+      if (!s) {
+        clearSessionCookies(req, reply);
+        throw new AppError('unauthorized', 'not signed in: POST /api/v1/session {"token": "..."} first');
+      }
+      return view(s);
+    });
+
+    app.delete('/api/v1/session', async (req, reply) => {
+      noStore(reply);
+      const s = await resolveSession(ctx.deps, sessions, req); // checks the CSRF header
+      if (s) {
+        sessions.delete(s.id);
+        ctx.deps.logger.info({ token_id: s.tokenId, ip: req.ip }, 'dashboard sign-out');
+      }
+      clearSessionCookies(req, reply);
+      return reply.code(204).send();
+    });
+  };
+}

@@ -1,0 +1,57 @@
+/**
+ * A rule fired: open the incident of its type for the detection's key, or
+ * append to the open one (dedup). The detection is the timeline evidence.
+ */
+import type { Detection } from '../domain/event.ts';
+import type { RuleSpec } from '../domain/rules/rule-spec.ts';
+import { formatDuration } from '../domain/duration.ts';
+import type { Actor, Deps } from './context.ts';
+import { openIncident, type OpenIncidentResult } from './open-incident.ts';
+import { usToIso } from '../store/event-repo.ts';
+
+const TITLES: Record<string, string> = {
+  brute_force_attempt: 'Brute force',
+  account_compromise: 'Possible account compromise',
+  ddos: 'Request flood',
+  high_error_rate: 'High error rate',
+  performance_degradation: 'Performance degradation',
+  database_connection_failure: 'Database connection failures',
+  data_corruption: 'Data integrity errors',
+};
+
+export function ruleActor(rule: RuleSpec): Actor {
+  return { id: `rule:${rule.name}`, name: `rule:${rule.name}`, role: 'system' };
+}
+
+export function describeDetection(d: Detection, rule: RuleSpec): string {
+  const what =
+    rule.value.kind === 'count'
+      ? `${d.value} events`
+      : rule.value.kind === 'distinct'
+        ? `${d.value} distinct ${rule.value.field} values`
+        : `p${rule.value.p} ${rule.value.field} ${d.value}`;
+  return `${what} in ${formatDuration(rule.windowUs / 1000)} (threshold ${rule.op === 'gt' ? '>' : '≥'} ${rule.threshold})`;
+}
+
+export async function handleDetection(deps: Deps, d: Detection, rule: RuleSpec): Promise<OpenIncidentResult> {
+  const base = TITLES[rule.incident_type] ?? rule.incident_type.replace(/_/g, ' ');
+  const subject = d.key === 'global' ? '' : ` ${d.key.startsWith('ip:') ? 'from' : 'on'} ${d.key.replace(/^(ip|user|route):/, '')}`;
+  const at = usToIso(d.atUs);
+  return openIncident(
+    deps,
+    ruleActor(rule),
+    {
+      type: rule.incident_type,
+      severity: rule.severity,
+      title: `${base}${subject}`,
+      description: `${rule.description}\nDetected at ${at}: ${describeDetection(d, rule)}.`,
+      dedup_key: d.key,
+    },
+    {
+      source: `rule:${rule.name}`,
+      detectedAt: new Date(Math.floor(d.atUs / 1000)),
+      evidence: { rule: d.rule, key: d.key, at, value: d.value, threshold: rule.threshold, window: formatDuration(rule.windowUs / 1000) },
+      attrs: { rule: rule.name, key: d.key },
+    },
+  );
+}
