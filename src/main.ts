@@ -23,12 +23,14 @@ import { resolveRules } from './domain/rules/default-rules.ts';
 import { createPipeline, type Pipeline } from './detect/pipeline.ts';
 import { handleDetection } from './service/handle-detection.ts';
 import { eventRoutes } from './http/routes/events.ts';
+import { createFileSource, type FileSource } from './detect/file-source.ts';
 
 export interface Firebreak {
   app: FastifyInstance;
   deps: Deps;
   scheduler: Scheduler;
   pipeline: Pipeline;
+  sources: FileSource[];
   /** Set when the server generated the first admin token at this start. */
   generatedAdminToken?: { token: string; file: string };
   listen(): Promise<string>;
@@ -92,6 +94,7 @@ export async function createFirebreak(config: Config, opts: CreateOptions = {}):
     },
   });
   await pipeline.rebuild(clock());
+  const sources = config.sources.map((cfg) => createFileSource({ cfg, db, pipeline, logger, clock }));
 
   const health: HealthPart[] = [
     {
@@ -109,6 +112,13 @@ export async function createFirebreak(config: Config, opts: CreateOptions = {}):
         const s = scheduler.status();
         const stale = s.running && s.lastTickAt !== null && Date.now() - Date.parse(s.lastTickAt) > 30_000;
         return { status: !s.running || stale || s.lastError ? 'degraded' : 'ok', ...s };
+      },
+    },
+    {
+      name: 'sources',
+      async check() {
+        const items = sources.map((src) => src.status());
+        return { status: items.some((i) => i.status === 'error') ? 'degraded' : 'ok', items };
       },
     },
     {
@@ -152,6 +162,7 @@ export async function createFirebreak(config: Config, opts: CreateOptions = {}):
   if (opts.background !== false) {
     scheduler.start();
     pipeline.start();
+    for (const src of sources) await src.start();
   }
 
   let closed = false;
@@ -160,6 +171,7 @@ export async function createFirebreak(config: Config, opts: CreateOptions = {}):
     deps,
     scheduler,
     pipeline,
+    sources,
     generatedAdminToken: boot.generated ? { token: boot.generated, file: boot.file! } : undefined,
     async listen() {
       return app.listen({ host: config.server.host, port: config.server.port });
@@ -168,6 +180,7 @@ export async function createFirebreak(config: Config, opts: CreateOptions = {}):
       if (closed) return;
       closed = true;
       await app.close();
+      for (const src of sources) await src.stop();
       await pipeline.stop();
       await scheduler.stop();
       await db.close();
