@@ -24,6 +24,7 @@ import { createPipeline, type Pipeline } from './detect/pipeline.ts';
 import { handleDetection } from './service/handle-detection.ts';
 import { eventRoutes } from './http/routes/events.ts';
 import { createFileSource, type FileSource } from './detect/file-source.ts';
+import { createMetrics, type Metrics } from './http/metrics.ts';
 
 export interface Firebreak {
   app: FastifyInstance;
@@ -31,6 +32,7 @@ export interface Firebreak {
   scheduler: Scheduler;
   pipeline: Pipeline;
   sources: FileSource[];
+  metrics: Metrics;
   /** Set when the server generated the first admin token at this start. */
   generatedAdminToken?: { token: string; file: string };
   listen(): Promise<string>;
@@ -94,6 +96,7 @@ export async function createFirebreak(config: Config, opts: CreateOptions = {}):
     },
   });
   await pipeline.rebuild(clock());
+  const metrics = createMetrics({ db, pipeline, bus });
   const sources = config.sources.map((cfg) => createFileSource({ cfg, db, pipeline, logger, clock }));
 
   const health: HealthPart[] = [
@@ -155,7 +158,7 @@ export async function createFirebreak(config: Config, opts: CreateOptions = {}):
     actor: (req, permission) => requireActor(deps, req, permission, fromSession),
     isReady: () => ready,
   };
-  const app = buildApp(ctx, [eventRoutes(pipeline), sessionRoutes(sessions), staticRoutes()]);
+  const app = buildApp(ctx, [(a) => metrics.route(a), eventRoutes(pipeline), sessionRoutes(sessions), staticRoutes()]);
 
   const boot = await bootstrapAdmin(deps);
   ready = true;
@@ -172,6 +175,7 @@ export async function createFirebreak(config: Config, opts: CreateOptions = {}):
     scheduler,
     pipeline,
     sources,
+    metrics,
     generatedAdminToken: boot.generated ? { token: boot.generated, file: boot.file! } : undefined,
     async listen() {
       return app.listen({ host: config.server.host, port: config.server.port });

@@ -1,0 +1,49 @@
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import parsePrometheusTextFormat from 'parse-prometheus-text-format';
+import { startTestFirebreak, type TestFirebreak } from '../test-harness.ts';
+
+type Family = { name: string; type: string; metrics: { value?: string; labels?: Record<string, string>; buckets?: Record<string, string>; count?: string }[] };
+
+describe('GET /metrics', () => {
+  let t: TestFirebreak;
+  before(async () => {
+    t = await startTestFirebreak('embedded');
+  });
+  after(() => t.close());
+
+  async function scrape(): Promise<Map<string, Family>> {
+    const res = await t.fb.app.inject({ method: 'GET', url: '/metrics' });
+    assert.equal(res.statusCode, 200);
+    assert.match(String(res.headers['content-type']), /text\/plain/);
+    const fams = parsePrometheusTextFormat(res.body) as Family[];
+    return new Map(fams.map((f) => [f.name, f]));
+  }
+  const value = (m: Map<string, Family>, name: string, labels: Record<string, string>) =>
+    Number(m.get(name)?.metrics.find((x) => Object.entries(labels).every(([k, v]) => x.labels?.[k] === v))?.value ?? 0);
+
+  test('parses as Prometheus text and its counters move with events, detections and incidents', async () => {
+    const m0 = await scrape();
+    for (const name of ['firebreak_events_ingested_total', 'firebreak_detections_total', 'firebreak_incidents', 'firebreak_http_request_duration_seconds', 'firebreak_incident_acknowledge_seconds']) {
+      assert.ok(m0.has(name), `missing ${name}`);
+    }
+    assert.equal(m0.get('firebreak_incidents')!.type, 'GAUGE');
+    const ingest = await t.makeToken('ingest');
+    const evs = [0, 1, 2, 3, 4].map((s) => ({ type: 'auth.login_failed', ts: `2026-03-02T08:00:0${s}Z`, ip: '203.0.113.9' }));
+    await t.call('POST', '/api/v1/events', [...evs, { type: 'auth.login_failed', ts: 'nope' }], ingest);
+    await t.fb.pipeline.drain();
+    const list = await t.call('GET', '/api/v1/incidents');
+    await t.call('POST', `/api/v1/incidents/${list.body.items[0].id}/acknowledge`);
+    await new Promise((r) => setTimeout(r, 20));
+    const m1 = await scrape();
+    assert.equal(value(m1, 'firebreak_events_ingested_total', { type: 'auth.login_failed' }), 5);
+    assert.equal(value(m1, 'firebreak_events_rejected_total', { type: 'auth.login_failed' }), 1);
+    assert.equal(value(m1, 'firebreak_detections_total', { rule: 'brute_force_attempt' }), 1);
+    assert.equal(value(m1, 'firebreak_incidents', { status: 'acknowledged', severity: 'high' }), 1);
+    assert.equal(Number(m1.get('firebreak_incident_acknowledge_seconds')!.metrics[0]!.buckets!['+Inf']), 1);
+    assert.ok(m1.get('firebreak_http_request_duration_seconds'));
+    // The parser drops histogram labels; check the labelled series in the text itself.
+    const text = (await t.fb.app.inject({ method: 'GET', url: '/metrics' })).body;
+    assert.match(text, /^firebreak_http_request_duration_seconds_count\{method="POST",route="\/api\/v1\/events",status="202"\} 1$/m);
+  });
+});
