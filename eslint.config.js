@@ -36,7 +36,7 @@ export default tseslint.config(
   },
   {
     files: ['src/**/*.ts'],
-    ignores: ['src/config.ts', 'src/**/*.test.ts', 'src/test-harness.ts', 'src/store/test-databases.ts', 'src/cli/main.ts'],
+    ignores: ['src/config.ts', 'src/**/*.test.ts', 'src/test-harness.ts', 'src/store/test-databases.ts', 'src/cli/main.ts', 'src/cli/replay-main.ts'],
     rules: {
       'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'only config.ts (and the CLI entry) read process.env' }],
     },

@@ -14,6 +14,8 @@ import { z } from 'zod';
 import { AppError, type ErrorDetail } from './errors.ts';
 import { parseDuration } from './domain/duration.ts';
 import { SEVERITIES, DEFAULT_ACK_DEADLINES_MS, type Severity } from './domain/severity.ts';
+import { parseCidr } from './domain/ip.ts';
+import { scheduleProblems } from './domain/oncall.ts';
 
 /** A duration string (`30s`, `10m`, `1h`, `7d`) parsed to milliseconds. */
 export const durationSchema = z.union([z.string(), z.number()]).transform((v, ctx) => {
@@ -144,16 +146,32 @@ export const configSchema = z
     database_url: z.string().optional(),
     redis_url: z.string().optional(),
     log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-    allowlist: z.array(z.string()).default([]),
+    /** Addresses and CIDR ranges never banned (loopback is always added). */
+    allowlist: z.array(z.string().trim().refine((s) => parseCidr(s) !== null, { message: 'must be an IP address or CIDR range, e.g. 198.51.100.0/24' })).default([]),
     severities: z
       .object(Object.fromEntries(SEVERITIES.map((s) => [s, z.object({ ack_deadline: durationSchema.optional() }).strict().optional()])) as Record<Severity, z.ZodOptional<z.ZodObject<{ ack_deadline: z.ZodOptional<typeof durationSchema> }>>>)
       .strict()
       .prefault({}),
     bans: z
-      .object({ increment: z.boolean().default(true), factor: z.number().min(1).default(2), max: durationSchema.default(7 * 86_400_000) })
+      .object({
+        increment: z.boolean().default(true),
+        factor: z.number().min(1).default(2),
+        max: durationSchema.default(7 * 86_400_000),
+        /** Earlier automated bans of the same address within this window make the next one longer. */
+        window: durationSchema.default(7 * 86_400_000),
+      })
       .strict()
       .prefault({}),
-    app: z.object({ webhook_url: z.string().url().optional(), webhook_secret: z.string().optional() }).strict().prefault({}),
+    app: z
+      .object({ webhook_url: z.string().url().optional(), webhook_secret: z.string().optional() })
+      .strict()
+      .refine((a) => !a.webhook_url || (a.webhook_secret ?? '').length >= 16, { path: ['webhook_secret'], message: 'required with webhook_url: at least 16 characters (the application checks the signature with it)' })
+      .prefault({}),
+    /** Automated actions (src/respond): per-attempt timeout and retries with exponential backoff. */
+    actions: z
+      .object({ attempts: z.number().int().min(1).max(50).default(8), retry_base: durationSchema.default(1_000), retry_max: durationSchema.default(600_000), timeout: durationSchema.default(10_000) })
+      .strict()
+      .prefault({}),
     rules: z.record(z.string(), ruleOverrideSchema).default({}),
     sources: z.array(sourceSchema).default([]),
     probes: z.array(probeSchema).default([]),
@@ -161,12 +179,29 @@ export const configSchema = z
     people: z.array(personSchema).default([]),
     schedules: z.array(scheduleSchema).default([]),
     escalation_policies: z.record(z.string(), policySchema).default({}),
+    /** Delivery of one notification: attempts (first included) and the backoff between them. */
+    notifications: z
+      .object({ attempts: z.number().int().min(1).max(20).default(5), retry_base: durationSchema.default(5_000), retry_max: durationSchema.default(300_000) })
+      .strict()
+      .prefault({}),
     runbooks_dir: z.string().optional(),
     reopen_window: durationSchema.default(3_600_000),
     events: z
       .object({ store: z.enum(['matched', 'all', 'none']).default('matched'), retention: durationSchema.default(24 * 3_600_000), max_batch: z.number().int().min(1).default(100_000), queue_limit: z.number().int().min(1000).default(1_000_000) })
       .strict()
       .prefault({}),
+    /** Post-mortems drafted at resolution (issue #8): due this long after it, then reminded once per `remind_every`. */
+    postmortems: z
+      .object({
+        enabled: z.boolean().default(true),
+        severities: z.array(severitySchema).default([...SEVERITIES]),
+        due_after: durationSchema.default(48 * 3_600_000),
+        remind_every: durationSchema.default(24 * 3_600_000).refine((ms) => ms >= 60_000, 'must be at least 1m'),
+      })
+      .strict()
+      .prefault({}),
+    /** Action items are reminded `remind_before` their due date and at it. */
+    action_items: z.object({ remind_before: durationSchema.default(24 * 3_600_000) }).strict().prefault({}),
   })
   .strict();
 
@@ -275,6 +310,7 @@ export function loadConfig(opts: LoadOptions): Config {
   if (adminToken !== undefined && adminToken.length < 32) {
     problems.push({ path: 'env FIREBREAK_ADMIN_TOKEN', message: 'must be at least 32 characters' });
   }
+  if (result.success) problems.push(...crossReferenceProblems(result.data));
   if (problems.length > 0 || !result.success) {
     throw new AppError('invalid', `invalid configuration${file ? ` in ${file}` : ''}: ${problems.length} problem(s)`, { details: problems });
   }
@@ -291,6 +327,53 @@ export function loadConfig(opts: LoadOptions): Config {
     configPath: file,
   };
   return deepFreeze(cfg);
+}
+
+/**
+ * Checks what zod cannot: names that point at other entries. Unique channel
+ * names, person ids and schedule names; every `person.notify` entry is a
+ * channel; schedule members are people (and the schedule's time zone and
+ * rotation are usable); every policy target names an existing channel, person
+ * or schedule. Every problem is listed with its path.
+ */
+export function crossReferenceProblems(c: Pick<Parsed, 'channels' | 'people' | 'schedules' | 'escalation_policies'>): ErrorDetail[] {
+  const problems: ErrorDetail[] = [];
+  const names = (items: readonly { [k: string]: unknown }[], key: string, where: string): Set<string> => {
+    const seen = new Map<string, number>();
+    items.forEach((it, i) => {
+      const v = String(it[key]);
+      if (seen.has(v)) problems.push({ path: `${where}[${i}].${key}`, message: `"${v}" is already used by ${where}[${seen.get(v)}]` });
+      else seen.set(v, i);
+    });
+    return new Set(seen.keys());
+  };
+  const channels = names(c.channels, 'name', 'channels');
+  const people = names(c.people, 'id', 'people');
+  const schedules = names(c.schedules, 'name', 'schedules');
+  c.people.forEach((p, i) =>
+    p.notify.forEach((ch, j) => {
+      if (!channels.has(ch)) problems.push({ path: `people[${i}].notify[${j}]`, message: `no channel is named "${ch}"` });
+    }),
+  );
+  c.schedules.forEach((s, i) => {
+    for (const m of scheduleProblems(s)) problems.push({ path: `schedules[${i}]`, message: m });
+    s.rotation.members.forEach((m, j) => {
+      if (!people.has(m)) problems.push({ path: `schedules[${i}].rotation.members[${j}]`, message: `no person has id "${m}" (add it under people:)` });
+    });
+  });
+  const known: Record<string, Set<string>> = { channel: channels, person: people, schedule: schedules };
+  for (const [name, policy] of Object.entries(c.escalation_policies)) {
+    policy.levels.forEach((level, i) =>
+      level.notify.forEach((target, j) => {
+        const [kind, ...rest] = target.split(':');
+        const ref = rest.join(':');
+        if (known[kind!] && !known[kind!]!.has(ref)) {
+          problems.push({ path: `escalation_policies.${name}.levels[${i}].notify[${j}]`, message: `no ${kind} is named "${ref}"` });
+        }
+      }),
+    );
+  }
+  return problems;
 }
 
 function deepFreeze<T>(o: T): T {

@@ -23,8 +23,47 @@ import { resolveRules } from './domain/rules/default-rules.ts';
 import { createPipeline, type Pipeline } from './detect/pipeline.ts';
 import { handleDetection } from './service/handle-detection.ts';
 import { eventRoutes } from './http/routes/events.ts';
+import { statsRoutes } from './http/routes/stats.ts';
 import { createFileSource, type FileSource } from './detect/file-source.ts';
 import { createMetrics, type Metrics } from './http/metrics.ts';
+import path from 'node:path';
+import { builtinRunbooksDir, loadRunbooks } from './runbook/load-runbooks.ts';
+import { createRunbookEngine, type RunbookEngine } from './service/runbook-engine.ts';
+import type { ActionRunner } from './service/runbook-runtime.ts';
+import { createStepIo } from './service/step-io.ts';
+import { runIncidentActions } from './service/run-incident-actions.ts';
+import { readRuleValue } from './service/read-rule-value.ts';
+import { openProbeIncident } from './service/open-probe-incident.ts';
+import { noteProbeRecovery } from './service/note-probe-recovery.ts';
+import { createProbeManager, type ProbeManager, type ProbeState } from './detect/probes/probe-manager.ts';
+import { createCheckIo } from './detect/probes/check-io.ts';
+import { runbookStepRoutes } from './http/routes/runbook-steps.ts';
+import { createChannels } from './notify/registry.ts';
+import { loadAckSecret, type EscalationDeps } from './service/escalation-deps.ts';
+import { fallbackLogChannelName } from './service/escalation-policy.ts';
+import { channelHealth } from './service/query-escalation.ts';
+import { createEscalator, type Escalator } from './escalate/escalator.ts';
+import { escalationRoutes } from './http/routes/escalations.ts';
+import { scheduleRoutes } from './http/routes/schedules.ts';
+import { ackLinkRoutes } from './http/routes/ack-links.ts';
+import { integrationRoutes } from './http/routes/integrations.ts';
+import { alertmanagerRoutes } from './http/routes/alertmanager.ts';
+import { pagerdutyRoutes } from './http/routes/pagerduty.ts';
+import { createAfterIncident, logReminders, type AfterIncident } from './service/after-incident.ts';
+import type { NotifyReminder } from './service/reminder.ts';
+import { postmortemRoutes } from './http/routes/postmortems.ts';
+import { actionItemRoutes } from './http/routes/action-items.ts';
+import { analyticsRoutes } from './http/routes/analytics.ts';
+import { backupRoutes } from './http/routes/backups.ts';
+import { createResponseRuntime, type ResponseRuntime } from './respond/runtime.ts';
+import type { RespondDeps } from './service/respond-deps.ts';
+import { ACTION_RETRY_TIMER } from './service/action-attempt.ts';
+import { retryActionRun } from './service/retry-action.ts';
+import { liftAllowlistedDecisions } from './service/lift-allowlisted-decisions.ts';
+import { decisionRoutes } from './http/routes/decisions.ts';
+import { allowlistRoutes } from './http/routes/allowlist.ts';
+import { bouncerRoutes } from './http/routes/bouncer.ts';
+import { incidentActionRoutes } from './http/routes/incident-actions.ts';
 
 export interface Firebreak {
   app: FastifyInstance;
@@ -33,6 +72,17 @@ export interface Firebreak {
   pipeline: Pipeline;
   sources: FileSource[];
   metrics: Metrics;
+  /** Runbook runs: timers, deferred executions, verification. */
+  runbooks: RunbookEngine;
+  probes: ProbeManager;
+  /** Escalation runs and notification delivery. */
+  escalator: Escalator;
+  /** Probe states and latencies (health report, metrics). */
+  probeStates(): ProbeState[];
+  /** Post-mortem drafts and post-mortem / action-item reminders. */
+  afterIncident: AfterIncident;
+  /** Automated response: action registry, outbound webhooks, background attempts. */
+  response: ResponseRuntime;
   /** Set when the server generated the first admin token at this start. */
   generatedAdminToken?: { token: string; file: string };
   listen(): Promise<string>;
@@ -47,6 +97,14 @@ export interface CreateOptions {
   schedulerIntervalMs?: number;
   /** Start background loops (scheduler…); tests may drive them by hand. */
   background?: boolean;
+  /** Time between verification rounds of an incident's runbook checks (default 10 s). */
+  verifyIntervalMs?: number;
+  /** Delay before a new runbook run's action steps, so the opener's own actions go first (default 5 s). */
+  runbookActionGraceMs?: number;
+  /** Runs runbook `action` steps (default: runIncidentActions). */
+  actionRunner?: ActionRunner;
+  /** Sends post-mortem and action-item reminders (default: logged). */
+  notifyReminder?: NotifyReminder;
 }
 
 export function createLogger(config: Pick<Config, 'log_level'>): Logger {
@@ -59,6 +117,14 @@ export function createLogger(config: Pick<Config, 'log_level'>): Logger {
 export async function createFirebreak(config: Config, opts: CreateOptions = {}): Promise<Firebreak> {
   const logger = opts.logger ?? createLogger(config);
   const clock = opts.clock ?? (() => new Date());
+  // Rules and runbooks first: a broken runbook stops start-up (exit 2, file:line:col) before the database opens.
+  const rules = resolveRules(config.rules);
+  const runbooks = loadRunbooks({
+    builtinDir: builtinRunbooksDir(),
+    userDir: config.runbooks_dir ? path.resolve(config.runbooks_dir) : undefined,
+    knownProbes: config.probes.map((p) => p.name),
+    knownRules: rules.map((r) => r.name),
+  });
   const db = opts.db ?? (await openDb({ databaseUrl: config.database_url, dataDir: config.data_dir }));
   let ready = false;
   try {
@@ -69,6 +135,46 @@ export async function createFirebreak(config: Config, opts: CreateOptions = {}):
   }
   const bus = createBus(logger);
   const deps: Deps = { db, config, clock, logger, bus };
+  // Automated response (decisions, allowlist, actions). The notify action's
+  // hook is record-only until channels are wired here (`notify:` option).
+  const response = createResponseRuntime({ app: config.app, timeoutMs: config.actions.timeout, logger });
+  const rdeps: RespondDeps = { ...deps, response };
+  await liftAllowlistedDecisions(deps);
+
+  const appDatabaseUrl = config.probes.find((p) => p.type === 'postgres')?.url;
+  const probes = createProbeManager({
+    probes: config.probes,
+    clock,
+    logger,
+    onDown: async (probe, state) => void (await openProbeIncident(deps, probe, state)),
+    onUp: async (probe, state, downSince) => void (await noteProbeRecovery(deps, probe, state, downSince)),
+  });
+  const background = opts.background !== false;
+  const runbookEngine = createRunbookEngine({
+    deps,
+    runbooks,
+    steps: createStepIo(opts.actionRunner ?? ((actor, incident, requests) => runIncidentActions(rdeps, actor, incident, requests)), appDatabaseUrl),
+    checks: createCheckIo({ probes, appDatabaseUrl, ruleValue: (rule, key, now) => readRuleValue(deps, rules, rule, key, now) }),
+    verifyIntervalMs: opts.verifyIntervalMs,
+    actionGraceMs: opts.runbookActionGraceMs,
+    wake: () => void (background && scheduler.tick()), // only called once started (after `scheduler` below exists)
+  });
+
+  // Escalation and notification: channels from `channels:` plus a log channel
+  // (the built-in policy's fallback); links point at server.public_url or,
+  // once known, the address we listen on.
+  const logChannel = fallbackLogChannelName(config.channels);
+  const channelConfigs = config.channels.some((c) => c.name === logChannel) ? config.channels : [...config.channels, { name: logChannel, type: 'log' as const }];
+  let listeningAt: string | null = null;
+  const edeps: EscalationDeps = {
+    ...deps,
+    channels: createChannels(channelConfigs, { logger }),
+    logChannel,
+    ackSecret: await loadAckSecret(deps),
+    publicUrl: () => (config.server.public_url ?? listeningAt ?? `http://${config.server.host}:${config.server.port}`).replace(/\/+$/, ''),
+  };
+  const escalator = createEscalator({ deps: edeps, bus, logger });
+  const afterIncident = createAfterIncident({ deps, notify: opts.notifyReminder ?? logReminders(logger), wake: () => void (background && scheduler?.tick()) });
 
   const scheduler = createScheduler({
     db,
@@ -79,10 +185,13 @@ export async function createFirebreak(config: Config, opts: CreateOptions = {}):
       [ACK_TIMER]: async (q, t, now) => {
         await recordSlaBreach(deps, q, t.ref, t.payload as { deadline?: string }, now);
       },
+      [ACTION_RETRY_TIMER]: (q, t, now) => retryActionRun(rdeps, q, t, now),
+      ...runbookEngine.handlers,
+      ...escalator.handlers,
+      ...afterIncident.handlers,
     },
   });
 
-  const rules = resolveRules(config.rules);
   const pipeline = createPipeline({
     db,
     logger,
@@ -92,7 +201,7 @@ export async function createFirebreak(config: Config, opts: CreateOptions = {}):
     queueLimit: config.events.queue_limit,
     retentionMs: config.events.retention,
     onDetection: async (d, rule) => {
-      await handleDetection(deps, d, rule);
+      await handleDetection(rdeps, d, rule);
     },
   });
   await pipeline.rebuild(clock());
@@ -122,6 +231,17 @@ export async function createFirebreak(config: Config, opts: CreateOptions = {}):
       async check() {
         const items = sources.map((src) => src.status());
         return { status: items.some((i) => i.status === 'error') ? 'degraded' : 'ok', items };
+      },
+    },
+    {
+      name: 'channels',
+      check: () => channelHealth(edeps),
+    },
+    {
+      name: 'probes',
+      async check() {
+        const items = probes.states();
+        return { status: items.some((p) => p.status === 'down') ? 'degraded' : 'ok', items };
       },
     },
     {
@@ -158,14 +278,18 @@ export async function createFirebreak(config: Config, opts: CreateOptions = {}):
     actor: (req, permission) => requireActor(deps, req, permission, fromSession),
     isReady: () => ready,
   };
-  const app = buildApp(ctx, [(a) => metrics.route(a), eventRoutes(pipeline), sessionRoutes(sessions), staticRoutes()]);
+  const app = buildApp(ctx, [(a) => metrics.route(a), eventRoutes(pipeline), statsRoutes, runbookStepRoutes(runbookEngine.runtime), sessionRoutes(sessions), escalationRoutes(edeps), scheduleRoutes, ackLinkRoutes(edeps), integrationRoutes, alertmanagerRoutes, pagerdutyRoutes, postmortemRoutes, actionItemRoutes, analyticsRoutes, backupRoutes, decisionRoutes(rdeps), allowlistRoutes(rdeps), bouncerRoutes(deps), incidentActionRoutes(rdeps), staticRoutes()]);
 
   const boot = await bootstrapAdmin(deps);
+  await runbookEngine.start({ loop: background });
+  await afterIncident.start();
   ready = true;
-  if (opts.background !== false) {
+  if (background) {
     scheduler.start();
+    escalator.start();
     pipeline.start();
     for (const src of sources) await src.start();
+    probes.start();
   }
 
   let closed = false;
@@ -176,17 +300,29 @@ export async function createFirebreak(config: Config, opts: CreateOptions = {}):
     pipeline,
     sources,
     metrics,
+    runbooks: runbookEngine,
+    probes,
+    escalator,
+    probeStates: () => probes.states(),
+    afterIncident,
+    response,
     generatedAdminToken: boot.generated ? { token: boot.generated, file: boot.file! } : undefined,
     async listen() {
-      return app.listen({ host: config.server.host, port: config.server.port });
+      listeningAt = await app.listen({ host: config.server.host, port: config.server.port });
+      return listeningAt;
     },
     async close() {
       if (closed) return;
       closed = true;
       await app.close();
+      afterIncident.stop();
+      await probes.stop();
       for (const src of sources) await src.stop();
       await pipeline.stop();
       await scheduler.stop();
+      await escalator.stop();
+      await runbookEngine.stop();
+      await response.idle();
       await db.close();
     },
   };

@@ -3,15 +3,22 @@
  * through the HTTP API), and print; errors map to exit codes: 0 ok,
  * 1 failure, 2 bad usage or bad input.
  */
-import { Command, CommanderError } from 'commander';
-import { AppError } from '../errors.ts';
-import { exitCodeFor } from './exit-codes.ts';
+import { Command } from 'commander';
+import { runProgram, finish } from './run-program.ts';
 import type { CliIo } from './io.ts';
 import { registerServeCommand } from './serve-command.ts';
 import { registerTokenCommand } from './token-command.ts';
 import { registerIncidentsCommand } from './incidents-command.ts';
 import { registerHealthCommand } from './health-command.ts';
 import { registerRunbooksCommand } from './runbooks-command.ts';
+import { registerRespondCommand } from './respond-command.ts';
+import { registerDecisionsCommand } from './decisions-command.ts';
+import { registerPostmortemCommand } from './postmortem-command.ts';
+import { registerReportCommand } from './report-command.ts';
+import { registerBackupCommand } from './backup-command.ts';
+import { registerSchedulesCommand } from './schedules-command.ts';
+import { registerIntegrationsCommand } from './integrations-command.ts';
+import { registerReplayCommand } from './replay-command.ts';
 import { VERSION } from '../version.ts';
 
 export function buildProgram(io: CliIo): Command {
@@ -22,10 +29,18 @@ export function buildProgram(io: CliIo): Command {
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .exitOverride();
   registerServeCommand(program, io);
+  registerReplayCommand(program, io);
   registerTokenCommand(program, io);
   registerIncidentsCommand(program, io);
   registerHealthCommand(program, io);
   registerRunbooksCommand(program, io);
+  registerRespondCommand(program, io);
+  registerDecisionsCommand(program, io);
+  registerPostmortemCommand(program, io);
+  registerReportCommand(program, io);
+  registerBackupCommand(program, io);
+  registerSchedulesCommand(program, io);
+  registerIntegrationsCommand(program, io);
   program.addHelpText(
     'after',
     `
@@ -38,26 +53,9 @@ Exit codes: 0 ok, 1 failure, 2 bad usage or bad input.`,
 
 /** Runs the CLI and returns the exit code (also sets process.exitCode when run as the binary). */
 export async function run(argv: string[], io: CliIo): Promise<number> {
-  const program = buildProgram(io);
-  try {
-    await program.parseAsync(argv);
-    return 0;
-  } catch (err) {
-    if (err instanceof CommanderError) {
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
-      return err.exitCode === 0 ? 0 : 2;
-    }
-    const e = err instanceof AppError ? err : new AppError('internal', (err as Error)?.message ?? String(err), { cause: err });
-    io.stderr.write(`error: ${e.message}\n`);
-    for (const d of e.details ?? []) io.stderr.write(`  - ${d.path ? `${d.path}: ` : ''}${d.message}\n`);
-    if (e.code === 'internal' && err instanceof Error && err.stack && io.env.FIREBREAK_DEBUG) io.stderr.write(err.stack + '\n');
-    return exitCodeFor(e.code);
-  }
+  return runProgram(buildProgram(io), argv, io);
 }
 
 export async function main(argv: string[]): Promise<void> {
-  const code = await run(argv, { stdout: process.stdout, stderr: process.stderr, env: process.env });
-  process.exitCode = code;
-  // Commands other than serve hold no handles once done; make sure a stray one never keeps the CLI alive.
-  if (argv[2] !== 'serve') setTimeout(() => process.exit(code), 50).unref();
+  await finish(argv, await run(argv, { stdout: process.stdout, stderr: process.stderr, env: process.env }));
 }

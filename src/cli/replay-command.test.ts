@@ -88,3 +88,23 @@ test('replay --help shows the formats and an example', async () => {
   assert.match(help, /--format <format>\s+log format: sshd, nginx, ndjson/);
   assert.match(help, /\$ firebreak replay --format sshd --year 2026 \/var\/log\/auth.log.1 \/var\/log\/auth.log/);
 });
+
+test('replay stops quietly when the stdout reader goes away (EPIPE)', async () => {
+  const f = path.join(dir, 'many.log');
+  const lines: string[] = [];
+  for (let i = 0; i < 20_000; i++) lines.push(line(String(i % 60).padStart(2, '0'), `10.0.${i >> 8 & 255}.${i & 255}`));
+  writeFileSync(f, lines.join('\n'));
+  class Broken extends Writable {
+    override _write(_c: Buffer, _e: string, cb: (err?: Error) => void) {
+      cb(Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }));
+    }
+  }
+  const stderr = new Sink();
+  const program = new Command('firebreak').exitOverride();
+  registerReplayCommand(program, { stdout: new Broken(), stderr, env: {} });
+  // With a threshold of 1 every line fires: megabytes of output for a reader that is gone.
+  const cfg = path.join(dir, 'one.yaml');
+  writeFileSync(cfg, 'rules:\n  brute_force_attempt: { threshold: 1 }\n');
+  await program.parseAsync(['node', 'firebreak', 'replay', '--format', 'sshd', '--config', cfg, f]);
+  assert.equal(stderr.text, '', 'no summary and no error after EPIPE');
+});

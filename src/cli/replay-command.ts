@@ -4,11 +4,10 @@
  * on stderr (with a progress bar when stderr is a terminal).
  */
 import type { Command } from 'commander';
-import cliProgress from 'cli-progress';
 import { once } from 'node:events';
 import { AppError, type ErrorDetail } from '../errors.ts';
-import { loadConfig } from '../config.ts';
 import { resolveRules } from '../domain/rules/default-rules.ts';
+import type { RuleSpec } from '../domain/rules/rule-spec.ts';
 import type { Detection } from '../domain/event.ts';
 import { LOG_FORMATS, isLogFormat } from '../detect/parsers/index.ts';
 import { formatTsUs } from '../detect/parsers/time.ts';
@@ -67,27 +66,45 @@ async function runReplay(files: string[], opts: { format?: string; year?: string
   if (problems.length > 0) {
     throw new AppError('invalid', `replay: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`, { details: problems });
   }
-  const config = loadConfig({ file: opts.config, env: io.env });
-  const rules = resolveRules(config.rules);
+  const rules = await loadRules(opts.config, io.env);
 
   let out = '';
   let drain: Promise<unknown> | null = null;
+  // `firebreak replay ... | head`: once the reader is gone, stop quietly instead of dying on EPIPE.
+  let streamError: NodeJS.ErrnoException | null = null;
+  const onError = (err: NodeJS.ErrnoException) => {
+    streamError ??= err; // the first error says why (later ones are "stream destroyed")
+  };
+  io.stdout.on('error', onError);
   const flush = async () => {
+    if (streamError) {
+      out = '';
+      if (streamError.code === 'EPIPE') throw new StdoutClosed();
+      throw streamError;
+    }
     if (out.length > 0) {
       const ok = io.stdout.write(out);
       out = '';
       if (!ok) drain = once(io.stdout, 'drain');
     }
     if (drain) {
-      await drain;
-      drain = null;
+      try {
+        await drain;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'EPIPE') throw new StdoutClosed();
+        throw err;
+      } finally {
+        drain = null;
+      }
     }
   };
   const onDetection = (d: Detection) => {
     out += `${JSON.stringify({ rule: d.rule, key: d.key, at: formatTsUs(d.atUs), value: d.value })}\n`;
   };
 
-  const bar = io.stderr.isTTY
+  // Loaded only for a terminal: the bar is the only user.
+  const cliProgress = io.stderr.isTTY ? (await import('cli-progress')).default : null;
+  const bar = cliProgress
     ? new cliProgress.SingleBar(
         { stream: io.stderr, format: 'replay [{bar}] {percentage}% | {lines} lines | {detections} detections | ETA {eta_formatted}', hideCursor: true, clearOnComplete: true },
         cliProgress.Presets.shades_classic,
@@ -110,11 +127,34 @@ async function runReplay(files: string[], opts: { format?: string; year?: string
         if (out.length >= FLUSH_AT) await flush();
       },
     });
+  } catch (err) {
+    if (err instanceof StdoutClosed) return;
+    throw err;
   } finally {
     bar?.stop();
+    io.stdout.removeListener('error', onError);
   }
-  await flush();
+  try {
+    await flush();
+  } catch (err) {
+    if (err instanceof StdoutClosed) return;
+    throw err;
+  }
   io.stderr.write(formatSummary(summary));
+}
+
+/** Thrown from the progress hook to end a replay whose stdout reader went away. */
+class StdoutClosed extends Error {}
+
+/**
+ * The rules to replay: the defaults changed by the config file's `rules:`.
+ * Without a config file (no --config, no FIREBREAK_CONFIG) the defaults are
+ * used as is, and the config schema (zod, yaml: ~0.2 s of start-up) is not loaded.
+ */
+async function loadRules(file: string | undefined, env: Record<string, string | undefined>): Promise<RuleSpec[]> {
+  if (file === undefined && !env.FIREBREAK_CONFIG) return resolveRules({});
+  const { loadConfig } = await import('../config.ts');
+  return resolveRules(loadConfig({ file, env }).rules);
 }
 
 /** The human summary written to stderr. */

@@ -12,6 +12,7 @@ import { loadConfig, type Config } from '../config.ts';
 import { AppError } from '../errors.ts';
 import { builtinRunbooksDir, loadRunbookFiles, type LoadedRunbook } from '../runbook/load-runbooks.ts';
 import { DEFAULT_ESCALATION_PATH, renderPack, renderRunbook } from '../runbook/render-runbook.ts';
+import { resolveRules } from '../domain/rules/default-rules.ts';
 
 /** Streams and environment the command uses (process.* is passed in by the root). */
 export interface RunbooksCommandIo {
@@ -19,16 +20,6 @@ export interface RunbooksCommandIo {
   stderr: NodeJS.WritableStream;
   env: Record<string, string | undefined>;
 }
-
-/**
- * Names of the default detection rules (DESIGN.md "Default rules"); rule
- * checks may name these or any rule under `rules:` in the config.
- * TODO: import the detect/ rule registry's list once it exists.
- */
-const DEFAULT_RULE_NAMES: readonly string[] = [
-  'brute_force_attempt', 'account_compromise', 'ddos', 'high_error_rate',
-  'performance_degradation', 'database_connection_failure', 'data_corruption',
-];
 
 const CONFIG_HELP = 'configuration file (default: $FIREBREAK_CONFIG); its runbooks_dir adds to / overrides the built-in pack';
 
@@ -119,7 +110,8 @@ Examples:
       `
 Checks YAML syntax, unknown keys and actions, step kinds, duplicate step ids,
 and that rule and probe checks name rules and probes that exist (the default
-rules, plus rules and probes from the configuration).
+rules with the configuration's overrides, and the configured probes), as
+"firebreak serve" does at start.
 
 Examples:
   $ firebreak runbooks validate ./my-runbooks
@@ -150,7 +142,8 @@ function loadFrom(ctx: Context): Map<string, LoadedRunbook> {
   return loadRunbookFiles({
     builtinDir: builtinRunbooksDir(),
     userDir: ctx.userDir,
-    knownRules: [...new Set([...DEFAULT_RULE_NAMES, ...Object.keys(ctx.config.rules)])],
+    // The rules that run (defaults with the config's overrides; disabled ones are gone), as at start-up.
+    knownRules: resolveRules(ctx.config.rules).map((r) => r.name),
     knownProbes: ctx.config.probes.map((p) => p.name),
   });
 }

@@ -111,3 +111,14 @@ test('replay: missing files and bad formats are AppError invalid, before reading
   );
   await assert.rejects(replayFiles({ files: [dir], format: 'sshd', rules: [], onDetection: () => undefined }), (err: unknown) => err instanceof AppError && err.code === 'invalid');
 });
+
+test('replay: UTF-8 characters split across read blocks stay intact', async () => {
+  const lines = Array.from({ length: 5 }, (_, i) => `Mar  1 10:00:0${i} web1 sshd[1]: Invalid user jürgen_ü€${i} from 192.0.2.7 port 22`);
+  const f = file('utf8.log', lines.join('\n'));
+  for (const chunkSize of [5, 7, 11, 64, 1 << 20]) {
+    const got: Detection[] = [];
+    const s = await replayFiles({ files: [f], format: 'sshd', year: 2026, rules: resolveRules({ u: { match: [{ type: 'auth.login_failed', where: [{ field: 'user_id', op: 'eq', value: 'jürgen_ü€3' }] }], key: 'user_id', value: { kind: 'count' }, threshold: 1, window: 1000 } }), onDetection: (d) => got.push(d), chunkSize });
+    assert.equal(s.parsed, 5, `chunk ${chunkSize}`);
+    assert.deepEqual(got.map((d) => d.key), ['user:jürgen_ü€3', 'ip:192.0.2.7'], `chunk ${chunkSize}`);
+  }
+});

@@ -135,7 +135,14 @@ export async function replayFiles(opts: ReplayOptions): Promise<ReplaySummary> {
         return opts.onProgress?.({ file, bytesRead: bytesBefore + bytesRead, totalBytes, lines, detections });
       },
       opts.chunkSize,
-    );
+    ).catch((err: unknown) => {
+      // The callbacks' own errors pass through; a file that vanished or cannot be read is bad input.
+      const e = err as NodeJS.ErrnoException | undefined;
+      if (e?.syscall === 'open' || e?.syscall === 'read') {
+        throw new AppError('invalid', `cannot read ${file}: ${e.message}`, { cause: err, details: [{ path: file, message: e.code ?? 'read error' }] });
+      }
+      throw err;
+    });
     bytesBefore += sizes[f]!;
   }
 

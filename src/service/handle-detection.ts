@@ -8,6 +8,8 @@ import { formatDuration } from '../domain/duration.ts';
 import type { Actor, Deps } from './context.ts';
 import { openIncident, type OpenIncidentResult } from './open-incident.ts';
 import { usToIso } from '../store/event-repo.ts';
+import type { RespondDeps } from './respond-deps.ts';
+import { runIncidentActions } from './run-incident-actions.ts';
 
 const TITLES: Record<string, string> = {
   brute_force_attempt: 'Brute force',
@@ -33,7 +35,26 @@ export function describeDetection(d: Detection, rule: RuleSpec): string {
   return `${what} in ${formatDuration(rule.windowUs / 1000)} (threshold ${rule.op === 'gt' ? '>' : '≥'} ${rule.threshold})`;
 }
 
-export async function handleDetection(deps: Deps, d: Detection, rule: RuleSpec): Promise<OpenIncidentResult> {
+/**
+ * Opens (or appends to) the incident, then, when the incident is new or
+ * re-opened, runs the rule's immediate actions (a ban, an account lock, ...).
+ * Local actions finish before this returns (a ban is on the bouncer stream
+ * by then); actions that call other systems run in the background with
+ * durable retries. A failure to act is logged and leaves the incident open.
+ */
+export async function handleDetection(deps: Deps | RespondDeps, d: Detection, rule: RuleSpec): Promise<OpenIncidentResult> {
+  const result = await openDetectedIncident(deps, d, rule);
+  if ((result.outcome === 'created' || result.outcome === 'reopened') && 'response' in deps && rule.actions.length > 0) {
+    try {
+      await runIncidentActions(deps, ruleActor(rule), result.incident, rule.actions, { invalid: 'skip', awaitRemote: false });
+    } catch (err) {
+      deps.logger.error({ err, rule: rule.name, incident: result.incident.id }, 'running the rule actions failed');
+    }
+  }
+  return result;
+}
+
+function openDetectedIncident(deps: Deps, d: Detection, rule: RuleSpec): Promise<OpenIncidentResult> {
   const base = TITLES[rule.incident_type] ?? rule.incident_type.replace(/_/g, ' ');
   const subject = d.key === 'global' ? '' : ` ${d.key.startsWith('ip:') ? 'from' : 'on'} ${d.key.replace(/^(ip|user|route):/, '')}`;
   const at = usToIso(d.atUs);

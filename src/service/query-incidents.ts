@@ -5,6 +5,7 @@ import { SEVERITIES } from '../domain/severity.ts';
 import { INCIDENT_STATUSES } from '../domain/incident.ts';
 import { getIncident as repoGet, listIncidents as repoList, type Incident } from '../store/incident-repo.ts';
 import { listTimeline, type TimelineEntry } from '../store/timeline-repo.ts';
+import { getRunView, type RunView } from './runbook-run-view.ts';
 import type { Actor, Deps } from './context.ts';
 import { authorize } from './authorize.ts';
 import { parseInput } from './validate.ts';
@@ -39,11 +40,13 @@ export async function listIncidents(deps: Deps, actor: Actor, rawQuery: unknown)
   return { items, next_cursor: rows.length > f.limit ? items[items.length - 1]!.id : null };
 }
 
-export async function getIncident(deps: Deps, actor: Actor, id: string): Promise<Incident> {
+/** One incident; with `run` (its runbook run) when its type has a runbook. */
+export async function getIncident(deps: Deps, actor: Actor, id: string): Promise<Incident & { run?: RunView }> {
   authorize(actor, 'read');
   const inc = await repoGet(deps.db, id);
   if (!inc) throw new AppError('not_found', `incident ${id} not found`);
-  return inc;
+  const run = await getRunView(deps.db, id);
+  return run ? { ...inc, run } : inc;
 }
 
 export const timelineQuery = z

@@ -16,6 +16,7 @@ import { NdjsonParser } from './ndjson.ts';
 
 /** The formats `sources[].format` and `replay --format` accept. */
 export const LOG_FORMATS = ['sshd', 'nginx', 'ndjson'] as const;
+/** One of LOG_FORMATS. */
 export type LogFormat = (typeof LOG_FORMATS)[number];
 
 /** Why a line produced no event. */

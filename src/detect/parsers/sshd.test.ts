@@ -26,10 +26,9 @@ function check(line: string, want: Want, year = 2026): void {
   assert.equal(p.repeat, want.repeat ?? 1, line);
 }
 
-test('sshd: lines that count, with both timestamp styles', () => {
-  const F = 'auth.login_failed';
-  const S = 'auth.login_succeeded';
-  const cases: [string, Want][] = [
+const F = 'auth.login_failed';
+const S = 'auth.login_succeeded';
+const GOOD: [string, Want][] = [
     ['Mar  2 08:00:00 web1 sshd[1234]: Failed password for root from 203.0.113.5 port 52144 ssh2', { type: F, ip: '203.0.113.5', user_id: 'root', tsUs: us('2026-03-02T08:00:00Z') }],
     ['Mar 12 23:59:59 web1 sshd[1234]: Failed password for invalid user admin from 203.0.113.5 port 1 ssh2', { type: F, ip: '203.0.113.5', user_id: 'admin', tsUs: us('2026-03-12T23:59:59Z') }],
     ['Mar 2 08:00:00 web1 sshd[1]: Failed none for invalid user x from 203.0.113.5 port 1 ssh2', { type: F, ip: '203.0.113.5', user_id: 'x' }],
@@ -48,12 +47,13 @@ test('sshd: lines that count, with both timestamp styles', () => {
     ['Mar  2 08:00:00 sshd[5]: Failed password for root from 203.0.113.5 port 52144 ssh2', { type: F, ip: '203.0.113.5', user_id: 'root' }],
     ['Mar  2 08:00:00 web1 sshd[5]: message repeated 3 times: [ Failed password for root from 203.0.113.5 port 22 ssh2]', { type: F, ip: '203.0.113.5', user_id: 'root', repeat: 3 }],
     ['Mar  2 08:00:00 web1 sshd[5]: message repeated 2 times: [ Invalid user x from 203.0.113.5]', { type: F, ip: '203.0.113.5', user_id: 'x', repeat: 2 }],
-  ];
-  for (const [line, want] of cases) check(line, want);
+];
+
+test('sshd: lines that count, with both timestamp styles', () => {
+  for (const [line, want] of GOOD) check(line, want);
 });
 
-test('sshd: ignored and unparseable lines', () => {
-  const cases: [string, Want][] = [
+const BAD: [string, Want][] = [
     ['Mar  2 08:00:00 web1 sshd[5]: Failed publickey for root from 203.0.113.5 port 22 ssh2', { skip: 'ignored', reason: 'failed publickey' }],
     ['Mar  2 08:00:00 web1 sshd[5]: pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=203.0.113.5  user=root', { skip: 'ignored' }],
     ['Mar  2 08:00:00 web1 sshd[5]: Connection closed by invalid user admin 203.0.113.5 port 22 [preauth]', { skip: 'ignored' }],
@@ -75,8 +75,34 @@ test('sshd: ignored and unparseable lines', () => {
     ['2026-03-02 web1 sshd[5]: Failed password for root from 1.2.3.4 port 22 ssh2', { skip: 'unparseable' }],
     ['2026-03-02T08:00:00 web1 sshd[5]: Failed password for root from 1.2.3.4 port 22 ssh2', { skip: 'unparseable', reason: 'invalid timestamp' }],
     ['garbage', { skip: 'unparseable' }],
-  ];
-  for (const [line, want] of cases) check(line, want);
+];
+
+test('sshd: ignored and unparseable lines', () => {
+  for (const [line, want] of BAD) check(line, want);
+});
+
+test('sshd: parseRange inside a larger text never reads across the line end', () => {
+  for (const [line] of [...GOOD, ...BAD]) {
+    for (const [before, after] of [['', ''], ['x\n', '\n port 22 ssh2'], ['Mar  2 08:00:00 web1 sshd[5]: Invalid user a from 9.9.9.9\n', '\r\n from 8.8.8.8 port 1']]) {
+      const text = before + line + after;
+      const a = new SshdParser({ year: 2026 });
+      const b = new SshdParser({ year: 2026 });
+      if (before) {
+        b.parseRange(before, 0, before.length - 1);
+        a.parse(before.slice(0, -1));
+      }
+      const end = before.length + line.length;
+      assert.deepEqual(b.parseRange(text, before.length, end), a.parse(line), JSON.stringify(text));
+      assert.deepEqual([b.skip, b.reason, b.repeat], [a.skip, a.reason, a.repeat], JSON.stringify(text));
+    }
+  }
+  const p = new SshdParser({ year: 2026 });
+  const t = 'Mar  2 08:00:00 web1 sshd[5]: Failed password for root from 1.2.3.4\n port 22 ssh2';
+  assert.equal(p.parseRange(t, 0, t.indexOf('\n')), null);
+  assert.equal(p.reason, 'no source port');
+  const u = 'Mar  2 08:00:00\n web1 sshd[5]: Invalid user x from 1.2.3.4';
+  assert.equal(p.parseRange(u, 0, u.indexOf('\n')), null);
+  assert.equal(p.reason, 'invalid syslog header');
 });
 
 test('sshd: the year comes from the option, else the current year', () => {
@@ -113,4 +139,19 @@ test('sshd: ignored lines also advance the year inference; the state is per pars
   assert.equal(p.parse('Jan  1 00:00:05 h sshd[1]: Invalid user x from 1.2.3.4')?.tsUs, us('2026-01-01T00:00:05Z'));
   const fresh = new SshdParser({ year: 2025 });
   assert.equal(fresh.parse('Jan  1 00:00:05 h sshd[1]: Invalid user x from 1.2.3.4')?.tsUs, us('2025-01-01T00:00:05Z'));
+});
+
+test('sshd: repeated seconds reuse the previous value without hiding a rollover', () => {
+  const line = (t: string) => `${t} h sshd[1]: Failed password for root from 1.2.3.4 port 2 ssh2`;
+  const p = new SshdParser({ year: 2026 });
+  const seq: [string, string][] = [
+    ['Mar  1 00:00:05', '2026-03-01T00:00:05Z'],
+    ['Mar  1 00:00:05', '2026-03-01T00:00:05Z'],
+    ['Mar  1 00:00:05.25', '2026-03-01T00:00:05.250Z'],
+    ['Oct  1 00:00:00.5', '2026-10-01T00:00:00.500Z'],
+    ['Mar  1 00:00:05', '2027-03-01T00:00:05Z'], // more than six months before Oct 1: next year, cache or not
+    ['Mar  1 00:00:05', '2027-03-01T00:00:05Z'],
+    ['Mar  1 00:00:06', '2027-03-01T00:00:06Z'],
+  ];
+  for (const [t, want] of seq) assert.equal(p.parse(line(t))?.tsUs, Date.parse(want) * 1000, t);
 });

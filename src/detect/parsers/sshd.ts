@@ -10,6 +10,11 @@
  *   Invalid user <user> from <ip>[ port <n>] ...                      → auth.login_failed (user may be empty)
  *   Accepted <method> for <user> from <ip> port <n> ...               → auth.login_succeeded
  *   message repeated N times: [ <one of the above>]                   → that event, `repeat` = N
+ * rsyslog writes `message repeated N times` for N more identical messages
+ * (same client port: several passwords tried over one connection), so the
+ * line stands for N attempts; ignoring it would let an attacker stay under
+ * the threshold. Classic syslogd's `last message repeated N times` names no
+ * program and is ignored.
  * Every other line with a valid header is `ignored` (other programs,
  * pam_unix, Connection closed, Disconnected, Failed publickey, ...).
  * `unparseable`: no valid header or timestamp, or one of the messages above
@@ -22,11 +27,12 @@
  * Year inference (traditional timestamps): the year starts at `opts.year`
  * (default: the current UTC year); a timestamp more than six calendar months
  * before the previous traditional timestamp of the same file moves to the
- * next year (Dec 31 → Jan 1). Every line with a valid header counts as
- * "previous", ignored ones included.
+ * next year (Dec 31 → Jan 1). Every line whose traditional timestamp parses
+ * counts as "previous", ignored ones (other programs) included.
  */
 import type { FbEvent } from '../../domain/event.ts';
 import { canonicalIp } from '../../domain/ip.ts';
+import { detach } from '../../domain/rules/key-window.ts';
 import type { LineParser, ParserOptions, SkipKind } from './index.ts';
 import { TimeScan, addMonthsUs, scanRfc3339, scanSyslogTime } from './time.ts';
 
@@ -159,7 +165,7 @@ export class SshdParser implements LineParser {
     const ip = canonicalIp(raw);
     if (ip !== null) {
       if (this.v6Cache.size >= V6_CACHE_SIZE) this.v6Cache.clear();
-      this.v6Cache.set(raw, ip);
+      this.v6Cache.set(detach(raw), detach(ip)); // `raw` is a slice of a big read chunk: do not pin it
     }
     return ip;
   }

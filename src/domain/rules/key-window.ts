@@ -15,13 +15,29 @@
  *   costs O(1): p-th percentile above T  ⇔  low < ceil(p/100 · n);
  * - `quietUntil`: events with a timestamp below it are ignored (cooldown).
  */
+/** Entries carry only their timestamp (counting). */
 export const KIND_COUNT = 0;
+/** Entries carry a field value (distinct counting). */
 export const KIND_DISTINCT = 1;
+/** Entries carry a numeric sample (percentile). */
 export const KIND_PERCENTILE = 2;
+/** One of the KIND_* constants. */
 export type WindowKind = typeof KIND_COUNT | typeof KIND_DISTINCT | typeof KIND_PERCENTILE;
 
 const INITIAL_CAPACITY = 4; // a power of two; most keys see few events
 
+/**
+ * A copy of `s` that does not keep alive the string it was sliced from.
+ * Parsers hand out slices of multi-megabyte read chunks; a key or value held
+ * for a window would otherwise pin its whole chunk. V8 flattens the
+ * concatenation into a new string, and the slice points into that one.
+ */
+export function detach(s: string): string {
+  // V8 copies substrings shorter than 13 characters anyway (no SlicedString).
+  return s.length < 13 ? s : (' ' + s).slice(1);
+}
+
+/** The window of one key; fields are public for the engine's hot path, see the invariants above. */
 export class KeyWindow {
   ts: Float64Array;
   vals: Float64Array | null;
@@ -85,8 +101,9 @@ export class KeyWindow {
       this.vals[at] = sample;
       if (gt ? sample <= limit : sample < limit) this.low++;
     } else if (this.strs !== null) {
-      this.strs[at] = value;
-      this.counts!.set(value!, (this.counts!.get(value!) ?? 0) + 1);
+      const v = detach(value!);
+      this.strs[at] = v;
+      this.counts!.set(v, (this.counts!.get(v) ?? 0) + 1);
     }
     this.len++;
   }

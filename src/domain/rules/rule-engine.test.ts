@@ -196,9 +196,17 @@ test('memory: stale keys are evicted; the key cap drops new keys and counts them
   // Once the window has passed, the old keys are swept to admit new ones.
   engine.process(ev(T0 + W, 9));
   assert.deepEqual(engine.stats(), { keys: 1, evictedKeys: 3, droppedKeys: 2 });
+  // 20,000 distinct keys, each stale once the next arrives: the sweep keeps the table small.
   const big = new RuleEngine(spec);
-  for (let n = 0; n < 20_000; n++) big.process(ev(T0 + n * W, n % 250));
-  assert.ok(big.stats().keys <= 8192, `keys bounded by the sweep, got ${big.stats().keys}`);
+  const ev6 = (t: number, n: number): FbEvent => ({ type: 'auth.login_failed', tsUs: t, ip: `2001:db8::${n.toString(16)}` });
+  for (let n = 0; n < 20_000; n++) big.process(ev6(T0 + n * W, n));
+  const st = big.stats();
+  assert.ok(st.keys <= 8192 && st.evictedKeys >= 20_000 - 8192, `keys bounded by the sweep: ${JSON.stringify(st)}`);
+  // Keys still inside their window or cooldown are never swept: a burst spread over many keys still fires.
+  const live = new RuleEngine(spec);
+  let fired = 0;
+  for (let round = 0; round < 5; round++) for (let n = 0; n < 10_000; n++) fired += live.process(ev6(T0 + round, n)).length;
+  assert.equal(fired, 10_000);
 });
 
 test('events of unknown types and the frozen empty result', () => {
@@ -206,4 +214,80 @@ test('events of unknown types and the frozen empty result', () => {
   const r = engine.process({ type: 'something.else', tsUs: T0 });
   assert.equal(r.length, 0);
   assert.ok(Object.isFrozen(r));
+});
+
+/** The semantics of DESIGN.md written the slow, obvious way: the reference the engine must agree with. */
+function naive(rules: RuleSpec[], events: FbEvent[]): Detection[] {
+  const state = new Map<string, { evs: FbEvent[]; quiet: number }>();
+  const out: Detection[] = [];
+  for (const ev of events) {
+    for (const r of rules) {
+      const ok = r.match.some((m) => m.type === ev.type && (m.where ?? []).every((w) => w.op === 'gte' && Number((ev as unknown as Record<string, unknown>)[w.field]) >= Number(w.value)));
+      if (!ok) continue;
+      const kv = r.key === 'global' ? '' : r.key === 'ip' ? ev.ip : r.key === 'user_id' ? ev.user_id : ev.route;
+      if (kv === undefined) continue;
+      if (r.value.kind !== 'count' && (ev as unknown as Record<string, unknown>)[r.value.field] === undefined) continue;
+      const key = r.key === 'global' ? 'global' : `${r.key === 'user_id' ? 'user' : r.key}:${kv}`;
+      const s = state.get(r.name + key) ?? { evs: [], quiet: -Infinity };
+      state.set(r.name + key, s);
+      if (ev.tsUs < s.quiet) continue;
+      s.evs = [...s.evs.filter((e) => ev.tsUs - r.windowUs < e.tsUs && e.tsUs <= ev.tsUs), ev];
+      let value = s.evs.length;
+      let fire = value >= r.threshold;
+      if (r.value.kind === 'distinct') {
+        const f = r.value.field;
+        value = new Set(s.evs.map((e) => (e as unknown as Record<string, unknown>)[f])).size;
+        fire = value >= r.threshold;
+      } else if (r.value.kind === 'percentile') {
+        const f = r.value.field;
+        const xs = s.evs.map((e) => (e as unknown as Record<string, number>)[f]!).sort((a, b) => a - b);
+        value = xs[Math.ceil((r.value.p / 100) * xs.length) - 1]!;
+        fire = xs.length >= r.value.min_samples && value > r.threshold;
+      }
+      if (fire) {
+        out.push({ rule: r.name, key, atUs: ev.tsUs, value });
+        s.evs = [];
+        s.quiet = ev.tsUs + r.cooldownUs;
+      }
+    }
+  }
+  return out;
+}
+
+test('randomized streams: the engine agrees with the obvious implementation', () => {
+  let seed = 7;
+  const rnd = () => {
+    // mulberry32: deterministic and well spread
+    seed = (seed + 0x6d2b79f5) | 0;
+    let x = Math.imul(seed ^ (seed >>> 15), seed | 1);
+    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
+    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
+  };
+  // Small windows and thresholds so that boundaries, cooldowns and evictions happen a lot.
+  const rules = resolveRules({
+    brute_force_attempt: { threshold: 3, window: 40, ban: 70 },
+    account_compromise: { threshold: 2, window: 50 },
+    ddos: { threshold: 4, window: 30, ban: 20 },
+    high_error_rate: { threshold: 3, window: 25 },
+    performance_degradation: { window: 60, min_samples: 4, threshold: 500 },
+  });
+  for (let round = 0; round < 21; round++) {
+    // The last round spreads over 20,000 addresses: key tables sweep and windows are reused.
+    const [n, spread] = round < 20 ? [3000, 12] : [60_000, 20_000];
+    const events: FbEvent[] = [];
+    let t = T0;
+    for (let i = 0; i < n; i++) {
+      t += Math.floor(rnd() * 4000); // 0..4 ms: many equal timestamps and exact boundaries
+      const ip = rnd() < 0.3 ? `2001:db8::${Math.floor(rnd() * spread / 2)}` : `10.0.${Math.floor(rnd() * spread / 256)}.${Math.floor(rnd() * 256)}`;
+      const x = rnd();
+      if (x < 0.4) events.push({ type: 'auth.login_failed', tsUs: t, ip });
+      else if (x < 0.55) events.push({ type: 'auth.login_succeeded', tsUs: t, ip, user_id: `u${Math.floor(rnd() * 4)}` });
+      else events.push({ type: 'http.request', tsUs: t, ip, status: rnd() < 0.2 ? 503 : 200, latency_ms: Math.floor(rnd() * 1000) });
+    }
+    const engine = new RuleEngine(rules, { maxKeysPerRule: 1_000_000 });
+    const got = events.flatMap((ev) => engine.process(ev));
+    assert.deepEqual(got, naive(rules, events), `round ${round}`);
+    if (round === 20) assert.ok(engine.stats().evictedKeys > 10_000, JSON.stringify(engine.stats()));
+    assert.ok(got.length > 50, `round ${round} fired ${got.length} times`);
+  }
 });

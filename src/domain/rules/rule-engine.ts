@@ -22,7 +22,7 @@
  */
 import type { Detection, FbEvent } from '../event.ts';
 import type { MatchCondition, RuleSpec } from './rule-spec.ts';
-import { KIND_COUNT, KIND_DISTINCT, KIND_PERCENTILE, KeyWindow, type WindowKind } from './key-window.ts';
+import { KIND_COUNT, KIND_DISTINCT, KIND_PERCENTILE, KeyWindow, detach, type WindowKind } from './key-window.ts';
 
 const KEY_IP = 0;
 const KEY_USER = 1;
@@ -53,6 +53,9 @@ interface CompiledRule {
   readonly global: KeyWindow | null;
   /** Windows of evicted keys, ready for new keys. */
   readonly pool: KeyWindow[];
+  /** The last key looked up and its window (bursts from one source hit it); cleared by sweeps. */
+  lastKey: string;
+  lastWindow: KeyWindow | null;
   /** Largest event time seen by this rule: "now" for evictions. */
   now: number;
   nextSweepAt: number;
@@ -139,6 +142,8 @@ export class RuleEngine {
         keys: new Map(),
         global: keyKind === KEY_GLOBAL ? new KeyWindow(kind) : null,
         pool: [],
+        lastKey: '',
+        lastWindow: null,
         now: -Infinity,
         nextSweepAt: MIN_SWEEP_SIZE,
         capAttempts: 0,
@@ -207,8 +212,13 @@ export class RuleEngine {
       const kv = r.keyKind === KEY_IP ? ev.ip : r.keyKind === KEY_USER ? ev.user_id : ev.route;
       if (typeof kv !== 'string' || kv === '') return null;
       keyValue = kv;
-      w = r.keys.get(kv);
-      if (w === undefined && (w = this.admit(r, kv)) === undefined) return null;
+      if (kv === r.lastKey) w = r.lastWindow!;
+      else {
+        w = r.keys.get(kv);
+        if (w === undefined && (w = this.admit(r, kv)) === undefined) return null;
+        r.lastKey = kv;
+        r.lastWindow = w;
+      }
     }
     if (t < w.quietUntil) return null; // cooling down after a firing
     const newest = w.newest > t ? w.newest : t;
@@ -246,7 +256,7 @@ export class RuleEngine {
       }
     }
     const w = r.pool.length > 0 ? r.pool.pop()! : new KeyWindow(r.kind);
-    r.keys.set(kv, w);
+    r.keys.set(detach(kv), w);
     return w;
   }
 
@@ -256,6 +266,8 @@ export class RuleEngine {
     const cutoff = now - r.windowUs;
     const { keys, pool } = r;
     let evicted = 0;
+    r.lastKey = '';
+    r.lastWindow = null;
     // forEach, not for-of: no [key, value] array per entry. Deleting while iterating is safe.
     keys.forEach((w, k) => {
       if (w.quietUntil <= now && (w.len === 0 || w.newest <= cutoff)) {

@@ -37,6 +37,8 @@ export const DASHBOARD_FEATURES: Readonly<Record<string, readonly [method: strin
   step_complete: ['POST', '/api/v1/incidents/0/steps/s/complete'],
   step_approve: ['POST', '/api/v1/incidents/0/steps/s/approve'],
   step_retry: ['POST', '/api/v1/incidents/0/steps/s/retry'],
+  step_skip: ['POST', '/api/v1/incidents/0/steps/s/skip'],
+  incident_escalation: ['GET', '/api/v1/incidents/0/escalation'],
   timeseries: ['GET', '/api/v1/stats/timeseries'],
   schedules: ['GET', '/api/v1/schedules'],
   escalation_policies: ['GET', '/api/v1/escalation-policies'],

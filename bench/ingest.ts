@@ -1,0 +1,127 @@
+/**
+ * Benchmarks (b) HTTP ingestion and (c) detection latency against a real
+ * `firebreak serve` process on loopback, with all default rules on.
+ *
+ * (b) A separate load process posts batched NDJSON (10,000 events per request,
+ *     one request at a time, event time in order) for a fixed time and counts accepted events per second.
+ *     Run twice: storing matched events (the default) and with `events.store: none`
+ *     (detection only), so the cost of durable storage is visible.
+ * (c) Posts 4 failed logins for a fresh address, then the 5th, and measures
+ *     from the 5th's 202 until the incident is visible through the API: p50/p99.
+ *
+ * Usage: node --import tsx bench/ingest.ts [--seconds 10] [--samples 50]
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { startServer } from '../test/support/process.ts';
+
+const ADMIN = 'bench-admin-token-0123456789abcdef0123456789';
+const arg = (name: string, dflt: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : dflt;
+};
+
+/** Event time advances 1 ms per 10 events across all batches (in order, as live traffic is). */
+let clockMs = Date.now() - 3_600_000;
+function makeBatch(n: number, seed: number): string {
+  const lines: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const ip = `10.${(seed + i) % 250}.${(i >> 8) & 255}.${i & 255}`;
+    if (i % 10 === 0) clockMs++;
+    const ts = new Date(clockMs).toISOString();
+    const r = i % 10;
+    if (r < 7) lines.push(`{"type":"http.request","ts":"${ts}","ip":"${ip}","method":"GET","route":"/api/items","status":200,"latency_ms":${(i % 50) + 5}}`);
+    else if (r < 9) lines.push(`{"type":"auth.login_failed","ts":"${ts}","ip":"${ip}","user_id":"u${i % 1000}"}`);
+    else lines.push(`{"type":"auth.login_succeeded","ts":"${ts}","ip":"${ip}","user_id":"u${i % 1000}"}`);
+  }
+  return lines.join('\n');
+}
+
+/** The load process: posts batches for `seconds`, reports accepted events. */
+async function loadWorker(url: string, token: string, seconds: number): Promise<void> {
+  const end = Date.now() + seconds * 1000;
+  let accepted = 0;
+  let refused = 0;
+  let k = 0;
+  const worker = async () => {
+    while (Date.now() < end) {
+      const res = await fetch(`${url}/api/v1/events`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-ndjson' }, body: makeBatch(10_000, k++) });
+      const body = (await res.json()) as { accepted?: number };
+      if (res.status === 202) accepted += body.accepted ?? 0;
+      else {
+        refused++;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+  };
+  const t0 = performance.now();
+  await worker(); // one request at a time keeps event time in order, as one busy sender does
+  const secs = (performance.now() - t0) / 1000;
+  process.send!({ accepted, refused, seconds: secs });
+}
+
+async function runLoad(url: string, seconds: number): Promise<{ accepted: number; refused: number; seconds: number }> {
+  const child = fork(fileURLToPath(import.meta.url), ['--worker', url, ADMIN, String(seconds)], { execArgv: ['--import', 'tsx'] });
+  return new Promise((resolve, reject) => {
+    child.once('message', (m) => resolve(m as { accepted: number; refused: number; seconds: number }));
+    child.once('error', reject);
+  });
+}
+
+async function latency(url: string, samples: number): Promise<{ p50: number; p99: number }> {
+  const h = { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' };
+  const out: number[] = [];
+  for (let s = 0; s < samples; s++) {
+    const ip = `172.31.${s >> 8}.${s & 255}`;
+    const ev = (k: number) => ({ type: 'auth.login_failed', ts: new Date(Date.now() + k).toISOString(), ip });
+    await fetch(`${url}/api/v1/events`, { method: 'POST', headers: h, body: JSON.stringify([ev(0), ev(1), ev(2), ev(3)]) });
+    const t0 = performance.now();
+    await fetch(`${url}/api/v1/events`, { method: 'POST', headers: h, body: JSON.stringify([ev(4)]) });
+    for (;;) {
+      const r = (await (await fetch(`${url}/api/v1/incidents?type=brute_force_attempt&q=${ip}&limit=1`, { headers: h })).json()) as { items: unknown[] };
+      if (r.items.length) break;
+    }
+    out.push(performance.now() - t0);
+  }
+  out.sort((a, b) => a - b);
+  const pick = (p: number) => out[Math.min(out.length - 1, Math.ceil((p / 100) * out.length) - 1)]!;
+  return { p50: pick(50), p99: pick(99) };
+}
+
+export async function main(): Promise<Record<string, number>> {
+  const seconds = arg('seconds', 10);
+  const samples = arg('samples', 50);
+  const results: Record<string, number> = {};
+  for (const store of ['matched', 'none'] as const) {
+    const dir = mkdtempSync(path.join(tmpdir(), 'firebreak-bench-'));
+    const cfg = path.join(dir, 'fb.yaml');
+    writeFileSync(cfg, `events: { store: ${store} }\nlog_level: warn\n`);
+    const srv = await startServer({ cwd: dir, env: { FIREBREAK_ADMIN_TOKEN: ADMIN, FIREBREAK_DATA_DIR: dir, FIREBREAK_CONFIG: cfg }, timeoutMs: 60_000 });
+    try {
+      const r = await runLoad(srv.url, seconds);
+      const rate = r.accepted / r.seconds;
+      results[`ingest_events_per_s_store_${store}`] = Math.round(rate);
+      console.log(`ingestion (events.store=${store}): ${Math.round(rate).toLocaleString('en')} events/s accepted over ${r.seconds.toFixed(1)} s (${r.refused} batches answered 429 back-pressure)`);
+      if (store === 'matched') {
+        const l = await latency(srv.url, samples);
+        results.detect_to_incident_p50_ms = l.p50;
+        results.detect_to_incident_p99_ms = l.p99;
+        console.log(`event accepted → incident visible: p50 ${l.p50.toFixed(1)} ms, p99 ${l.p99.toFixed(1)} ms (${samples} samples)`);
+      }
+    } finally {
+      await srv.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  return results;
+}
+
+if (process.argv[2] === '--worker') {
+  await loadWorker(process.argv[3]!, process.argv[4]!, Number(process.argv[5]));
+  process.exit(0);
+} else if (import.meta.url === `file://${process.argv[1]}`) {
+  await main();
+}

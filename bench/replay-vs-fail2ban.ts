@@ -1,0 +1,205 @@
+/**
+ * Benchmark (DESIGN.md "Performance targets"): `firebreak replay` of an sshd
+ * log must read >= 30x the lines per second of `fail2ban-regex` with the
+ * stock sshd filter, on the same file, on the same machine, in the same run.
+ *
+ *   node --import tsx bench/replay-vs-fail2ban.ts [--lines 1000000] [--keep] [--direct]
+ *
+ * Generates a realistic auth.log (failed passwords, invalid users, accepted
+ * logins, pam_unix noise, connection closed/disconnected, cron and systemd
+ * lines, a few `message repeated`; attackers drawn from a skewed IPv4/IPv6
+ * pool so some cross the brute-force threshold; traditional timestamps),
+ * then times both tools as whole processes (wall clock, start-up included;
+ * firebreak three times, the median counts).
+ * `firebreak replay` runs as `node bin/firebreak.js replay` once the CLI has
+ * the command, else (or with --direct) as the replay module alone via tsx.
+ * Needs `fail2ban-regex` (Debian: `apt-get install -y fail2ban`).
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const F2B_FILTER = '/etc/fail2ban/filter.d/sshd.conf';
+const TIME_BIN = '/usr/bin/time';
+const CPU_MARK = '__bench_cpu__';
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** Deterministic PRNG (mulberry32), so every run benchmarks the same file. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Writes `lines` sshd syslog lines to `file`, starting Mar 1 of `year`. */
+export function generateSshdLog(file: string, lines: number, year: number): void {
+  const r = rng(42);
+  const pick = <T>(a: readonly T[]): T => a[Math.floor(r() * a.length)]!;
+  const v4 = Array.from({ length: 20_000 }, () => `${1 + Math.floor(r() * 222)}.${Math.floor(r() * 256)}.${Math.floor(r() * 256)}.${1 + Math.floor(r() * 254)}`);
+  const v6 = Array.from({ length: 3_000 }, () => `2001:db8:${Math.floor(r() * 65536).toString(16)}::${Math.floor(r() * 65536).toString(16)}`);
+  // Skewed: a few attackers are very busy, most are rare.
+  const attacker = () => (r() < 0.15 ? v6[Math.floor(r() ** 3 * v6.length)]! : v4[Math.floor(r() ** 3 * v4.length)]!);
+  const badUsers = ['admin', 'test', 'oracle', 'ubuntu', 'postgres', 'git', 'user', 'support', 'guest', 'ftpuser', 'pi', 'deploy', ''];
+  const staff = ['alice', 'bob', 'carol', 'dave', 'erin'];
+  const staffIps = ['192.0.2.10', '192.0.2.11', '198.51.100.20', '2001:db8:cafe::1'];
+  let ms = Date.UTC(year, 2, 1);
+  const fd = openSync(file, 'w');
+  let buf = '';
+  for (let i = 0; i < lines; i++) {
+    ms += Math.floor(r() * 250);
+    const d = new Date(ms);
+    const ts = `${MONTHS[d.getUTCMonth()]} ${String(d.getUTCDate()).padStart(2, ' ')} ${d.toISOString().slice(11, 19)}`;
+    const pid = 1000 + Math.floor(r() * 60000);
+    const port = 1024 + Math.floor(r() * 64000);
+    const x = r();
+    let msg: string;
+    if (x < 0.3) msg = `sshd[${pid}]: Failed password for invalid user ${pick(badUsers)} from ${attacker()} port ${port} ssh2`;
+    else if (x < 0.42) msg = `sshd[${pid}]: Failed password for root from ${attacker()} port ${port} ssh2`;
+    else if (x < 0.55) msg = `sshd[${pid}]: Invalid user ${pick(badUsers)} from ${attacker()} port ${port}`;
+    else if (x < 0.57) msg = `sshd[${pid}]: Accepted publickey for ${pick(staff)} from ${pick(staffIps)} port ${port} ssh2: ED25519 SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s`;
+    else if (x < 0.58) msg = `sshd[${pid}]: Accepted password for ${pick(staff)} from ${pick(staffIps)} port ${port} ssh2`;
+    else if (x < 0.73) msg = `sshd[${pid}]: pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=${attacker()}  user=root`;
+    else if (x < 0.83) msg = `sshd[${pid}]: Connection closed by invalid user ${pick(badUsers)} ${attacker()} port ${port} [preauth]`;
+    else if (x < 0.89) msg = `sshd[${pid}]: Disconnected from authenticating user root ${attacker()} port ${port} [preauth]`;
+    else if (x < 0.93) msg = `sshd[${pid}]: Received disconnect from ${attacker()} port ${port}:11: Bye Bye [preauth]`;
+    else if (x < 0.96) msg = `CRON[${pid}]: pam_unix(cron:session): session opened for user root(uid=0) by (uid=0)`;
+    else if (x < 0.98) msg = `systemd[1]: Started session-${pid}.scope - Session ${pid} of User ${pick(staff)}.`;
+    else if (x < 0.99) msg = `sshd[${pid}]: Failed publickey for ${pick(staff)} from ${pick(staffIps)} port ${port} ssh2: RSA SHA256:Yb9kW0LxZ1fB6sQq`;
+    else msg = `sshd[${pid}]: message repeated 2 times: [ Failed password for root from ${attacker()} port ${port} ssh2]`;
+    buf += `${ts} web1 ${msg}\n`;
+    if (buf.length > 1 << 20) {
+      writeSync(fd, buf);
+      buf = '';
+    }
+  }
+  writeSync(fd, buf);
+  closeSync(fd);
+}
+
+interface Timed {
+  seconds: number;
+  /** User + system CPU seconds of the process, when /usr/bin/time is there to tell. */
+  cpu?: number;
+  stdout: string;
+  stderr: string;
+  code: number | null;
+}
+
+function timeProcess(cmd: string, args: string[], keepStdout: boolean): Promise<Timed> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    // CPU time is a steadier measure than wall time on a shared machine: ask /usr/bin/time for it.
+    const timed = existsSync(TIME_BIN);
+    const child = timed
+      ? spawn(TIME_BIN, ['-f', `${CPU_MARK} %U %S`, cmd, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+      : spawn(cmd, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let lines = 0;
+    let stderr = '';
+    child.stdout.on('data', (b: Buffer) => {
+      if (keepStdout) stdout += b.toString();
+      else for (let i = b.indexOf(10); i >= 0; i = b.indexOf(10, i + 1)) lines++;
+    });
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const seconds = (performance.now() - started) / 1000;
+      const m = new RegExp(`${CPU_MARK} ([\\d.]+) ([\\d.]+)\\s*$`).exec(stderr);
+      const cpu = m ? Number(m[1]) + Number(m[2]) : undefined;
+      if (m) stderr = stderr.slice(0, m.index);
+      resolve({ seconds, cpu, stdout: keepStdout ? stdout : String(lines), stderr, code });
+    });
+  });
+}
+
+/** True when bin/firebreak.js has the replay command (src/cli/main.ts registers it). */
+function cliHasReplay(): boolean {
+  const main = path.join(ROOT, 'src/cli/main.ts');
+  return existsSync(main) && readFileSync(main, 'utf8').includes('registerReplayCommand');
+}
+
+/** The command that runs `firebreak replay`: the real CLI when it has the command (unless `direct`), else this file's replay-only mode. */
+function replayCommand(file: string, year: number, direct: boolean): [string, string[], string] {
+  const args = ['replay', '--format', 'sshd', '--year', String(year), file];
+  if (!direct && cliHasReplay()) return [process.execPath, [path.join(ROOT, 'bin/firebreak.js'), ...args], 'node bin/firebreak.js replay'];
+  return [process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--replay-only', ...args.slice(1)], 'replay module via tsx (no full CLI)'];
+}
+
+/** Replay-only mode: `firebreak replay` without the rest of the CLI (used while bin/ is not wired). */
+async function replayOnly(args: string[]): Promise<void> {
+  const { Command } = await import('commander');
+  const { registerReplayCommand } = await import('../src/cli/replay-command.ts');
+  const program = new Command('firebreak');
+  registerReplayCommand(program, { stdout: process.stdout, stderr: process.stderr, env: process.env });
+  await program.parseAsync(['node', 'firebreak', 'replay', ...args]);
+}
+
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+
+/** Runs the benchmark; argv without the node and script names. */
+export async function main(argv: string[] = process.argv.slice(2)): Promise<void> {
+  if (argv[0] === '--replay-only') return replayOnly(argv.slice(1));
+  const li = argv.indexOf('--lines');
+  const lines = li >= 0 ? Number(argv[li + 1]) : 1_000_000;
+  if (!Number.isInteger(lines) || lines < 1) throw new Error('--lines needs a positive integer');
+  const keep = argv.includes('--keep');
+  const direct = argv.includes('--direct');
+  const year = new Date().getUTCFullYear();
+  const dir = mkdtempSync(path.join(tmpdir(), 'fb-bench-'));
+  const file = path.join(dir, 'auth.log');
+  try {
+    let t = performance.now();
+    generateSshdLog(file, lines, year);
+    console.log(`generated ${fmt(lines)} lines (${(statSync(file).size / 1e6).toFixed(1)} MB) in ${((performance.now() - t) / 1000).toFixed(1)} s: ${file}`);
+
+    // Three runs, the median reported: a 1-2 s run is at the mercy of a moment's load,
+    // while fail2ban's long run averages it out.
+    const [cmd, args, how] = replayCommand(file, year, direct);
+    const runs: Timed[] = [];
+    for (let i = 0; i < 3; i++) {
+      const r = await timeProcess(cmd, args, false);
+      if (r.code !== 0) throw new Error(`firebreak replay failed (${r.code}): ${r.stderr}`);
+      runs.push(r);
+    }
+    const fb = [...runs].sort((a, b) => a.seconds - b.seconds)[1]!;
+    const inner = /lines\/s: (\d+)/.exec(fb.stderr)?.[1];
+    const fbRate = lines / fb.seconds;
+    const cpuText = (t: Timed) => (t.cpu !== undefined ? `, ${t.cpu.toFixed(2)} s CPU` : '');
+    console.log(`firebreak replay (${how}): ${fb.seconds.toFixed(2)} s wall${cpuText(fb)} (median of ${runs.map((r) => r.seconds.toFixed(2)).join(', ')}), ${fmt(fbRate)} lines/s (read+parse+detect loop ${fmt(Number(inner))} lines/s), ${fb.stdout} detections`);
+    console.log(fb.stderr.trim().replace(/^/gm, '    '));
+
+    const f2b = spawnSync('sh', ['-c', 'command -v fail2ban-regex'], { encoding: 'utf8' }).stdout.trim();
+    if (!f2b || !existsSync(F2B_FILTER)) {
+      console.log('fail2ban-regex or its sshd filter is missing: apt-get install -y fail2ban, then run again');
+      process.exitCode = 1;
+      return;
+    }
+    t = performance.now();
+    const fr = await timeProcess(f2b, [file, F2B_FILTER], true);
+    if (fr.code !== 0) throw new Error(`fail2ban-regex failed (${fr.code}): ${fr.stderr}`);
+    const m = /Lines: (\d+) lines, (\d+) ignored, (\d+) matched, (\d+) missed/.exec(fr.stdout);
+    const proc = /\[processed in ([\d.]+) sec\]/.exec(fr.stdout)?.[1];
+    const frRate = lines / fr.seconds;
+    console.log(`fail2ban-regex:   ${fr.seconds.toFixed(2)} s wall${cpuText(fr)}, ${fmt(frRate)} lines/s (${m ? `${m[3]} matched, ${m[4]} missed` : 'no summary'}; its own timer ${proc ?? '?'} s)`);
+    const ratio = frRate > 0 ? fbRate / frRate : Infinity;
+    console.log(`ratio (wall clock lines/s): ${ratio.toFixed(1)}x (target >= 30x) ${ratio >= 30 ? 'OK' : 'BELOW TARGET'}`);
+    if (fb.cpu && fr.cpu) console.log(`ratio (CPU time): ${(fr.cpu / fb.cpu).toFixed(1)}x`);
+    console.log(`load average (1, 5, 15 min): ${loadavg().map((x) => x.toFixed(2)).join(', ')} on ${cpus().length} CPUs`);
+  } finally {
+    if (keep) console.log(`kept ${file}`);
+    else rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  await main();
+}

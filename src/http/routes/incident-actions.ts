@@ -1,0 +1,23 @@
+/**
+ * Actions of an incident: POST runs them (default: the type's default
+ * actions), GET lists the runs; GET /api/v1/response-plan is the dry run.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { HttpContext } from '../http-context.ts';
+import type { RespondDeps } from '../../service/respond-deps.ts';
+import { requestIncidentActions } from '../../service/request-incident-actions.ts';
+import { listActionRuns } from '../../service/list-action-runs.ts';
+import { planResponse } from '../../service/plan-response.ts';
+
+type IdParams = { Params: { id: string } };
+
+export function incidentActionRoutes(deps: RespondDeps) {
+  return (app: FastifyInstance, ctx: HttpContext): void => {
+    app.post<IdParams>('/api/v1/incidents/:id/actions', async (req) => {
+      const actor = await ctx.actor(req, 'decisions:write');
+      return requestIncidentActions(deps, actor, req.params.id, req.body ?? undefined);
+    });
+    app.get<IdParams>('/api/v1/incidents/:id/actions', async (req) => listActionRuns(deps, await ctx.actor(req, 'read'), req.params.id));
+    app.get('/api/v1/response-plan', async (req) => planResponse(deps, await ctx.actor(req, 'read'), req.query));
+  };
+}

@@ -1,0 +1,136 @@
+/**
+ * Action runs: one row per action id. The row is the idempotency record (a
+ * second run with the same id reads it instead of acting) and the state of
+ * the retries.
+ *
+ *   running  → succeeded | skipped | failed   (final)
+ *   running  → retrying  → running …          (retryable failure, attempts left)
+ */
+import type { Queryable } from './db.ts';
+
+export type ActionRunStatus = 'running' | 'retrying' | 'succeeded' | 'skipped' | 'failed';
+export const FINAL_RUN_STATUSES: readonly ActionRunStatus[] = ['succeeded', 'skipped', 'failed'];
+
+export interface ActionRun {
+  id: string;
+  incident_id: string;
+  step: string;
+  action: string;
+  /** `ip:<addr>`, `range:<cidr>`, `user:<id>`, `global`, `notify:<target>`, `webhook:<host>`. */
+  target: string;
+  params: Record<string, unknown>;
+  reopen_count: number;
+  status: ActionRunStatus;
+  /** `succeeded`, `failed`, `allowlisted`, `skipped`; null while the first attempt runs. */
+  outcome: string | null;
+  attempts: number;
+  max_attempts: number;
+  next_attempt_at: string | null;
+  last_error: string | null;
+  result: Record<string, unknown> | null;
+  decision_id: string | null;
+  requested_by: string;
+  created_at: string;
+  updated_at: string;
+  finished_at: string | null;
+}
+
+interface Row extends Omit<ActionRun, 'incident_id' | 'decision_id' | 'created_at' | 'updated_at' | 'finished_at' | 'next_attempt_at'> {
+  incident_id: number | string;
+  decision_id: number | string | null;
+  created_at: Date;
+  updated_at: Date;
+  finished_at: Date | null;
+  next_attempt_at: Date | null;
+}
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+function toRun({ seq: _seq, ...r }: Row & { seq?: unknown }): ActionRun {
+  return {
+    ...r,
+    incident_id: String(r.incident_id),
+    decision_id: r.decision_id === null ? null : String(r.decision_id),
+    created_at: r.created_at.toISOString(),
+    updated_at: r.updated_at.toISOString(),
+    finished_at: iso(r.finished_at),
+    next_attempt_at: iso(r.next_attempt_at),
+  };
+}
+
+export interface NewActionRun {
+  id: string;
+  incident_id: string;
+  step: string;
+  action: string;
+  target: string;
+  params: Record<string, unknown>;
+  reopen_count: number;
+  max_attempts: number;
+  requested_by: string;
+  now: Date;
+}
+
+/** Inserts the run with its first attempt started (`running`, attempts 1); null when the id exists. */
+export async function insertActionRun(q: Queryable, n: NewActionRun): Promise<ActionRun | null> {
+  const r = await q.query<Row>(
+    `INSERT INTO action_runs (id, incident_id, step, action, target, params, reopen_count, status, attempts, max_attempts, requested_by, created_at, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, 'running', 1, $8, $9, $10, $10)
+     ON CONFLICT (id) DO NOTHING RETURNING *`,
+    [n.id, n.incident_id, n.step, n.action, n.target, JSON.stringify(n.params), n.reopen_count, n.max_attempts, n.requested_by, n.now],
+  );
+  return r.rows[0] ? toRun(r.rows[0]) : null;
+}
+
+export async function getActionRun(q: Queryable, id: string, forUpdate = false): Promise<ActionRun | null> {
+  const r = await q.query<Row>(`SELECT * FROM action_runs WHERE id = $1 ${forUpdate ? 'FOR UPDATE' : ''}`, [id]);
+  return r.rows[0] ? toRun(r.rows[0]) : null;
+}
+
+export async function listActionRuns(q: Queryable, incidentId: string): Promise<ActionRun[]> {
+  const r = await q.query<Row>(`SELECT * FROM action_runs WHERE incident_id = $1 ORDER BY seq`, [incidentId]);
+  return r.rows.map(toRun);
+}
+
+/** Marks attempt `attempt` as started. */
+export async function startAttempt(q: Queryable, id: string, attempt: number, now: Date): Promise<ActionRun> {
+  const r = await q.query<Row>(
+    `UPDATE action_runs SET status = 'running', attempts = $2, next_attempt_at = NULL, updated_at = $3 WHERE id = $1 RETURNING *`,
+    [id, attempt, now],
+  );
+  return toRun(r.rows[0]!);
+}
+
+export interface AttemptResult {
+  status: ActionRunStatus;
+  outcome: string;
+  next_attempt_at: Date | null;
+  last_error: string | null;
+  result: Record<string, unknown> | null;
+  now: Date;
+}
+
+export async function recordAttempt(q: Queryable, id: string, a: AttemptResult): Promise<ActionRun> {
+  const final = FINAL_RUN_STATUSES.includes(a.status);
+  const r = await q.query<Row>(
+    `UPDATE action_runs SET status = $2, outcome = $3, next_attempt_at = $4, last_error = $5, result = COALESCE($6::jsonb, result), updated_at = $7,
+       finished_at = CASE WHEN $8 THEN $7 ELSE finished_at END
+     WHERE id = $1 RETURNING *`,
+    [id, a.status, a.outcome, a.next_attempt_at, a.last_error?.slice(0, 2000) ?? null, a.result === null ? null : JSON.stringify(a.result), a.now, final],
+  );
+  return toRun(r.rows[0]!);
+}
+
+/** Remembers the decision an action made, so a retry reuses it instead of making another. */
+export async function setRunDecision(q: Queryable, id: string, decisionId: string): Promise<void> {
+  await q.query(`UPDATE action_runs SET decision_id = $2 WHERE id = $1`, [id, decisionId]);
+}
+
+/** Succeeded runs of `action` on `target` since `since`, other than `exceptId` (repeat offenders). */
+export async function countSucceededRuns(q: Queryable, action: string, target: string, since: Date, exceptId: string): Promise<number> {
+  const r = await q.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM action_runs WHERE status = 'succeeded' AND action = $1 AND target = $2 AND created_at > $3 AND id <> $4`,
+    [action, target, since, exceptId],
+  );
+  return r.rows[0]?.n ?? 0;
+}

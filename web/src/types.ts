@@ -1,0 +1,163 @@
+/** Shapes of the Firebreak HTTP API as the dashboard reads them (DESIGN.md "Interfaces"). */
+export type Severity = 'critical' | 'high' | 'medium' | 'low';
+export type IncidentStatus = 'triggered' | 'acknowledged' | 'resolved';
+export type Permission = 'read' | 'incidents:write' | 'decisions:write' | 'events:write' | 'admin';
+
+export const SEVERITIES: readonly Severity[] = ['critical', 'high', 'medium', 'low'];
+export const STATUSES: readonly IncidentStatus[] = ['triggered', 'acknowledged', 'resolved'];
+/** The runbook sections of the built-in pack; other types appear when incidents use them. */
+export const KNOWN_TYPES = [
+  'brute_force_attempt',
+  'account_compromise',
+  'ddos',
+  'high_error_rate',
+  'performance_degradation',
+  'database_connection_failure',
+  'data_corruption',
+];
+
+export interface Page<T> {
+  items: T[];
+  next_cursor: string | null;
+}
+
+export interface SessionView {
+  role: string;
+  name: string;
+  csrf_token: string;
+  permissions: Permission[];
+  /** Optional endpoints present on this server (see src/http/routes/session.ts). */
+  features: Record<string, boolean>;
+}
+
+export type StepKind = 'action' | 'command' | 'manual';
+export type StepState = 'pending' | 'running' | 'succeeded' | 'failed' | 'awaiting_approval' | 'approved' | 'skipped' | 'done';
+
+export interface RunStep {
+  id: string;
+  title?: string;
+  kind?: StepKind;
+  state?: StepState;
+  /** The domain's name for `state`; either is accepted. */
+  status?: StepState;
+  output?: string;
+  error?: string;
+  command?: string;
+  manual?: string;
+  action?: string;
+  description?: string;
+  approved_by?: string;
+  completed_by?: string;
+}
+
+export interface RunCheck {
+  id: string;
+  title?: string;
+  kind?: string;
+  state?: string;
+  status?: string;
+  /** The server's view: true passing, false failing, null not known yet. */
+  ok?: boolean | null;
+  manual?: string;
+}
+
+export interface Run {
+  steps?: RunStep[];
+  checks?: RunCheck[];
+  runbook?: { title?: string; immediate_actions?: Partial<RunStep>[]; verification?: Partial<RunCheck>[] };
+  finished?: boolean;
+}
+
+export interface EscalationLevel {
+  name?: string | null;
+  targets?: string[];
+  notify?: string[];
+  timeout?: string | null;
+}
+
+/**
+ * Either the compact form (`incident.escalation`: level, levels, notified) or
+ * the answer of GET /api/v1/incidents/{id}/escalation (policy, level,
+ * notifications). `level` is 0-based in both.
+ */
+export interface Escalation {
+  level?: number | null;
+  levels?: EscalationLevel[];
+  notified?: unknown[];
+  policy?: string | { name: string; repeat?: number; levels: EscalationLevel[] } | null;
+  cycle?: number | null;
+  next_at?: string | null;
+  stopped?: boolean;
+  exhausted?: boolean;
+  notifications?: { target: string; channel: string; recipient?: string | null; status: string; level?: number; sent_at?: string | null; created_at?: string; last_error?: string | null }[];
+}
+
+export interface Incident {
+  id: string;
+  type: string;
+  severity: Severity;
+  status: IncidentStatus;
+  title: string;
+  description: string | null;
+  dedup_key: string | null;
+  source?: string;
+  created_by?: string;
+  created_at: string;
+  updated_at?: string;
+  detected_at?: string;
+  ack_deadline: string;
+  acknowledged_at: string | null;
+  acknowledged_by?: string | null;
+  mitigated_at?: string | null;
+  resolved_at: string | null;
+  resolved_by?: string | null;
+  sla_breached?: boolean;
+  sla_breached_at?: string | null;
+  reopen_count?: number;
+  detection_count?: number;
+  run?: Run | null;
+  escalation?: Escalation | null;
+}
+
+export interface TimelineEntry {
+  id: string;
+  at: string;
+  kind: string;
+  actor: string;
+  message: string;
+  data?: Record<string, unknown> | null;
+}
+
+export interface Decision {
+  id: string;
+  scope: string;
+  value: string;
+  type: string;
+  until: string | null;
+  origin?: string;
+  reason?: string;
+  incident_id?: string | null;
+}
+
+export interface AllowEntry {
+  id: string;
+  cidr: string;
+  note?: string | null;
+  /** `config` entries come from the configuration file and are changed there, not through the API. */
+  source?: 'builtin' | 'config' | 'api';
+  created_by?: string;
+}
+
+export interface Schedule {
+  name: string;
+  time_zone?: string;
+  now?: { person?: string | null; until?: string | null } | null;
+  next?: { person?: string | null; from?: string | null } | null;
+}
+
+export interface Bucket {
+  t: string | number;
+  events?: number;
+  detections?: number;
+  errors?: number;
+}
