@@ -205,7 +205,7 @@ export async function createFirebreak(config: Config, opts: CreateOptions = {}):
     },
   });
   await pipeline.rebuild(clock());
-  const metrics = createMetrics({ db, pipeline, bus });
+  const metrics = createMetrics({ db, pipeline, bus, probes: () => probes.states() });
   const sources = config.sources.map((cfg) => createFileSource({ cfg, db, pipeline, logger, clock }));
 
   const health: HealthPart[] = [

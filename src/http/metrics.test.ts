@@ -24,7 +24,7 @@ describe('GET /metrics', () => {
 
   test('parses as Prometheus text and its counters move with events, detections and incidents', async () => {
     const m0 = await scrape();
-    for (const name of ['firebreak_events_ingested_total', 'firebreak_detections_total', 'firebreak_incidents', 'firebreak_http_request_duration_seconds', 'firebreak_incident_acknowledge_seconds']) {
+    for (const name of ['firebreak_decisions_active', 'firebreak_notifications_total', 'firebreak_probe_up', 'firebreak_events_ingested_total', 'firebreak_detections_total', 'firebreak_incidents', 'firebreak_http_request_duration_seconds', 'firebreak_incident_acknowledge_seconds']) {
       assert.ok(m0.has(name), `missing ${name}`);
     }
     assert.equal(m0.get('firebreak_incidents')!.type, 'GAUGE');
@@ -40,6 +40,7 @@ describe('GET /metrics', () => {
     assert.equal(value(m1, 'firebreak_events_rejected_total', { type: 'auth.login_failed' }), 1);
     assert.equal(value(m1, 'firebreak_detections_total', { rule: 'brute_force_attempt' }), 1);
     assert.equal(value(m1, 'firebreak_incidents', { status: 'acknowledged', severity: 'high' }), 1);
+    assert.equal(value(m1, 'firebreak_decisions_active', { type: 'ban' }), 1, 'the brute force ban');
     assert.equal(Number(m1.get('firebreak_incident_acknowledge_seconds')!.metrics[0]!.buckets!['+Inf']), 1);
     assert.ok(m1.get('firebreak_http_request_duration_seconds'));
     // The parser drops histogram labels; check the labelled series in the text itself.

@@ -9,6 +9,7 @@ import type { Db } from '../store/db.ts';
 import type { Pipeline } from '../detect/pipeline.ts';
 import type { Bus } from '../service/context.ts';
 import { countIncidentsByStatus } from '../store/incident-repo.ts';
+import { activeDecisionsByType, notificationsByChannel } from '../store/metrics-repo.ts';
 
 export interface Metrics {
   registry: Registry;
@@ -19,7 +20,14 @@ export interface Metrics {
 
 const DURATION_BUCKETS = [30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 43200, 86400, 172800];
 
-export function createMetrics(opts: { db: Db; pipeline: Pipeline; bus: Bus }): Metrics {
+export interface ProbeGaugeInput {
+  name: string;
+  type: string;
+  status: string;
+  latency_ms: number | null;
+}
+
+export function createMetrics(opts: { db: Db; pipeline: Pipeline; bus: Bus; probes?: () => ProbeGaugeInput[] }): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'firebreak_process_' });
   const collectors: (() => Promise<void> | void)[] = [];
@@ -47,6 +55,15 @@ export function createMetrics(opts: { db: Db; pipeline: Pipeline; bus: Bus }): M
     for (const status of ['triggered', 'acknowledged', 'resolved']) for (const severity of ['critical', 'high', 'medium', 'low']) incidents.set({ status, severity }, counts[`${status}:${severity}`] ?? 0);
   });
 
+  const decisions = new Gauge({ name: 'firebreak_decisions_active', help: 'Active decisions (bans, rate limits, locks) by type', labelNames: ['type'], registers: [registry] });
+  const notifications = new Counter({ name: 'firebreak_notifications_total', help: 'Notifications by channel and outcome (sent, failed, pending, sending, cancelled)', labelNames: ['channel', 'status'], registers: [registry] });
+  collectors.push(async () => {
+    decisions.reset();
+    for (const [type, n] of await activeDecisionsByType(opts.db, new Date())) decisions.set({ type }, n);
+    notifications.reset();
+    for (const row of await notificationsByChannel(opts.db)) notifications.inc({ channel: row.channel, status: row.status }, row.n);
+  });
+
   const ackTime = new Histogram({ name: 'firebreak_incident_acknowledge_seconds', help: 'Time from detection to acknowledgement', labelNames: ['severity'], buckets: DURATION_BUCKETS, registers: [registry] });
   const resolveTime = new Histogram({ name: 'firebreak_incident_resolve_seconds', help: 'Time from detection to resolution', labelNames: ['severity'], buckets: DURATION_BUCKETS, registers: [registry] });
   opts.bus.subscribe((e) => {
@@ -54,6 +71,18 @@ export function createMetrics(opts: { db: Db; pipeline: Pipeline; bus: Bus }): M
       ackTime.observe({ severity: e.incident.severity }, Math.max(0, (Date.parse(e.incident.acknowledged_at) - Date.parse(e.incident.detected_at)) / 1000));
     } else if (e.type === 'incident.resolved' && e.incident.resolved_at) {
       resolveTime.observe({ severity: e.incident.severity }, Math.max(0, (Date.parse(e.incident.resolved_at) - Date.parse(e.incident.detected_at)) / 1000));
+    }
+  });
+
+  const probeUp = new Gauge({ name: 'firebreak_probe_up', help: 'Health probe state: 1 healthy, 0 failing (absent until checked)', labelNames: ['probe', 'type'], registers: [registry] });
+  const probeLatency = new Gauge({ name: 'firebreak_probe_latency_seconds', help: 'Latency of the last probe check', labelNames: ['probe', 'type'], registers: [registry] });
+  collectors.push(() => {
+    probeUp.reset();
+    probeLatency.reset();
+    for (const p of opts.probes?.() ?? []) {
+      if (p.status === 'up' || p.status === 'ok' || p.status === 'healthy') probeUp.set({ probe: p.name, type: p.type }, 1);
+      else if (p.status === 'down' || p.status === 'failing') probeUp.set({ probe: p.name, type: p.type }, 0);
+      if (p.latency_ms !== null) probeLatency.set({ probe: p.name, type: p.type }, p.latency_ms / 1000);
     }
   });
 
