@@ -32,10 +32,12 @@ function makeBatch(n: number, seed: number): string {
     const ip = `10.${(seed + i) % 250}.${(i >> 8) & 255}.${i & 255}`;
     if (i % 10 === 0) clockMs++;
     const ts = new Date(clockMs).toISOString();
-    const r = i % 10;
-    if (r < 7) lines.push(`{"type":"http.request","ts":"${ts}","ip":"${ip}","method":"GET","route":"/api/items","status":200,"latency_ms":${(i % 50) + 5}}`);
-    else if (r < 9) lines.push(`{"type":"auth.login_failed","ts":"${ts}","ip":"${ip}","user_id":"u${i % 1000}"}`);
-    else lines.push(`{"type":"auth.login_succeeded","ts":"${ts}","ip":"${ip}","user_id":"u${i % 1000}"}`);
+    // Mostly benign traffic, as in production: requests from many clients, a few
+    // failed logins spread thin, and each user logging in from its own address.
+    const r = i % 20;
+    if (r < 18) lines.push(`{"type":"http.request","ts":"${ts}","ip":"${ip}","method":"GET","route":"/api/items","status":200,"latency_ms":${(i % 50) + 5}}`);
+    else if (r === 18) lines.push(`{"type":"auth.login_failed","ts":"${ts}","ip":"${ip}","user_id":"u${i}"}`);
+    else lines.push(`{"type":"auth.login_succeeded","ts":"${ts}","ip":"${ip}","user_id":"user-${ip}"}`);
   }
   return lines.join('\n');
 }
