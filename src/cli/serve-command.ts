@@ -34,7 +34,7 @@ Examples:
       if (fb.generatedAdminToken) {
         io.stdout.write(
           `\nFirst start: an admin token was created. It is shown only once and saved to\n  ${fb.generatedAdminToken.file}\n\n  FIREBREAK_TOKEN=${fb.generatedAdminToken.token}\n\n` +
-            `Use it as: curl -H "Authorization: Bearer $FIREBREAK_TOKEN" ${address}/api/v1/incidents\n\n`,
+            `Dashboard: ${address}/ (sign in with this token)\nAPI:       curl -H "Authorization: Bearer $FIREBREAK_TOKEN" ${address}/api/v1/incidents\n\n`,
         );
       }
       await new Promise<void>((resolve) => {
