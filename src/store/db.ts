@@ -51,7 +51,28 @@ class ServerDb implements Db {
       throw wrapDbError(err);
     }
   }
+  /**
+   * Transactions that lose a deadlock or a serialization conflict (SQLSTATE
+   * 40P01 / 40001) were rolled back whole by PostgreSQL, so they are run again
+   * (a few times, with a short random pause). Transaction bodies do database
+   * work only: running one twice after a rollback is safe.
+   */
   async tx<T>(fn: (q: Queryable) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.txOnce(fn);
+      } catch (err) {
+        const code = (err as AppError).cause && ((err as AppError).cause as { code?: string }).code;
+        if ((code === '40P01' || code === '40001') && attempt < 5) {
+          await new Promise((r) => setTimeout(r, 5 + Math.random() * 20 * attempt));
+          continue;
+        }
+        throw err;
+      }
+    }
+  }
+
+  private async txOnce<T>(fn: (q: Queryable) => Promise<T>): Promise<T> {
     let client: pg.PoolClient;
     try {
       client = await this.pool.connect();
