@@ -70,7 +70,10 @@ describe('dashboard in Chromium', () => {
       if (m.type() === 'error') problems.push(`[${who}] console error: ${m.text()} at ${m.location().url}`);
     });
     p.on('pageerror', (e) => problems.push(`[${who}] uncaught: ${e.message}`));
-    p.on('requestfailed', (r) => problems.push(`[${who}] request failed: ${r.method()} ${r.url()} ${r.failure()?.errorText ?? ''}`));
+    // ERR_ABORTED is the browser cancelling a request because the test navigated away (or closed the page), not a failure.
+    p.on('requestfailed', (r) => {
+      if (r.failure()?.errorText !== 'net::ERR_ABORTED') problems.push(`[${who}] request failed: ${r.method()} ${r.url()} ${r.failure()?.errorText ?? ''}`);
+    });
     p.on('response', (r) => {
       if (r.status() >= 400) problems.push(`[${who}] HTTP ${r.status()} for ${r.request().method()} ${r.url()}`);
     });
@@ -570,7 +573,10 @@ describe('dashboard views with every optional endpoint (stub API)', () => {
       if (m.type() === 'error') problems.push(`[${who}] console error: ${m.text()} at ${m.location().url}`);
     });
     p.on('pageerror', (e) => problems.push(`[${who}] uncaught: ${e.message}`));
-    p.on('requestfailed', (r) => problems.push(`[${who}] request failed: ${r.method()} ${r.url()} ${r.failure()?.errorText ?? ''}`));
+    // ERR_ABORTED is the browser cancelling a request because the test navigated away (or closed the page), not a failure.
+    p.on('requestfailed', (r) => {
+      if (r.failure()?.errorText !== 'net::ERR_ABORTED') problems.push(`[${who}] request failed: ${r.method()} ${r.url()} ${r.failure()?.errorText ?? ''}`);
+    });
     p.on('response', (r) => {
       if (r.status() >= 400) problems.push(`[${who}] HTTP ${r.status()} for ${r.request().method()} ${r.url()}`);
     });
