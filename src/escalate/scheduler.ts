@@ -58,26 +58,40 @@ export function createScheduler(opts: { db: Db; clock: () => Date; logger: Logge
     });
   }
 
-  async function tick(): Promise<number> {
-    if (ticking) return ticking;
-    ticking = (async () => {
-      let n = 0;
-      try {
-        while (n < 1000 && (await runOne())) n++;
-        st.lastError = null;
-      } catch (err) {
-        st.lastError = (err as Error).message;
-        opts.logger.warn({ err }, 'scheduler tick failed');
-      } finally {
-        st.lastTickAt = opts.clock().toISOString();
-      }
-      return n;
-    })();
+  async function pass(): Promise<number> {
+    let n = 0;
     try {
-      return await ticking;
+      while (n < 1000 && (await runOne())) n++;
+      st.lastError = null;
+    } catch (err) {
+      st.lastError = (err as Error).message;
+      opts.logger.warn({ err }, 'scheduler tick failed');
     } finally {
-      ticking = null;
+      st.lastTickAt = opts.clock().toISOString();
     }
+    return n;
+  }
+
+  /**
+   * One pass at a time. A call during a pass gets a fresh pass after it (calls
+   * made meanwhile share that one): a caller that just moved the clock or wrote
+   * a due timer must not be answered by a pass that started before.
+   */
+  let queued: Promise<number> | null = null;
+  function tick(): Promise<number> {
+    if (queued) return queued;
+    if (ticking) {
+      queued = ticking.catch(() => 0).then(() => {
+        queued = null;
+        return tick();
+      });
+      return queued;
+    }
+    const p = pass().finally(() => {
+      if (ticking === p) ticking = null;
+    });
+    ticking = p;
+    return p;
   }
 
   function loop(): void {
