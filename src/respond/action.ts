@@ -99,6 +99,12 @@ export interface Action {
   readonly name: string;
   /** Talks to another system: retried with backoff, and run off the detection path. */
   readonly remote: boolean;
+  /**
+   * Its effect ends by itself (a ban's duration), so a rule that fires again
+   * on an incident still open runs it again: a continuing attack must not
+   * outlive its ban. Other actions run once per incident (and re-open).
+   */
+  readonly renews: boolean;
   /** Validates and normalizes the parameters (strict: unknown keys are errors). */
   parseParams(raw: unknown): { ok: true; params: Record<string, unknown> } | { ok: false; issues: { path: string; message: string }[] };
   /** What it acts on, or a message saying why it cannot tell. */
@@ -111,6 +117,8 @@ export interface Action {
 export interface ActionDef<S extends z.ZodType> {
   name: string;
   remote: boolean;
+  /** See Action.renews; default false. */
+  renews?: boolean;
   params: S;
   target(params: z.output<S>, incident: Incident): ActionTarget | string;
   describe(params: z.output<S>, target: ActionTarget): string;
@@ -123,6 +131,7 @@ export function defineAction<S extends z.ZodType>(def: ActionDef<S>): Action {
   return {
     name: def.name,
     remote: def.remote,
+    renews: def.renews ?? false,
     parseParams(raw) {
       const r = def.params.safeParse(raw ?? {});
       if (r.success) return { ok: true, params: r.data as Record<string, unknown> };

@@ -31,6 +31,7 @@ export function ipTarget(ip: string | undefined, incident: Parameters<typeof key
 export const blockIp = defineAction({
   name: 'block_ip',
   remote: false,
+  renews: true,
   params,
   target: (p, incident) => ipTarget(p.ip, incident, 'block_ip'),
   describe: (p, t) => `ban ${t.value} for ${formatDuration(p.duration_ms ?? DEFAULT_BAN_MS)}${p.increment === false ? '' : ' (longer for repeat offenders)'}`,

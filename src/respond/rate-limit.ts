@@ -20,6 +20,7 @@ const params = z
 export const rateLimit = defineAction({
   name: 'rate_limit',
   remote: false,
+  renews: true,
   params,
   target: (p, incident) => (p.scope === 'global' ? { kind: 'global', value: null, key: 'global' } : ipTarget(p.ip, incident, 'rate_limit')),
   describe: (p, t) => `rate-limit ${t.kind === 'global' ? 'every client' : t.value} for ${formatDuration(p.duration_ms ?? DEFAULT_RATE_LIMIT_MS)}`,

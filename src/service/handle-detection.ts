@@ -10,6 +10,7 @@ import { openIncident, type OpenIncidentResult } from './open-incident.ts';
 import { usToIso } from '../store/event-repo.ts';
 import type { RespondDeps } from './respond-deps.ts';
 import { runIncidentActions } from './run-incident-actions.ts';
+import type { ActionRunRequest } from './run-action.ts';
 
 const TITLES: Record<string, string> = {
   brute_force_attempt: 'Brute force',
@@ -38,20 +39,35 @@ export function describeDetection(d: Detection, rule: RuleSpec): string {
 /**
  * Opens (or appends to) the incident, then, when the incident is new or
  * re-opened, runs the rule's immediate actions (a ban, an account lock, ...).
+ * When the rule fires again on an incident still open (the attack goes on
+ * after the cooldown), the actions whose effect ends by itself (bans, rate
+ * limits: `Action.renews`) run again, once per firing: a lapsed ban comes
+ * back, longer for a repeat offender, and a live one is extended.
  * Local actions finish before this returns (a ban is on the bouncer stream
  * by then); actions that call other systems run in the background with
  * durable retries. A failure to act is logged and leaves the incident open.
  */
 export async function handleDetection(deps: Deps | RespondDeps, d: Detection, rule: RuleSpec): Promise<OpenIncidentResult> {
   const result = await openDetectedIncident(deps, d, rule);
-  if ((result.outcome === 'created' || result.outcome === 'reopened') && 'response' in deps && rule.actions.length > 0) {
-    try {
-      await runIncidentActions(deps, ruleActor(rule), result.incident, rule.actions, { invalid: 'skip', awaitRemote: false });
-    } catch (err) {
-      deps.logger.error({ err, rule: rule.name, incident: result.incident.id }, 'running the rule actions failed');
-    }
+  if (!('response' in deps) || rule.actions.length === 0) return result;
+  const actions = result.outcome === 'appended' ? renewals(deps, d, rule) : rule.actions;
+  if (actions.length === 0) return result;
+  try {
+    await runIncidentActions(deps, ruleActor(rule), result.incident, actions, { invalid: 'skip', awaitRemote: false });
+  } catch (err) {
+    deps.logger.error({ err, rule: rule.name, incident: result.incident.id }, 'running the rule actions failed');
   }
   return result;
+}
+
+/**
+ * The rule's renewing actions for a new firing on an open incident, each as
+ * its own step named after the firing (`block_ip@<time>`): a distinct action
+ * id per firing, the same one when the same detection is handled twice.
+ */
+function renewals(deps: RespondDeps, d: Detection, rule: RuleSpec): ActionRunRequest[] {
+  const at = usToIso(d.atUs);
+  return rule.actions.filter((a) => deps.response.actions.get(a.action)?.renews).map((a) => ({ ...a, step: `${a.action}@${at}` }));
 }
 
 function openDetectedIncident(deps: Deps, d: Detection, rule: RuleSpec): Promise<OpenIncidentResult> {

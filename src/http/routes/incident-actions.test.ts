@@ -57,6 +57,36 @@ for (const backend of testBackends()) {
       assert.deepEqual(runs.map((r) => r.status), ['succeeded', 'succeeded']);
     });
 
+    test('an attack that goes on after its ban lapsed is banned again, longer, on the same open incident', async () => {
+      const ip = '203.0.113.51';
+      await t.call('POST', '/api/v1/events', failedLogins(ip), ingest);
+      await t.fb.pipeline.drain();
+      await t.fb.response.idle();
+      const [inc] = (await t.call('GET', `/api/v1/incidents?q=${ip}`)).body.items;
+      const firstBan = (await t.call('GET', `/api/v1/decisions?ip=${ip}`)).body.items[0];
+      assert.equal(firstBan.until, new Date(now.getTime() + 3_600_000).toISOString());
+
+      now = new Date(now.getTime() + 2 * 3_600_000); // the ban is over, the rule's cooldown too; nobody resolved the incident
+      assert.equal((await t.call('GET', `/api/v1/decisions?ip=${ip}`)).body.items.length, 0, 'the first ban has lapsed');
+      await t.call('POST', '/api/v1/events', failedLogins(ip), ingest);
+      await t.fb.pipeline.drain();
+      await t.fb.response.idle();
+
+      const incs = (await t.call('GET', `/api/v1/incidents?q=${ip}`)).body.items;
+      assert.deepEqual(incs.map((i: { id: string }) => i.id), [inc.id], 'still one incident');
+      const bans = (await t.call('GET', `/api/v1/decisions?ip=${ip}`)).body.items;
+      assert.equal(bans.length, 1);
+      assert.equal(bans[0].until, new Date(now.getTime() + 2 * 3_600_000).toISOString(), 'second offence: 2 h');
+      const runs: Run[] = (await t.call('GET', `/api/v1/incidents/${inc.id}/actions`)).body.items;
+      assert.deepEqual(
+        runs.map((r) => [r.action, r.status]),
+        [['block_ip', 'succeeded'], ['notify', 'succeeded'], ['block_ip', 'succeeded']],
+        'only the ban renews; the notification is not sent again',
+      );
+      const actions = (await timeline(inc.id)).filter((e) => e.kind === 'action' && e.data!.action === 'block_ip');
+      assert.match(actions[1]!.message, /banned: 203\.0\.113\.51 .*\(2h, 2nd offence\)/);
+    });
+
     test('an allowlisted address under the same attack is never banned; the attempt is on the timeline', async () => {
       await t.call('POST', '/api/v1/events', failedLogins('192.0.2.10'), ingest);
       await t.fb.pipeline.drain();
