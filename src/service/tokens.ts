@@ -52,7 +52,7 @@ export async function listTokens(deps: Deps, actor: Actor, includeRevoked = fals
 
 export async function revokeToken(deps: Deps, actor: Actor, id: string): Promise<TokenRecord> {
   authorize(actor, 'admin');
-  return deps.db.tx(async (q) => {
+  const revoked = await deps.db.tx(async (q) => {
     const now = deps.clock();
     const existing = await getToken(q, id);
     if (!existing) throw new AppError('not_found', `token ${id} not found`);
@@ -64,19 +64,63 @@ export async function revokeToken(deps: Deps, actor: Actor, id: string): Promise
     await writeAudit(q, { at: now, actor: actor.id, action: 'token.revoke', target: id, ip: actor.ip });
     return r!;
   });
+  // After the commit: no request authenticates with the revoked token from here on.
+  const cache = tokenCache(deps.db);
+  cache.entries.clear();
+  cache.generation++;
+  return revoked;
+}
+
+/**
+ * Valid tokens seen lately, per database, by hash: a busy sender (the
+ * middleware, a bouncer polling its stream, small ingestion batches) costs
+ * no database lookup per request. An entry lives TOKEN_CACHE_MS of monotonic
+ * time; revoking a token through this process drops the cache at once, and
+ * another process (a CLI on a shared server database, a second instance)
+ * sees the revocation within TOKEN_CACHE_MS. Unknown tokens are not cached.
+ */
+export const TOKEN_CACHE_MS = 5_000;
+const TOKEN_CACHE_MAX = 1_000;
+interface CachedToken {
+  rec: TokenRecord;
+  /** performance.now() after which the entry is looked up again. */
+  freshUntil: number;
+  /** deps.clock() time of the last `last_used_at` update. */
+  touchedAt: number;
+}
+/** The cache and its generation: a lookup that began before a revocation does not fill the cache after it. */
+const tokenCaches = new WeakMap<object, { entries: Map<string, CachedToken>; generation: number }>();
+
+function tokenCache(db: object): { entries: Map<string, CachedToken>; generation: number } {
+  let c = tokenCaches.get(db);
+  if (!c) tokenCaches.set(db, (c = { entries: new Map(), generation: 0 }));
+  return c;
 }
 
 /** Resolves a presented secret to its actor, or throws unauthorized. */
 export async function authenticate(deps: Pick<Deps, 'db' | 'clock'>, secret: string | undefined, ip?: string): Promise<Actor> {
   if (!secret) throw new AppError('unauthorized', 'missing token: send Authorization: Bearer <token>');
   const hash = hashToken(secret);
-  const rec = await findTokenByHash(deps.db, hash);
-  // Compare again in constant time (the lookup is by hash, so timing leaks nothing useful, but keep it explicit).
-  if (!rec || rec.revoked_at || !timingSafeEqual(Buffer.from(hashToken(secret)), Buffer.from(hash))) {
-    throw new AppError('unauthorized', 'invalid or revoked token');
+  const cache = tokenCache(deps.db);
+  let entry = cache.entries.get(hash);
+  if (!entry || performance.now() > entry.freshUntil) {
+    if (entry) cache.entries.delete(hash);
+    const generation = cache.generation;
+    const rec = await findTokenByHash(deps.db, hash);
+    // Compare again in constant time (the lookup is by hash, so timing leaks nothing useful, but keep it explicit).
+    if (!rec || rec.revoked_at || !timingSafeEqual(Buffer.from(hashToken(secret)), Buffer.from(hash))) {
+      throw new AppError('unauthorized', 'invalid or revoked token');
+    }
+    entry = { rec, freshUntil: performance.now() + TOKEN_CACHE_MS, touchedAt: rec.last_used_at ? Date.parse(rec.last_used_at) : -Infinity };
+    if (cache.generation === generation) {
+      if (cache.entries.size >= TOKEN_CACHE_MAX) cache.entries.clear();
+      cache.entries.set(hash, entry);
+    }
   }
+  const rec = entry.rec;
   const now = deps.clock();
-  if (!rec.last_used_at || now.getTime() - Date.parse(rec.last_used_at) > 60_000) {
+  if (now.getTime() - entry.touchedAt > 60_000) {
+    entry.touchedAt = now.getTime();
     touchToken(deps.db, rec.id, now).catch(() => {});
   }
   return { id: `token:${rec.id}`, name: rec.name, role: rec.role as Role, ip };
