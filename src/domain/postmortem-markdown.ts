@@ -25,9 +25,8 @@ const GENERATED_SECTIONS = ['Impact', 'Detections and evidence', 'Actions', 'Esc
 const PLACEHOLDER = '_Not written yet._';
 const TITLE_PREFIX = '# Post-mortem: ';
 
-export interface PostmortemDocument {
-  id: string;
-  incident_id: string;
+/** What a post-mortem says: its state, its texts and the facts drawn from the incident (stored as they are). */
+export interface PostmortemContent {
   status: PostmortemStatus;
   title: string;
   summary: string;
@@ -37,6 +36,11 @@ export interface PostmortemDocument {
   went_badly: string;
   lessons: string;
   facts: PostmortemFacts;
+}
+
+export interface PostmortemDocument extends PostmortemContent {
+  id: string;
+  incident_id: string;
   due_at: string;
   overdue: boolean;
   version: number;

@@ -1,5 +1,6 @@
 /** Action items table: the only place that writes their SQL. */
 import type { Queryable } from './db.ts';
+import { fromDbRow, type DbRow } from './db-row.ts';
 
 export const ACTION_ITEM_STATUSES = ['open', 'done', 'dropped'] as const;
 export type ActionItemStatus = (typeof ACTION_ITEM_STATUSES)[number];
@@ -28,31 +29,12 @@ export interface ActionItemRecord {
   closed_at: string | null;
 }
 
-type Row = Omit<ActionItemRecord, 'id' | 'incident_id' | 'postmortem_id' | 'due_at' | 'last_reminded_at' | 'created_at' | 'updated_at' | 'closed_at'> & {
-  id: number | string;
-  incident_id: number | string;
-  postmortem_id: number | string | null;
-  due_at: Date | null;
-  last_reminded_at: Date | null;
-  created_at: Date;
-  updated_at: Date;
-  closed_at: Date | null;
-};
-
-const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
+const ITEM_IDS = ['id', 'incident_id', 'postmortem_id'] as const;
+const ITEM_TIMES = ['due_at', 'last_reminded_at', 'created_at', 'updated_at', 'closed_at'] as const;
+type Row = DbRow<ActionItemRecord, (typeof ITEM_IDS)[number], (typeof ITEM_TIMES)[number]>;
 
 function toRecord(r: Row): ActionItemRecord {
-  return {
-    ...r,
-    id: String(r.id),
-    incident_id: String(r.incident_id),
-    postmortem_id: r.postmortem_id === null ? null : String(r.postmortem_id),
-    due_at: iso(r.due_at),
-    last_reminded_at: iso(r.last_reminded_at),
-    created_at: r.created_at.toISOString(),
-    updated_at: r.updated_at.toISOString(),
-    closed_at: iso(r.closed_at),
-  };
+  return fromDbRow<ActionItemRecord>(r, ITEM_IDS, ITEM_TIMES);
 }
 
 export interface NewActionItem {

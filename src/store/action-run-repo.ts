@@ -7,6 +7,7 @@
  *   running  → retrying  → running …          (retryable failure, attempts left)
  */
 import type { Queryable } from './db.ts';
+import { fromDbRow, type DbRow } from './db-row.ts';
 
 export type ActionRunStatus = 'running' | 'retrying' | 'succeeded' | 'skipped' | 'failed';
 export const FINAL_RUN_STATUSES: readonly ActionRunStatus[] = ['succeeded', 'skipped', 'failed'];
@@ -35,27 +36,12 @@ export interface ActionRun {
   finished_at: string | null;
 }
 
-interface Row extends Omit<ActionRun, 'incident_id' | 'decision_id' | 'created_at' | 'updated_at' | 'finished_at' | 'next_attempt_at'> {
-  incident_id: number | string;
-  decision_id: number | string | null;
-  created_at: Date;
-  updated_at: Date;
-  finished_at: Date | null;
-  next_attempt_at: Date | null;
-}
-
-const iso = (d: Date | null) => (d ? d.toISOString() : null);
+const RUN_IDS = ['incident_id', 'decision_id'] as const;
+const RUN_TIMES = ['created_at', 'updated_at', 'finished_at', 'next_attempt_at'] as const;
+type Row = DbRow<ActionRun, (typeof RUN_IDS)[number], (typeof RUN_TIMES)[number]>;
 
 function toRun({ seq: _seq, ...r }: Row & { seq?: unknown }): ActionRun {
-  return {
-    ...r,
-    incident_id: String(r.incident_id),
-    decision_id: r.decision_id === null ? null : String(r.decision_id),
-    created_at: r.created_at.toISOString(),
-    updated_at: r.updated_at.toISOString(),
-    finished_at: iso(r.finished_at),
-    next_attempt_at: iso(r.next_attempt_at),
-  };
+  return fromDbRow<ActionRun>(r, RUN_IDS, RUN_TIMES);
 }
 
 export interface NewActionRun {

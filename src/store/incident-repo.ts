@@ -1,5 +1,6 @@
 /** Incidents table: the only place that writes their SQL. */
 import type { Queryable } from './db.ts';
+import { fromDbRow, type DbRow } from './db-row.ts';
 import type { IncidentStatus } from '../domain/incident.ts';
 import type { Severity } from '../domain/severity.ts';
 
@@ -29,59 +30,12 @@ export interface Incident {
   attrs: Record<string, unknown>;
 }
 
-interface Row {
-  id: number | string;
-  type: string;
-  severity: Severity;
-  status: IncidentStatus;
-  title: string;
-  description: string | null;
-  dedup_key: string | null;
-  source: string;
-  created_by: string;
-  created_at: Date;
-  updated_at: Date;
-  detected_at: Date;
-  ack_deadline: Date;
-  acknowledged_at: Date | null;
-  acknowledged_by: string | null;
-  mitigated_at: Date | null;
-  resolved_at: Date | null;
-  resolved_by: string | null;
-  sla_breached_at: Date | null;
-  reopen_count: number;
-  detection_count: number;
-  attrs: Record<string, unknown> | null;
-}
+const INCIDENT_TIMES = ['created_at', 'updated_at', 'detected_at', 'ack_deadline', 'acknowledged_at', 'mitigated_at', 'resolved_at', 'sla_breached_at'] as const;
+type Row = DbRow<Omit<Incident, 'sla_breached' | 'attrs'>, 'id', (typeof INCIDENT_TIMES)[number]> & { attrs: Record<string, unknown> | null };
 
-const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
-
-function toIncident(r: Row): Incident {
-  return {
-    id: String(r.id),
-    type: r.type,
-    severity: r.severity,
-    status: r.status,
-    title: r.title,
-    description: r.description,
-    dedup_key: r.dedup_key,
-    source: r.source,
-    created_by: r.created_by,
-    created_at: r.created_at.toISOString(),
-    updated_at: r.updated_at.toISOString(),
-    detected_at: r.detected_at.toISOString(),
-    ack_deadline: r.ack_deadline.toISOString(),
-    acknowledged_at: iso(r.acknowledged_at),
-    acknowledged_by: r.acknowledged_by,
-    mitigated_at: iso(r.mitigated_at),
-    resolved_at: iso(r.resolved_at),
-    resolved_by: r.resolved_by,
-    sla_breached: r.sla_breached_at !== null,
-    sla_breached_at: iso(r.sla_breached_at),
-    reopen_count: r.reopen_count,
-    detection_count: r.detection_count,
-    attrs: r.attrs ?? {},
-  };
+function toIncident({ attrs, ...r }: Row): Incident {
+  const inc = fromDbRow<Omit<Incident, 'sla_breached' | 'attrs'>>(r, ['id'], INCIDENT_TIMES);
+  return { ...inc, sla_breached: inc.sla_breached_at !== null, attrs: attrs ?? {} };
 }
 
 export interface NewIncident {

@@ -12,6 +12,7 @@
  * row found `sending` after its lease tells "never sent" from "outcome unknown".
  */
 import type { Queryable } from './db.ts';
+import { fromDbRow, iso, type DbRow } from './db-row.ts';
 
 export type NotificationStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'cancelled';
 
@@ -36,30 +37,13 @@ export interface NotificationRow {
   sent_at: string | null;
 }
 
-type Raw = Omit<NotificationRow, 'id' | 'incident_id' | 'last_attempt_at' | 'send_started_at' | 'created_at' | 'updated_at' | 'sent_at'> & {
-  id: number | string;
-  incident_id: number | string;
-  last_attempt_at: Date | null;
-  send_started_at: Date | null;
-  created_at: Date;
-  updated_at: Date;
-  sent_at: Date | null;
-};
-
-const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
+const NOTIFICATION_IDS = ['id', 'incident_id'] as const;
+const NOTIFICATION_TIMES = ['last_attempt_at', 'send_started_at', 'created_at', 'updated_at', 'sent_at'] as const;
+type Raw = DbRow<NotificationRow, (typeof NOTIFICATION_IDS)[number], (typeof NOTIFICATION_TIMES)[number]>;
 const COLS = `id, incident_id, epoch, level, cycle, target, channel, recipient, kind, status, attempts, last_error, last_attempt_at, claim_id, send_started_at, created_at, updated_at, sent_at`;
 
 function toRow(r: Raw): NotificationRow {
-  return {
-    ...r,
-    id: String(r.id),
-    incident_id: String(r.incident_id),
-    last_attempt_at: iso(r.last_attempt_at),
-    send_started_at: iso(r.send_started_at),
-    created_at: r.created_at.toISOString(),
-    updated_at: r.updated_at.toISOString(),
-    sent_at: iso(r.sent_at),
-  };
+  return fromDbRow<NotificationRow>(r, NOTIFICATION_IDS, NOTIFICATION_TIMES);
 }
 
 export interface NewNotification {

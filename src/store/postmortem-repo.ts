@@ -1,19 +1,12 @@
 /** Post-mortems table: the only place that writes their SQL. */
 import type { Queryable } from './db.ts';
+import { fromDbRow, type DbRow } from './db-row.ts';
 import type { PostmortemFacts, PostmortemStatus } from '../domain/postmortem.ts';
+import type { PostmortemContent } from '../domain/postmortem-markdown.ts';
 
-export interface PostmortemRecord {
+export interface PostmortemRecord extends PostmortemContent {
   id: string;
   incident_id: string;
-  status: PostmortemStatus;
-  title: string;
-  summary: string;
-  body: string;
-  root_cause: string;
-  went_well: string;
-  went_badly: string;
-  lessons: string;
-  facts: PostmortemFacts;
   resolved_at: string;
   due_at: string;
   reminders: number;
@@ -26,33 +19,12 @@ export interface PostmortemRecord {
   version: number;
 }
 
-type Row = Omit<PostmortemRecord, 'id' | 'incident_id' | 'resolved_at' | 'due_at' | 'last_reminded_at' | 'drafted_at' | 'created_at' | 'updated_at' | 'published_at'> & {
-  id: number | string;
-  incident_id: number | string;
-  resolved_at: Date;
-  due_at: Date;
-  last_reminded_at: Date | null;
-  drafted_at: Date;
-  created_at: Date;
-  updated_at: Date;
-  published_at: Date | null;
-};
-
-const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
+const POSTMORTEM_IDS = ['id', 'incident_id'] as const;
+const POSTMORTEM_TIMES = ['resolved_at', 'due_at', 'last_reminded_at', 'drafted_at', 'created_at', 'updated_at', 'published_at'] as const;
+type Row = DbRow<PostmortemRecord, (typeof POSTMORTEM_IDS)[number], (typeof POSTMORTEM_TIMES)[number]>;
 
 function toRecord(r: Row): PostmortemRecord {
-  return {
-    ...r,
-    id: String(r.id),
-    incident_id: String(r.incident_id),
-    resolved_at: r.resolved_at.toISOString(),
-    due_at: r.due_at.toISOString(),
-    last_reminded_at: iso(r.last_reminded_at),
-    drafted_at: r.drafted_at.toISOString(),
-    created_at: r.created_at.toISOString(),
-    updated_at: r.updated_at.toISOString(),
-    published_at: iso(r.published_at),
-  };
+  return fromDbRow<PostmortemRecord>(r, POSTMORTEM_IDS, POSTMORTEM_TIMES);
 }
 
 export interface NewPostmortem {
@@ -86,25 +58,18 @@ export async function getPostmortemByIncident(q: Queryable, incidentId: string, 
   return r.rows[0] ? toRecord(r.rows[0]) : null;
 }
 
-export type PostmortemChanges = Partial<{
-  status: PostmortemStatus;
-  title: string;
-  summary: string;
-  body: string;
-  root_cause: string;
-  went_well: string;
-  went_badly: string;
-  lessons: string;
-  facts: PostmortemFacts;
-  resolved_at: Date;
-  due_at: Date;
-  reminders: number;
-  last_reminded_at: Date;
-  drafted_at: Date;
-  updated_at: Date;
-  updated_by: string | null;
-  published_at: Date | null;
-}>;
+export type PostmortemChanges = Partial<
+  PostmortemContent & {
+    resolved_at: Date;
+    due_at: Date;
+    reminders: number;
+    last_reminded_at: Date;
+    drafted_at: Date;
+    updated_at: Date;
+    updated_by: string | null;
+    published_at: Date | null;
+  }
+>;
 
 /** Applies the changes and bumps `version`; returns the new row. */
 export async function updatePostmortem(q: Queryable, id: string, set: PostmortemChanges): Promise<PostmortemRecord> {
