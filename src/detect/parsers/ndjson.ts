@@ -11,20 +11,13 @@
  * check is `unparseable` with the first problem as reason; a blank line is `ignored`.
  */
 import type { FbEvent } from '../../domain/event.ts';
-import type { LineParser, SkipKind } from './index.ts';
+import { BaseLineParser } from './base-parser.ts';
 import { TimeScan } from './time.ts';
 import { eventFromObject } from '../event-object.ts';
 
 /** Parser for one NDJSON file: the same validation as HTTP ingestion (event-object.ts). */
-export class NdjsonParser implements LineParser {
-  skip: SkipKind = 'ignored';
-  reason = '';
-  repeat = 1;
+export class NdjsonParser extends BaseLineParser {
   private readonly scan = new TimeScan();
-
-  parseRange(text: string, start: number, end: number): FbEvent | null {
-    return this.parse(text.slice(start, end));
-  }
 
   parse(line: string): FbEvent | null {
     let raw: unknown;
@@ -37,9 +30,4 @@ export class NdjsonParser implements LineParser {
     return r.ok ? r.event : this.no('unparseable', r.error);
   }
 
-  private no(kind: SkipKind, reason: string): null {
-    this.skip = kind;
-    this.reason = reason;
-    return null;
-  }
 }

@@ -16,19 +16,12 @@
  */
 import type { FbEvent } from '../../domain/event.ts';
 import { canonicalIp } from '../../domain/ip.ts';
-import type { LineParser, SkipKind } from './index.ts';
+import { BaseLineParser } from './base-parser.ts';
 import { TimeScan, digitsAt, scanClfTime, scanRfc3339 } from './time.ts';
 
 /** Parser for one access log file. */
-export class NginxParser implements LineParser {
-  skip: SkipKind = 'ignored';
-  reason = '';
-  repeat = 1;
+export class NginxParser extends BaseLineParser {
   private readonly scan = new TimeScan();
-
-  parseRange(text: string, start: number, end: number): FbEvent | null {
-    return this.parse(text.slice(start, end));
-  }
 
   parse(line: string): FbEvent | null {
     const sp = line.indexOf(' ');
@@ -116,11 +109,6 @@ export class NginxParser implements LineParser {
     };
   }
 
-  private no(kind: SkipKind, reason: string): null {
-    this.skip = kind;
-    this.reason = reason;
-    return null;
-  }
 }
 
 /** Index of the `"` closing a quoted field whose content starts at `i`, skipping `\"`; -1 if none. */

@@ -33,7 +33,8 @@
 import type { FbEvent } from '../../domain/event.ts';
 import { canonicalIp } from '../../domain/ip.ts';
 import { detach } from '../../domain/rules/key-window.ts';
-import type { LineParser, ParserOptions, SkipKind } from './index.ts';
+import type { ParserOptions } from './index.ts';
+import { BaseLineParser } from './base-parser.ts';
 import { TimeScan, addMonthsUs, scanRfc3339, scanSyslogTime } from './time.ts';
 
 const FAILED = 'auth.login_failed';
@@ -43,10 +44,7 @@ const NO_HEAD = '\u0000';
 const V6_CACHE_SIZE = 4096;
 
 /** Parser for one sshd log file. Stateful (year inference). */
-export class SshdParser implements LineParser {
-  skip: SkipKind = 'ignored';
-  reason = '';
-  repeat = 1;
+export class SshdParser extends BaseLineParser {
   private year: number;
   private prevUs = -Infinity;
   private readonly scan = new TimeScan();
@@ -56,6 +54,7 @@ export class SshdParser implements LineParser {
   private readonly v6Cache = new Map<string, string>();
 
   constructor(opts: ParserOptions = {}) {
+    super();
     this.year = opts.year ?? (opts.now ? opts.now() : new Date()).getUTCFullYear();
   }
 
@@ -182,11 +181,6 @@ export class SshdParser implements LineParser {
     return ev;
   }
 
-  private no(kind: SkipKind, reason: string): null {
-    this.skip = kind;
-    this.reason = reason;
-    return null;
-  }
 }
 
 function isBlank(text: string, b: number, e: number): boolean {
