@@ -29,6 +29,18 @@ function target(o: TargetFlags, required: boolean): { scope?: string; value?: st
   return { scope: o.scope, value: o.value };
 }
 
+/** The query of `list` and `delete`: the target (`ip=` also finds the ranges holding it) and the type. */
+function targetQuery(o: TargetFlags & { type?: string }, t: { scope?: string; value?: string }): URLSearchParams {
+  const qs = new URLSearchParams();
+  if (o.ip !== undefined) qs.set('ip', o.ip);
+  else {
+    if (t.scope) qs.set('scope', t.scope);
+    if (t.value !== undefined) qs.set('value', t.value);
+  }
+  if (o.type) qs.set('type', o.type);
+  return qs;
+}
+
 function remaining(d: DecisionView): string {
   if (!d.active) return d.end_reason ?? 'ended';
   const ms = Date.parse(d.until) - Date.now();
@@ -66,13 +78,7 @@ export function registerDecisionsCommand(program: Command, io: CliIo): void {
     .action(async (o: TargetFlags & { type?: string; incident?: string; all?: boolean; ended?: boolean; limit: string; json?: boolean }) => {
       const t = target(o, false);
       const api = apiClientFromEnv(io.env)!;
-      const qs = new URLSearchParams();
-      if (o.ip !== undefined) qs.set('ip', o.ip);
-      else {
-        if (t.scope) qs.set('scope', t.scope);
-        if (t.value !== undefined) qs.set('value', t.value);
-      }
-      if (o.type) qs.set('type', o.type);
+      const qs = targetQuery(o, t);
       if (o.incident) qs.set('incident_id', o.incident);
       qs.set('active', o.all ? 'all' : o.ended ? 'false' : 'true');
       qs.set('limit', o.limit);
@@ -114,13 +120,7 @@ export function registerDecisionsCommand(program: Command, io: CliIo): void {
         return void io.stdout.write(`lifted decision ${d.id} (${d.type} on ${d.scope} ${d.value})\n`);
       }
       const t = target(o, true);
-      const qs = new URLSearchParams();
-      if (o.ip !== undefined) qs.set('ip', o.ip);
-      else {
-        if (t.scope) qs.set('scope', t.scope);
-        if (t.value !== undefined) qs.set('value', t.value);
-      }
-      if (o.type) qs.set('type', o.type);
+      const qs = targetQuery(o, t);
       const r = await api.request<{ deleted: number; items: DecisionView[] }>('DELETE', `/api/v1/decisions?${qs}`);
       if (o.json) return void io.stdout.write(JSON.stringify(r) + '\n');
       io.stdout.write(`lifted ${r.deleted} decision(s)${r.items.length ? `: ${r.items.map((d) => d.id).join(', ')}` : ''}\n`);
