@@ -29,7 +29,7 @@ export interface PostmortemIncident {
   detection_count: number;
 }
 
-/** One timeline entry (structurally the store's TimelineEntry). */
+/** One incident timeline entry (the store's TimelineEntry is this type). */
 export interface PostmortemTimelineEntry {
   id: string;
   incident_id: string;

@@ -1,28 +1,15 @@
 /** The append-only incident timeline. There is no update or delete here by design. */
 import type { Queryable } from './db.ts';
+import { fromDbRow, type DbRow } from './db-row.ts';
+import type { PostmortemTimelineEntry } from '../domain/postmortem.ts';
 
-export interface TimelineEntry {
-  id: string;
-  incident_id: string;
-  at: string;
-  kind: string;
-  actor: string;
-  message: string;
-  data: Record<string, unknown> | null;
-}
+/** One timeline entry; the post-mortem's facts keep them as they are. */
+export type TimelineEntry = PostmortemTimelineEntry;
 
-interface Row {
-  id: number;
-  incident_id: number;
-  at: Date;
-  kind: string;
-  actor: string;
-  message: string;
-  data: Record<string, unknown> | null;
-}
+type Row = DbRow<TimelineEntry, 'id' | 'incident_id', 'at'>;
 
 function toEntry(r: Row): TimelineEntry {
-  return { id: String(r.id), incident_id: String(r.incident_id), at: r.at.toISOString(), kind: r.kind, actor: r.actor, message: r.message, data: r.data };
+  return fromDbRow<TimelineEntry>(r, ['id', 'incident_id'], ['at']);
 }
 
 export interface NewTimelineEntry {
