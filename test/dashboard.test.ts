@@ -23,6 +23,7 @@ import { sessionRoutes } from '../src/http/routes/session.ts';
 import { staticRoutes } from '../src/http/routes/static.ts';
 import type { HttpContext } from '../src/http/http-context.ts';
 import type { Permission } from '../src/domain/roles.ts';
+import { dashboardDriver } from './support/dashboard-driver.ts';
 
 const LAUNCH_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -63,35 +64,12 @@ describe('dashboard in Chromium', () => {
   let runbooksDir: string;
   /** Console errors, page errors, failed requests and HTTP errors seen by any page. */
   const problems: string[] = [];
+  const driver = dashboardDriver({ browser: () => browser, base: () => base, problems, shots: SHOTS, waitMs: WAIT });
+  const { watch, shot } = driver;
   const ids: Record<string, string> = {};
 
-  function watch(p: Page, who: string): void {
-    p.on('console', (m) => {
-      if (m.type() === 'error') problems.push(`[${who}] console error: ${m.text()} at ${m.location().url}`);
-    });
-    p.on('pageerror', (e) => problems.push(`[${who}] uncaught: ${e.message}`));
-    // ERR_ABORTED is the browser cancelling a request because the test navigated away (or closed the page), not a failure.
-    p.on('requestfailed', (r) => {
-      if (r.failure()?.errorText !== 'net::ERR_ABORTED') problems.push(`[${who}] request failed: ${r.method()} ${r.url()} ${r.failure()?.errorText ?? ''}`);
-    });
-    p.on('response', (r) => {
-      if (r.status() >= 400) problems.push(`[${who}] HTTP ${r.status()} for ${r.request().method()} ${r.url()}`);
-    });
-  }
 
-  async function shot(p: Page, name: string): Promise<void> {
-    // From the top: a full-page capture of a scrolled page draws the sticky header mid-page.
-    await p.evaluate(() => window.scrollTo(0, 0));
-    await p.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
-  }
 
-  async function signIn(p: Page, token: string): Promise<void> {
-    await p.goto(base);
-    await p.getByRole('heading', { name: 'Sign in to Firebreak' }).waitFor({ timeout: WAIT });
-    await p.getByLabel('API token').fill(token);
-    await p.getByRole('button', { name: 'Sign in' }).click();
-    await p.getByRole('heading', { name: 'Incidents', level: 1 }).waitFor({ timeout: WAIT });
-  }
 
   /** Waits until the page's query string (changed by the page itself, no navigation) satisfies `ok`. */
   async function waitForSearch(p: Page, ok: (q: URLSearchParams) => boolean): Promise<void> {
@@ -375,11 +353,7 @@ describe('dashboard in Chromium', () => {
   });
 
   test('a viewer sees everything and no button that would be refused', async () => {
-    const ctx = await browser.newContext({ viewport: { width: 1280, height: 860 } });
-    const p = await ctx.newPage();
-    watch(p, 'viewer');
-    try {
-      await signIn(p, viewerToken);
+    await driver.withSignedIn('viewer', viewerToken, async (p) => {
       assert.match(await p.locator('.who').innerText(), /vic-viewer\s+viewer/);
       await p.getByRole('link', { name: 'Checkout errors above 10/min' }).click();
       await p.getByRole('heading', { name: 'Checkout errors above 10/min', level: 1 }).waitFor({ timeout: WAIT });
@@ -402,12 +376,10 @@ describe('dashboard in Chromium', () => {
       const refused = await t.fb.app.inject({
         method: 'POST',
         url: `/api/v1/incidents/${ids.first}/acknowledge`,
-        headers: { cookie: (await ctx.cookies()).map((c) => `${c.name}=${c.value}`).join('; '), 'x-csrf-token': await p.evaluate(() => fetch('/api/v1/session').then((r) => r.json()).then((s) => s.csrf_token)) },
+        headers: { cookie: (await p.context().cookies()).map((c) => `${c.name}=${c.value}`).join('; '), 'x-csrf-token': await p.evaluate(() => fetch('/api/v1/session').then((r) => r.json()).then((s) => s.csrf_token)) },
       });
       assert.equal(refused.statusCode, 403);
-    } finally {
-      await ctx.close();
-    }
+    });
   });
 
   test('no console errors, no failed requests, no refused requests on any page', () => {
@@ -428,6 +400,8 @@ describe('dashboard views with every optional endpoint (stub API)', () => {
   let browser: Browser;
   let viewerToken: string;
   const problems: string[] = [];
+  const driver = dashboardDriver({ browser: () => browser, base: () => base, problems, shots: SHOTS, waitMs: WAIT });
+  const { shot } = driver;
   const writes: string[] = [];
   const now = Date.now();
   const iso = (deltaMs: number) => new Date(now + deltaMs).toISOString();
@@ -568,19 +542,6 @@ describe('dashboard views with every optional endpoint (stub API)', () => {
     }));
   }
 
-  function watch(p: Page, who: string): void {
-    p.on('console', (m) => {
-      if (m.type() === 'error') problems.push(`[${who}] console error: ${m.text()} at ${m.location().url}`);
-    });
-    p.on('pageerror', (e) => problems.push(`[${who}] uncaught: ${e.message}`));
-    // ERR_ABORTED is the browser cancelling a request because the test navigated away (or closed the page), not a failure.
-    p.on('requestfailed', (r) => {
-      if (r.failure()?.errorText !== 'net::ERR_ABORTED') problems.push(`[${who}] request failed: ${r.method()} ${r.url()} ${r.failure()?.errorText ?? ''}`);
-    });
-    p.on('response', (r) => {
-      if (r.status() >= 400) problems.push(`[${who}] HTTP ${r.status()} for ${r.request().method()} ${r.url()}`);
-    });
-  }
 
   async function waitUntil(ok: () => boolean): Promise<void> {
     const deadline = Date.now() + WAIT;
@@ -590,17 +551,7 @@ describe('dashboard views with every optional endpoint (stub API)', () => {
     }
   }
 
-  async function signIn(p: Page, token: string): Promise<void> {
-    await p.goto(base);
-    await p.getByLabel('API token').fill(token);
-    await p.getByRole('button', { name: 'Sign in' }).click();
-    await p.getByRole('heading', { name: 'Incidents', level: 1 }).waitFor({ timeout: WAIT });
-  }
 
-  async function shot(p: Page, name: string): Promise<void> {
-    await p.evaluate(() => window.scrollTo(0, 0));
-    await p.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
-  }
 
   before(async () => {
     const build = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'build-web.js')], { cwd: ROOT, encoding: 'utf8' });
@@ -626,11 +577,7 @@ describe('dashboard views with every optional endpoint (stub API)', () => {
   });
 
   test('security: lift a decision, add and remove allowlist entries', async () => {
-    const ctx = await browser.newContext({ viewport: { width: 1280, height: 860 } });
-    const p = await ctx.newPage();
-    watch(p, 'admin');
-    try {
-      await signIn(p, TEST_ADMIN_TOKEN);
+    await driver.withSignedIn('admin', TEST_ADMIN_TOKEN, async (p) => {
       await p.getByRole('link', { name: 'Security' }).click();
       await p.getByRole('heading', { name: 'Security', level: 1 }).waitFor({ timeout: WAIT });
       const table = p.getByRole('table', { name: 'Active decisions' });
@@ -655,18 +602,12 @@ describe('dashboard views with every optional endpoint (stub API)', () => {
       await office.getByRole('button', { name: 'Confirm remove' }).click();
       await allow.getByText('198.51.100.0/24').waitFor({ state: 'detached', timeout: WAIT });
       assert.deepEqual(writes, ['lift d2', 'allow 203.0.113.0/24 partner VPN', 'unallow a1']);
-    } finally {
-      await ctx.close();
-    }
+    });
   });
 
   test('health: components with probes and sources, and three uPlot charts', async () => {
     for (const scheme of ['light', 'dark'] as const) {
-      const ctx = await browser.newContext({ viewport: { width: 1280, height: 860 }, colorScheme: scheme });
-      const p = await ctx.newPage();
-      watch(p, `admin-${scheme}`);
-      try {
-        await signIn(p, TEST_ADMIN_TOKEN);
+      await driver.withSignedIn(`admin-${scheme}`, TEST_ADMIN_TOKEN, async (p) => {
         await p.getByRole('link', { name: 'Health' }).click();
         await p.getByRole('region', { name: 'Probes: degraded' }).getByText('connection refused').waitFor({ timeout: WAIT });
         await p.locator('.chart canvas').nth(2).waitFor({ timeout: WAIT });
@@ -682,18 +623,12 @@ describe('dashboard views with every optional endpoint (stub API)', () => {
           assert.ok(overflow <= 0, `health scrolls sideways by ${overflow}px at 360px`);
           await shot(p, '23-phone-health-charts');
         }
-      } finally {
-        await ctx.close();
-      }
+      }, { colorScheme: scheme });
     }
   });
 
   test('on call: who is on call now and next, and the policies', async () => {
-    const ctx = await browser.newContext({ viewport: { width: 1280, height: 860 } });
-    const p = await ctx.newPage();
-    watch(p, 'admin');
-    try {
-      await signIn(p, TEST_ADMIN_TOKEN);
+    await driver.withSignedIn('admin', TEST_ADMIN_TOKEN, async (p) => {
       await p.getByRole('link', { name: 'On call' }).click();
       const table = p.getByRole('table', { name: 'Who is on call now and next, per schedule' });
       await table.getByText('Alice').waitFor({ timeout: WAIT });
@@ -701,17 +636,11 @@ describe('dashboard views with every optional endpoint (stub API)', () => {
       assert.match(await table.locator('tr', { hasText: 'database' }).innerText(), /nobody \(gap\)/);
       assert.match(await p.getByRole('region', { name: 'Policy default' }).innerText(), /automated: channel:ops-hook · waits 5m[\s\S]*on-call: schedule:primary · waits 15m[\s\S]*Repeats 1 more times/);
       await shot(p, '24-oncall-data');
-    } finally {
-      await ctx.close();
-    }
+    });
   });
 
   test('incident: escalation level and notifications, its decisions, a failed step to retry', async () => {
-    const ctx = await browser.newContext({ viewport: { width: 1280, height: 860 } });
-    const p = await ctx.newPage();
-    watch(p, 'admin');
-    try {
-      await signIn(p, TEST_ADMIN_TOKEN);
+    await driver.withSignedIn('admin', TEST_ADMIN_TOKEN, async (p) => {
       await p.getByRole('link', { name: 'Brute force from 203.0.113.9' }).click();
       const esc = p.getByRole('region', { name: 'Escalation' });
       await esc.getByText('At level 2 of 3').waitFor({ timeout: WAIT });
@@ -726,17 +655,11 @@ describe('dashboard views with every optional endpoint (stub API)', () => {
       assert.equal(await p.locator('li.step[data-step-id="block-ip"]').getByRole('button').count(), 0, 'nothing to do on a finished automated step');
       assert.match(await p.getByRole('region', { name: 'Runbook' }).innerText(), /Failing\s+No more failed logins/);
       await shot(p, '25-incident-escalation');
-    } finally {
-      await ctx.close();
-    }
+    });
   });
 
   test('a viewer sees the data and no action on any page', async () => {
-    const ctx = await browser.newContext({ viewport: { width: 1280, height: 860 } });
-    const p = await ctx.newPage();
-    watch(p, 'viewer');
-    try {
-      await signIn(p, viewerToken);
+    await driver.withSignedIn('viewer', viewerToken, async (p) => {
       for (const [link, ready] of [
         ['Security', '.decisions tbody tr'],
         ['Health', '.chart canvas'],
@@ -752,9 +675,7 @@ describe('dashboard views with every optional endpoint (stub API)', () => {
       await p.getByRole('region', { name: 'Decisions' }).locator('li').first().waitFor({ timeout: WAIT });
       assert.deepEqual((await p.getByRole('button').allInnerTexts()).map((b) => b.trim()), ['Sign out']);
       await shot(p, '26-viewer-incident-escalation');
-    } finally {
-      await ctx.close();
-    }
+    });
   });
 
   test('no console errors, no failed or refused requests (stub API)', () => {
