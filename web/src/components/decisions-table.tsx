@@ -3,6 +3,7 @@ import { api } from '../api.ts';
 import { shortDuration, formatDateTime, humanize } from '../format.ts';
 import type { Decision } from '../types.ts';
 import { ConfirmButton } from './confirm-button.tsx';
+import { TableHead } from './fields.tsx';
 
 function Expiry({ until, now }: { until: string | null; now: number }) {
   if (!until) return <span>never</span>;
@@ -59,20 +60,7 @@ export function DecisionsTable({ items, now, caption, onLifted, canLift, compact
   return (
     <table className="table decisions">
       <caption className="sr-only">{caption}</caption>
-      <thead>
-        <tr>
-          <th scope="col">Type</th>
-          <th scope="col">Target</th>
-          <th scope="col">Expires</th>
-          <th scope="col">Origin</th>
-          <th scope="col">Reason</th>
-          {canLift && (
-            <th scope="col">
-              <span className="sr-only">Actions</span>
-            </th>
-          )}
-        </tr>
-      </thead>
+      <TableHead columns={['Type', 'Target', 'Expires', 'Origin', 'Reason']} actions={canLift} />
       <tbody>
         {items.map((d) => {
           const target = `${base}-${d.id}`;

@@ -1,4 +1,4 @@
-import { useEffect, useId, useRef, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { api, query } from '../api.ts';
 import { Link, navigate, useLocation } from '../router.tsx';
 import { usePoll } from '../use-poll.ts';
@@ -7,6 +7,7 @@ import { age, formatDateTime, humanize } from '../format.ts';
 import { SeverityBadge, StatusBadge } from '../components/badges.tsx';
 import { Deadline, isBreached } from '../components/deadline.tsx';
 import { ErrorNote, Loading } from '../components/notice.tsx';
+import { SearchField, SelectField, TableHead } from '../components/fields.tsx';
 import { KNOWN_TYPES, SEVERITIES, type Incident, type Page } from '../types.ts';
 
 const STATUS_FILTERS: Record<string, { label: string; api?: string }> = {
@@ -74,7 +75,6 @@ export function IncidentsPage() {
   const items = list.data?.items ?? [];
   const types = [...new Set([...KNOWN_TYPES, ...items.map((i) => i.type), ...(type ? [type] : [])])].sort();
   const breached = items.filter((i) => isBreached(i, now)).length;
-  const ids = { status: useId(), severity: useId(), type: useId(), q: useId() };
 
   return (
     <section aria-labelledby="incidents-title">
@@ -99,42 +99,10 @@ export function IncidentsPage() {
       </div>
 
       <form className="filters" role="search" aria-label="Filter incidents" onSubmit={(e) => e.preventDefault()}>
-        <div className="field">
-          <label htmlFor={ids.status}>Status</label>
-          <select id={ids.status} value={status} onChange={(e) => setFilter('status', e.target.value)}>
-            {Object.entries(STATUS_FILTERS).map(([k, v]) => (
-              <option key={k} value={k}>
-                {v.label}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="field">
-          <label htmlFor={ids.severity}>Severity</label>
-          <select id={ids.severity} value={severity} onChange={(e) => setFilter('severity', e.target.value)}>
-            <option value="">Any</option>
-            {SEVERITIES.map((s) => (
-              <option key={s} value={s}>
-                {humanize(s)}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="field">
-          <label htmlFor={ids.type}>Type</label>
-          <select id={ids.type} value={type} onChange={(e) => setFilter('type', e.target.value)}>
-            <option value="">Any</option>
-            {types.map((t) => (
-              <option key={t} value={t}>
-                {humanize(t)}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="field grow">
-          <label htmlFor={ids.q}>Search</label>
-          <input id={ids.q} type="search" placeholder="Title, type or key (ip:203.0.113.5)" value={text} onChange={(e) => setText(e.target.value)} />
-        </div>
+        <SelectField label="Status" value={status} onChange={(v) => setFilter('status', v)} options={Object.entries(STATUS_FILTERS).map(([k, v]) => [k, v.label] as const)} />
+        <SelectField label="Severity" value={severity} onChange={(v) => setFilter('severity', v)} options={SEVERITIES.map((s) => [s, humanize(s)] as const)} any />
+        <SelectField label="Type" value={type} onChange={(v) => setFilter('type', v)} options={types.map((t) => [t, humanize(t)] as const)} any />
+        <SearchField value={text} onChange={setText} placeholder="Title, type or key (ip:203.0.113.5)" />
       </form>
 
       <p className="sr-only" role="status" aria-live="polite" aria-atomic="true">
@@ -149,16 +117,7 @@ export function IncidentsPage() {
       ) : (
         <table className="table incidents" aria-busy={list.dataKey !== url}>
           <caption className="sr-only">Incidents, newest first. The list updates by itself every two seconds.</caption>
-          <thead>
-            <tr>
-              <th scope="col">Severity</th>
-              <th scope="col">Incident</th>
-              <th scope="col">Type</th>
-              <th scope="col">Status</th>
-              <th scope="col">Age</th>
-              <th scope="col">Acknowledge within</th>
-            </tr>
-          </thead>
+          <TableHead columns={['Severity', 'Incident', 'Type', 'Status', 'Age', 'Acknowledge within']} />
           <tbody>
             {items.map((i) => {
               const b = isBreached(i, now);

@@ -5,6 +5,7 @@ import { useNow } from '../use-now.ts';
 import { formatDateTime, shortDuration } from '../format.ts';
 import { ErrorNote, Loading, Unavailable } from '../components/notice.tsx';
 import type { Page, Schedule } from '../types.ts';
+import { TableHead } from '../components/fields.tsx';
 
 function When({ iso, now, prefix }: { iso?: string | null; now: number; prefix: string }) {
   if (!iso) return null;
@@ -33,13 +34,7 @@ function Schedules() {
       ) : (
         <table className="table">
           <caption className="sr-only">Who is on call now and next, per schedule</caption>
-          <thead>
-            <tr>
-              <th scope="col">Schedule</th>
-              <th scope="col">On call now</th>
-              <th scope="col">Next</th>
-            </tr>
-          </thead>
+          <TableHead columns={['Schedule', 'On call now', 'Next']} />
           <tbody>
             {items.map((s) => (
               <tr key={s.name}>

@@ -7,6 +7,7 @@ import { humanize } from '../format.ts';
 import { DecisionsTable } from '../components/decisions-table.tsx';
 import { ConfirmButton } from '../components/confirm-button.tsx';
 import { ErrorNote, Loading, Unavailable } from '../components/notice.tsx';
+import { SearchField, SelectField, TableHead } from '../components/fields.tsx';
 import type { AllowEntry, Decision, Page } from '../types.ts';
 
 function Decisions() {
@@ -15,7 +16,6 @@ function Decisions() {
   const list = usePoll(() => api.get<Page<Decision>>(`/api/v1/decisions${query({ limit: 500 })}`), 5000, 'decisions');
   const [filter, setFilter] = useState('');
   const [type, setType] = useState('');
-  const ids = { q: useId(), type: useId() };
   const items = (list.data?.items ?? []).filter(
     (d) => (!type || d.type === type) && (!filter || `${d.scope} ${d.value} ${d.reason ?? ''} ${d.origin ?? ''}`.toLowerCase().includes(filter.toLowerCase())),
   );
@@ -23,21 +23,8 @@ function Decisions() {
   return (
     <>
       <form className="filters" role="search" aria-label="Filter decisions" onSubmit={(e) => e.preventDefault()}>
-        <div className="field">
-          <label htmlFor={ids.type}>Type</label>
-          <select id={ids.type} value={type} onChange={(e) => setType(e.target.value)}>
-            <option value="">Any</option>
-            {types.map((t) => (
-              <option key={t} value={t}>
-                {humanize(t)}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="field grow">
-          <label htmlFor={ids.q}>Search</label>
-          <input id={ids.q} type="search" value={filter} onChange={(e) => setFilter(e.target.value)} placeholder="IP, user, reason" />
-        </div>
+        <SelectField label="Type" value={type} onChange={setType} options={types.map((t) => [t, humanize(t)] as const)} any />
+        <SearchField value={filter} onChange={setFilter} placeholder="IP, user, reason" />
       </form>
       <ErrorNote error={list.error} />
       {!list.loaded ? (
@@ -117,18 +104,7 @@ function Allowlist() {
       ) : (
         <table className="table">
           <caption className="sr-only">Allowlist</caption>
-          <thead>
-            <tr>
-              <th scope="col">Range</th>
-              <th scope="col">Note</th>
-              <th scope="col">Added by</th>
-              {canRemove && (
-                <th scope="col">
-                  <span className="sr-only">Actions</span>
-                </th>
-              )}
-            </tr>
-          </thead>
+          <TableHead columns={['Range', 'Note', 'Added by']} actions={canRemove} />
           <tbody>
             {list.data!.items.map((a) => (
               <tr key={a.id}>
