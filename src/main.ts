@@ -135,6 +135,9 @@ export async function createFirebreak(config: Config, opts: CreateOptions = {}):
   }
   const bus = createBus(logger);
   const deps: Deps = { db, config, clock, logger, bus };
+  if (config.redis_url) {
+    logger.warn('redis_url is set but not used yet: detection windows are kept per process, so run one instance (or send each key to the same one)');
+  }
   // Automated response (decisions, allowlist, actions). The notify action's
   // hook is record-only until channels are wired here (`notify:` option).
   const response = createResponseRuntime({ app: config.app, timeoutMs: config.actions.timeout, logger });
