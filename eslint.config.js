@@ -7,7 +7,7 @@ import importPlugin from 'eslint-plugin-import';
 const zone = (target, from, message) => ({ target, from, message });
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'web/dist/**', 'data/**', 'test-output/**', '**/*.d.ts'] },
+  { ignores: ['node_modules/**', 'dist/**', 'web/dist/**', '.tmp/**', 'data/**', 'test-output/**', '**/*.d.ts'] },
   ...tseslint.configs.recommended,
   {
     files: ['src/**/*.ts', 'bench/**/*.ts', 'test/**/*.ts'],
