@@ -1,19 +1,19 @@
 #!/usr/bin/env node
-// Entry point of the `firebreak` command. TypeScript sources run through tsx's
-// loader, so `npm ci` is the whole install. `replay` takes a lighter path: the
-// plain-JavaScript build in dist/replay.mjs (scripts/build-cli.js, run by
-// `npm ci`) when it is newer than every source it was built from, else the
-// replay-only TypeScript entry through tsx.
+// Entry point of the `firebreak` command. It runs the plain-JavaScript build
+// in dist/ (scripts/build-cli.js, run by `npm ci`) when that build is newer
+// than every source it was made from; otherwise the TypeScript sources
+// through tsx's loader, so `npm ci` is always the whole install. `replay`
+// has a build of its own that loads nothing of the server.
 import { readFileSync, statSync } from 'node:fs';
 
 const root = new URL('../', import.meta.url);
 
-/** True when dist/replay.mjs exists and no source listed in its manifest changed after the build. */
-function replayBuildIsFresh() {
+/** True when dist/<name>.mjs exists and no source listed in its manifest changed after the build. */
+function buildIsFresh(name) {
   if (process.env.FIREBREAK_NO_BUILD === '1') return false;
   try {
-    const m = JSON.parse(readFileSync(new URL('dist/replay.json', root), 'utf8'));
-    statSync(new URL('dist/replay.mjs', root));
+    const m = JSON.parse(readFileSync(new URL(`dist/${name}.json`, root), 'utf8'));
+    statSync(new URL(`dist/${name}.mjs`, root));
     for (const f of m.inputs) if (statSync(new URL(f, root)).mtimeMs > m.builtAtMs) return false;
     return true;
   } catch {
@@ -27,12 +27,13 @@ process.stdout.on('error', (err) => {
   throw err;
 });
 
+const build = process.argv[2] === 'replay' ? 'replay' : 'firebreak';
 let entry;
-if (process.argv[2] === 'replay' && replayBuildIsFresh()) entry = '../dist/replay.mjs';
+if (buildIsFresh(build)) entry = `../dist/${build}.mjs`;
 else {
   const { register } = await import('tsx/esm/api');
   register();
-  entry = process.argv[2] === 'replay' ? '../src/cli/replay-main.ts' : '../src/cli/main.ts';
+  entry = build === 'replay' ? '../src/cli/replay-main.ts' : '../src/cli/main.ts';
 }
 const { main } = await import(entry);
 await main(process.argv);

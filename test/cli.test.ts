@@ -52,3 +52,15 @@ test('token create|list|revoke work on the database while no server runs', async
   assert.match(bad.stderr, /role/);
   await tdb.destroy();
 });
+
+test('the dist build (npm ci and npm test make it) and the TypeScript sources answer alike', async () => {
+  const { existsSync } = await import('node:fs');
+  assert.ok(existsSync(new URL('../dist/firebreak.mjs', import.meta.url)), 'dist/firebreak.mjs is missing: run `npm run build:cli` (npm test does)');
+  for (const args of [['--version'], ['--help'], ['runbooks', 'list'], ['incidents', '--help'], ['frobnicate']]) {
+    const built = await runCli(args);
+    const sources = await runCli(args, { env: { FIREBREAK_NO_BUILD: '1' } });
+    assert.equal(built.code, sources.code, args.join(' '));
+    assert.equal(built.stdout, sources.stdout, args.join(' '));
+    assert.equal(built.stderr, sources.stderr, args.join(' '));
+  }
+});

@@ -10,10 +10,10 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import { AppError, type ErrorDetail } from '../errors.ts';
 import { checkRunbook, type Runbook, type RunbookProblem, type RunbookRefs } from '../domain/runbook.ts';
+import { packagePath } from '../paths.ts';
 
 /** Where to read runbooks from and which names they may refer to. */
 export interface LoadRunbooksOptions extends RunbookRefs {
@@ -30,9 +30,9 @@ export interface LoadedRunbook {
   origin: 'builtin' | 'user';
 }
 
-/** Absolute path of the built-in pack, `<repo>/runbooks`, resolved from this module's URL. */
+/** Absolute path of the built-in pack, `<package root>/runbooks/`. */
 export function builtinRunbooksDir(): string {
-  return fileURLToPath(new URL('../../runbooks/', import.meta.url));
+  return packagePath('runbooks') + path.sep;
 }
 
 /** Loads and validates every runbook; throws AppError('invalid') listing every problem. */

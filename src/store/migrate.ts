@@ -4,12 +4,12 @@
  * lock keeps two processes starting together from applying one twice.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { AppError } from '../errors.ts';
 import type { Db } from './db.ts';
+import { packagePath } from '../paths.ts';
 
-const MIGRATIONS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
+const MIGRATIONS_DIR = packagePath('src', 'store', 'migrations');
 const LOCK_ID = 774_001;
 
 export interface Migration {

@@ -15,15 +15,15 @@
  *   reloads them.
  */
 import { promises as fs } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { RoutePlugin } from '../app.ts';
+import { packagePath } from '../../paths.ts';
 
 /** `<repo>/web/dist`. */
-export const DEFAULT_WEB_DIST = fileURLToPath(new URL('../../../web/dist/', import.meta.url));
+export const DEFAULT_WEB_DIST = packagePath('web', 'dist') + path.sep;
 
 /** Prefixes that belong to the API and operations, never to the dashboard. */
 export const RESERVED_PREFIXES = ['/api', '/v1', '/v2', '/healthz', '/readyz', '/metrics'] as const;
