@@ -25,3 +25,28 @@ if (testBackends().includes('server')) test('a transaction that loses a deadlock
     await tdb.destroy();
   }
 });
+
+test('a new embedded data directory starts from the install template; a bad template falls back to initdb', async () => {
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const path = (await import('node:path')).default;
+  const { openDb } = await import('./db.ts');
+  const { migrate } = await import('./migrate.ts');
+  const { loadClusterTemplate } = await import('./pglite-template.ts');
+  const template = loadClusterTemplate();
+  assert.ok(template, 'dist/pglite-template.tar is missing or not for this PGlite: `npm ci` makes it (node scripts/build-db-template.js)');
+  for (const clusterTemplate of [template, new Blob(['not a tar file'], { type: 'application/x-tar' }), null]) {
+    const dir = mkdtempSync(path.join(tmpdir(), 'firebreak-template-test-'));
+    try {
+      let db = await openDb({ dataDir: dir, clusterTemplate });
+      await migrate(db);
+      await db.query(`INSERT INTO tokens (id, name, role, hash, prefix, created_at, created_by) VALUES ('t1', 'n', 'viewer', 'h', 'p', now(), 'test')`);
+      await db.close();
+      db = await openDb({ dataDir: dir, clusterTemplate }); // the second open uses the cluster it made
+      assert.equal((await db.query<{ n: number }>('SELECT count(*)::int AS n FROM tokens')).rows[0]!.n, 1);
+      await db.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+});
