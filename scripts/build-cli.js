@@ -10,9 +10,10 @@
 //
 // Runs as part of `prepare` (so `npm ci` builds it), before `npm test` and
 // before `npm run bench`. Skips a build that is up to date; `--force` builds anyway.
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildIsFresh } from './build-freshness.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.join(root, 'dist');
@@ -43,19 +44,7 @@ const BUILDS = [
   },
 ];
 
-/** True when the build's manifest names its inputs and none changed after the build. */
-function upToDate(name) {
-  const manifest = path.join(dist, `${name}.json`);
-  if (!existsSync(path.join(dist, `${name}.mjs`)) || !existsSync(manifest)) return false;
-  try {
-    const m = JSON.parse(readFileSync(manifest, 'utf8'));
-    return m.inputs.every((f) => statSync(path.join(root, f)).mtimeMs <= m.builtAtMs);
-  } catch {
-    return false;
-  }
-}
-
-const todo = BUILDS.filter((b) => force || !upToDate(b.name));
+const todo = BUILDS.filter((b) => force || !buildIsFresh(root, b.name));
 if (todo.length === 0) {
   if (!quiet) console.log('dist/ is up to date; skipping the command build. Use --force to rebuild.');
   process.exit(0);

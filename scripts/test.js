@@ -25,8 +25,8 @@ if (files.length === 0) {
   console.error('no test files found under', roots.join(', '));
   process.exit(1);
 }
-// Tests of `firebreak replay` run the command as users do: through the
-// dist/replay.mjs build when it is fresh. Bring it up to date first.
+// End-to-end tests run `firebreak` as users do: through the dist/ builds
+// (scripts/build-cli.js) when they are fresh. Bring them up to date first.
 const build = spawnSync(process.execPath, [path.join(root, 'scripts/build-cli.js'), '--quiet'], { stdio: 'inherit', cwd: root });
 if (build.status !== 0) process.exit(build.status ?? 1);
 const res = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...files], {
