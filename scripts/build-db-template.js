@@ -3,38 +3,25 @@
 // so that the first start of Firebreak loads it (under a second) instead of
 // creating a cluster (initdb, several seconds). Runs as part of `prepare`
 // (`npm ci`); skipped when the template exists for the installed PGlite.
-// src/store/pglite-template.ts uses it. `--force` makes it again.
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+// The template itself is src/store/pglite-template.ts's business (run here
+// through tsx, a dependency). `--force` makes it again.
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { register } from 'tsx/esm/api';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const meta = path.join(root, 'dist', 'pglite-template.json');
-const pglitePackage = path.join(root, 'node_modules', '@electric-sql', 'pglite', 'package.json');
+register();
+const { clusterTemplateIsCurrent, saveClusterTemplate } = await import('../src/store/pglite-template.ts');
 
-if (!process.argv.includes('--force') && existsSync(meta) && existsSync(path.join(root, 'dist', 'pglite-template.tar'))) {
-  try {
-    const made = JSON.parse(readFileSync(meta, 'utf8')).pglite;
-    if (made === JSON.parse(readFileSync(pglitePackage, 'utf8')).version) {
-      if (!process.argv.includes('--quiet')) console.log(`dist/pglite-template.tar is up to date (PGlite ${made}); skipping.`);
-      process.exit(0);
-    }
-  } catch {
-    /* make it again */
-  }
+if (!process.argv.includes('--force') && clusterTemplateIsCurrent()) {
+  if (!process.argv.includes('--quiet')) console.log('dist/pglite-template.tar is up to date for the installed PGlite; skipping.');
+  process.exit(0);
 }
 
 const t0 = Date.now();
 const dir = mkdtempSync(path.join(tmpdir(), 'firebreak-cluster-'));
 try {
   const { PGlite } = await import('@electric-sql/pglite');
-  // The TypeScript module writes the files; run it through tsx (a dependency).
-  const { register } = await import('tsx/esm/api');
-  register();
-  const { saveClusterTemplate } = await import('../src/store/pglite-template.ts');
-  const { mkdirSync } = await import('node:fs');
-  mkdirSync(path.join(root, 'dist'), { recursive: true });
   const pg = new PGlite(path.join(dir, 'pg'));
   await pg.waitReady;
   const r = await saveClusterTemplate(pg);

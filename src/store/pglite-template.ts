@@ -5,7 +5,8 @@
  * it is used only with the PGlite version that made it, and only for a data
  * directory that has no cluster yet. Without it a cluster is made as usual.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
 import { packagePath } from '../paths.ts';
 
@@ -22,13 +23,21 @@ function pgliteVersion(): string | null {
   }
 }
 
+/** True when the template exists and was made by the installed PGlite. */
+export function clusterTemplateIsCurrent(): boolean {
+  try {
+    if (!existsSync(TEMPLATE)) return false;
+    const version = pgliteVersion();
+    return version !== null && (JSON.parse(readFileSync(META, 'utf8')) as { pglite?: string }).pglite === version;
+  } catch {
+    return false;
+  }
+}
+
 /** The template as PGlite's `loadDataDir` takes it, or undefined when there is none for this PGlite. */
 export function loadClusterTemplate(): Blob | undefined {
+  if (!clusterTemplateIsCurrent()) return undefined;
   try {
-    if (!existsSync(TEMPLATE)) return undefined;
-    const meta = JSON.parse(readFileSync(META, 'utf8')) as { pglite?: string };
-    const version = pgliteVersion();
-    if (!version || meta.pglite !== version) return undefined;
     return new Blob([readFileSync(TEMPLATE)], { type: 'application/x-tar' });
   } catch {
     return undefined;
@@ -37,6 +46,7 @@ export function loadClusterTemplate(): Blob | undefined {
 
 /** Writes the template from a freshly created, still empty cluster. */
 export async function saveClusterTemplate(fresh: PGlite): Promise<{ file: string; bytes: number }> {
+  mkdirSync(path.dirname(TEMPLATE), { recursive: true });
   const dump = await fresh.dumpDataDir('none');
   const bytes = Buffer.from(await dump.arrayBuffer());
   writeFileSync(TEMPLATE, bytes);
