@@ -2,7 +2,7 @@
 // token management directly on the database while no server runs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { createTestDatabase } from '../src/store/test-databases.ts';
 import { runCli } from './support/process.ts';
 
@@ -54,7 +54,6 @@ test('token create|list|revoke work on the database while no server runs', async
 });
 
 test('the dist build (npm ci and npm test make it) and the TypeScript sources answer alike', async () => {
-  const { existsSync } = await import('node:fs');
   assert.ok(existsSync(new URL('../dist/firebreak.mjs', import.meta.url)), 'dist/firebreak.mjs is missing: run `npm run build:cli` (npm test does)');
   for (const args of [['--version'], ['--help'], ['runbooks', 'list'], ['incidents', '--help'], ['frobnicate']]) {
     const built = await runCli(args);

@@ -3,11 +3,10 @@
 // TypeScript sources (FIREBREAK_NO_BUILD=1). Both must print the same bytes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { REPO, runCli, type CliResult } from './support/process.ts';
+import { REPO, runCli, runNode, type CliResult } from './support/process.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'fb-replay-bin-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
@@ -32,14 +31,7 @@ function writeLog(): string {
 /** Runs dist/replay.mjs directly (no bin/, no freshness check). */
 function runBuilt(args: string[]): Promise<CliResult> {
   const code = `const { main } = await import(${JSON.stringify(path.join(REPO, 'dist/replay.mjs'))}); await main(process.argv);`;
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, ['--input-type=module', '-e', code, 'firebreak', 'replay', ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    p.on('exit', (c) => resolve({ code: c, stdout, stderr }));
-  });
+  return runNode(['--input-type=module', '-e', code, 'firebreak', 'replay', ...args]);
 }
 
 const withoutTiming = (s: string) => s.replace(/^(seconds|lines\/s): .*$/gm, '$1: …');

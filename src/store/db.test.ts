@@ -1,6 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { createTestDatabase, testBackends } from './test-databases.ts';
+import { openDb } from './db.ts';
+import { migrate } from './migrate.ts';
+import { loadClusterTemplate } from './pglite-template.ts';
 
 // Deadlocks need two sessions: the embedded database has one, so this runs on the server backend (TEST_DATABASE_URL, as in CI).
 if (testBackends().includes('server')) test('a transaction that loses a deadlock is run again (server)', async () => {
@@ -27,12 +33,6 @@ if (testBackends().includes('server')) test('a transaction that loses a deadlock
 });
 
 test('a new embedded data directory starts from the install template; a bad template falls back to initdb', async () => {
-  const { mkdtempSync, rmSync } = await import('node:fs');
-  const { tmpdir } = await import('node:os');
-  const path = (await import('node:path')).default;
-  const { openDb } = await import('./db.ts');
-  const { migrate } = await import('./migrate.ts');
-  const { loadClusterTemplate } = await import('./pglite-template.ts');
   const template = loadClusterTemplate();
   assert.ok(template, 'dist/pglite-template.tar is missing or not for this PGlite: `npm ci` makes it (node scripts/build-db-template.js)');
   for (const clusterTemplate of [template, new Blob(['not a tar file'], { type: 'application/x-tar' }), null]) {
