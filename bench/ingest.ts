@@ -30,14 +30,17 @@ const arg = (name: string, dflt: number) => {
   return i > 0 ? Number(process.argv[i + 1]) : dflt;
 };
 
-/** Event time advances 1 ms per 10 events across all batches (in order, as live traffic is). Runs in the generator thread (`clockMs` is its own). */
-declare let clockMs: number;
-function makeBatch(n: number, seed: number): string {
+/**
+ * A batch of `n` NDJSON events. Event time advances 1 ms per 10 events across
+ * all batches made with one `clock` (in order, as live traffic is). Self-contained:
+ * the generator thread runs its source text.
+ */
+function makeBatch(n: number, seed: number, clock: { ms: number }): string {
   const lines: string[] = [];
   for (let i = 0; i < n; i++) {
     const ip = `10.${(seed + i) % 250}.${(i >> 8) & 255}.${i & 255}`;
-    if (i % 10 === 0) clockMs++;
-    const ts = new Date(clockMs).toISOString();
+    if (i % 10 === 0) clock.ms++;
+    const ts = new Date(clock.ms).toISOString();
     // Mostly benign traffic, as in production: requests from many clients, a few
     // failed logins spread thin, and each user logging in from its own address.
     const r = i % 20;
@@ -55,10 +58,10 @@ function makeBatch(n: number, seed: number): string {
  */
 const GENERATOR = `
 const { parentPort } = require('node:worker_threads');
-let clockMs = Date.now() - 3_600_000;
+const clock = { ms: Date.now() - 3_600_000 };
 ${makeBatch.toString()}
 let k = 0;
-parentPort.on('message', (n) => { for (let i = 0; i < n; i++) parentPort.postMessage(makeBatch(10_000, k++)); });
+parentPort.on('message', (n) => { for (let i = 0; i < n; i++) parentPort.postMessage(makeBatch(10_000, k++, clock)); });
 `;
 
 /** The load process: posts batches for `seconds`, reports accepted events. */
@@ -190,9 +193,9 @@ async function inProcess(batchCount: number): Promise<number> {
   const t = await startTestFirebreak('embedded', { configYaml: { events: { store: 'none' } } });
   try {
     const token = await t.makeToken('ingest');
-    (globalThis as { clockMs?: number }).clockMs = Date.now() - 3_600_000; // makeBatch's clock, here in this thread
+    const clock = { ms: Date.now() - 3_600_000 };
     // Fresh batches, event time moving on (a batch sent twice would be a flood of repeats), made before the clock starts.
-    const batches = Array.from({ length: batchCount }, (_, k) => makeBatch(10_000, k));
+    const batches = Array.from({ length: batchCount }, (_, k) => makeBatch(10_000, k, clock));
     let accepted = 0;
     const t0 = performance.now();
     for (const payload of batches) {
