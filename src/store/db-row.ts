@@ -1,7 +1,9 @@
 /**
  * Records as the API shows them (ids and times as text) and rows as the
  * drivers return them (bigint ids as number or string, timestamptz as Date):
- * one mapping for every repository instead of one per table.
+ * one mapping for the repositories whose records are their rows with ids and
+ * times as text (incidents, timeline, action runs, notifications,
+ * post-mortems, action items) instead of one per table.
  */
 
 /** The driver's row of record `T`: columns in `Ids` come back as number or string, columns in `Times` as Date (nullable ones may be null). */
