@@ -5,7 +5,7 @@
  * pending (it fires after restart), and two processes never fire one twice.
  */
 import type { Logger } from 'pino';
-import type { Db, Queryable } from '../store/db.ts';
+import { isTransientDbError, type Db, type Queryable } from '../store/db.ts';
 import { claimDueTimer, markTimerFired, deferTimer, type Timer } from '../store/timer-repo.ts';
 
 export type TimerHandler = (q: Queryable, timer: Timer, now: Date) => Promise<void>;
@@ -49,6 +49,9 @@ export function createScheduler(opts: { db: Db; clock: () => Date; logger: Logge
         await markTimerFired(q, t.id, now);
         st.fired++;
       } catch (err) {
+        // A lost race (deadlock, serialization conflict) is not the handler's fault: give the
+        // whole claim back so Db.tx runs it again now, instead of deferring the timer a minute.
+        if (isTransientDbError(err)) throw err;
         await q.query('ROLLBACK TO SAVEPOINT timer_handler');
         const backoff = Math.min(60_000 * 2 ** t.attempts, 3_600_000);
         await deferTimer(q, t.id, new Date(now.getTime() + backoff), (err as Error).message);

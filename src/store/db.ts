@@ -63,8 +63,7 @@ class ServerDb implements Db {
       try {
         return await this.txOnce(fn);
       } catch (err) {
-        const code = (err as AppError).cause && ((err as AppError).cause as { code?: string }).code;
-        if ((code === '40P01' || code === '40001') && attempt < 5) {
+        if (isTransientDbError(err) && attempt < 5) {
           await new Promise((r) => setTimeout(r, 5 + Math.random() * 20 * attempt));
           continue;
         }
@@ -220,6 +219,15 @@ export async function openDb(opts: OpenDbOptions): Promise<Db> {
     lock.release();
     throw new AppError('unavailable', `cannot open the embedded database in ${opts.dataDir}: ${(err as Error).message}`, { cause: err });
   }
+}
+
+/**
+ * True for a deadlock or a serialization conflict (SQLSTATE 40P01 / 40001):
+ * the transaction lost a race and may simply be run again.
+ */
+export function isTransientDbError(err: unknown): boolean {
+  const code = err instanceof AppError && err.cause ? (err.cause as { code?: string }).code : undefined;
+  return code === '40P01' || code === '40001';
 }
 
 /** Hides the password of a connection URL for messages and logs. */
