@@ -21,7 +21,12 @@ export default tseslint.config(
         {
           zones: [
             // domain/ is pure; errors.ts (one error type, no I/O) is its only outside import.
-            { target: './src/domain/**/!(*.test).ts', from: './src', except: ['./domain', './errors.ts'], message: 'domain/ is pure: it imports nothing outside domain/ (but errors.ts)' },
+            {
+              target: './src/domain/**/!(*.test).ts',
+              from: './src',
+              except: ['./domain', './errors.ts'],
+              message: 'domain/ is pure: it imports nothing outside domain/ (but errors.ts)',
+            },
             zone('./src/store', './src/{service,http,cli,detect,escalate,respond,notify}/**/*', 'store/ sits below service/'),
             zone('./src/respond', './src/{service,http,cli,detect,escalate}/**/*', 'respond/ sits below service/'),
             zone('./src/notify', './src/{service,http,cli,detect,escalate,respond}/**/*', 'notify/ sits below service/'),
@@ -36,9 +41,19 @@ export default tseslint.config(
   },
   {
     files: ['src/**/*.ts'],
-    ignores: ['src/config.ts', 'src/**/*.test.ts', 'src/test-harness.ts', 'src/store/test-databases.ts', 'src/cli/main.ts', 'src/cli/replay-main.ts'],
+    ignores: [
+      'src/config.ts',
+      'src/**/*.test.ts',
+      'src/test-harness.ts',
+      'src/store/test-databases.ts',
+      'src/cli/main.ts',
+      'src/cli/replay-main.ts',
+    ],
     rules: {
-      'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'only config.ts (and the CLI entry) read process.env' }],
+      'no-restricted-properties': [
+        'error',
+        { object: 'process', property: 'env', message: 'only config.ts (and the CLI entry) read process.env' },
+      ],
     },
   },
 );

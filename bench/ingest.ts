@@ -44,7 +44,10 @@ function makeBatch(n: number, seed: number, clock: { ms: number }): string {
     // Mostly benign traffic, as in production: requests from many clients, a few
     // failed logins spread thin, and each user logging in from its own address.
     const r = i % 20;
-    if (r < 18) lines.push(`{"type":"http.request","ts":"${ts}","ip":"${ip}","method":"GET","route":"/api/items","status":200,"latency_ms":${(i % 50) + 5}}`);
+    if (r < 18)
+      lines.push(
+        `{"type":"http.request","ts":"${ts}","ip":"${ip}","method":"GET","route":"/api/items","status":200,"latency_ms":${(i % 50) + 5}}`,
+      );
     else if (r === 18) lines.push(`{"type":"auth.login_failed","ts":"${ts}","ip":"${ip}","user_id":"u${i}"}`);
     else lines.push(`{"type":"auth.login_succeeded","ts":"${ts}","ip":"${ip}","user_id":"user-${ip}"}`);
   }
@@ -87,7 +90,11 @@ async function loadWorker(url: string, token: string, seconds: number): Promise<
   const t0 = performance.now();
   // One request at a time keeps event time in order, as one busy sender does.
   while (Date.now() < end) {
-    const res = await fetch(`${url}/api/v1/events`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-ndjson' }, body: await nextBatch() });
+    const res = await fetch(`${url}/api/v1/events`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-ndjson' },
+      body: await nextBatch(),
+    });
     const body = (await res.json()) as { accepted?: number };
     if (res.status === 202) accepted += body.accepted ?? 0;
     else {
@@ -144,10 +151,22 @@ async function latency(url: string, samples: number, tag: number): Promise<Laten
     const sentAt = Date.now();
     const t0 = performance.now();
     await fetch(`${url}/api/v1/events`, { method: 'POST', headers: h, body: JSON.stringify([ev(4)]) });
-    const b = await until(t0, async () => ((await (await fetch(`${url}/v1/decisions?ip=${ip}`, { headers: bouncer })).json()) as unknown[] | null) !== null);
-    const i = await until(t0, async () => ((await (await fetch(`${url}/api/v1/incidents?type=brute_force_attempt&q=${ip}&limit=1`, { headers: h })).json()) as { items: unknown[] }).items.length > 0);
+    const b = await until(
+      t0,
+      async () => ((await (await fetch(`${url}/v1/decisions?ip=${ip}`, { headers: bouncer })).json()) as unknown[] | null) !== null,
+    );
+    const i = await until(
+      t0,
+      async () =>
+        (
+          (await (await fetch(`${url}/api/v1/incidents?type=brute_force_attempt&q=${ip}&limit=1`, { headers: h })).json()) as {
+            items: unknown[];
+          }
+        ).items.length > 0,
+    );
     if (s < 0) continue;
-    const made = ((await (await fetch(`${url}/api/v1/decisions?ip=${ip}`, { headers: h })).json()) as { items: { created_at: string }[] }).items[0]!;
+    const made = ((await (await fetch(`${url}/api/v1/decisions?ip=${ip}`, { headers: h })).json()) as { items: { created_at: string }[] })
+      .items[0]!;
     decided.push(Date.parse(made.created_at) - sentAt);
     ban.push(b);
     incident.push(i);
@@ -162,7 +181,9 @@ async function latency(url: string, samples: number, tag: number): Promise<Laten
 
 function printLatency(when: string, l: Latency, samples: number): void {
   const f = (x: { p50: number; p99: number }) => `p50 ${x.p50.toFixed(1)} ms, p99 ${x.p99.toFixed(1)} ms`;
-  console.log(`5th failed login sent (${when}, ${samples} samples) → ban written: ${f(l.decided)}; → seen by a bouncer polling every 2 ms: ${f(l.ban)}; → incident listed: ${f(l.incident)}`);
+  console.log(
+    `5th failed login sent (${when}, ${samples} samples) → ban written: ${f(l.decided)}; → seen by a bouncer polling every 2 ms: ${f(l.ban)}; → incident listed: ${f(l.incident)}`,
+  );
 }
 
 /** A new empty database on the PostgreSQL server of `url`, for one run; dropped afterwards. */
@@ -199,7 +220,12 @@ async function inProcess(batchCount: number): Promise<number> {
     let accepted = 0;
     const t0 = performance.now();
     for (const payload of batches) {
-      const r = await t.fb.app.inject({ method: 'POST', url: '/api/v1/events', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-ndjson' }, payload });
+      const r = await t.fb.app.inject({
+        method: 'POST',
+        url: '/api/v1/events',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-ndjson' },
+        payload,
+      });
       if (r.statusCode !== 202) throw new Error(`in-process ingestion answered ${r.statusCode}: ${r.body}`);
       accepted += (JSON.parse(r.body) as { accepted: number }).accepted;
     }
@@ -210,7 +236,9 @@ async function inProcess(batchCount: number): Promise<number> {
 }
 
 export async function main(): Promise<Record<string, number>> {
-  console.log(`database: ${process.env.BENCH_DATABASE_URL ? `PostgreSQL server (${new URL(process.env.BENCH_DATABASE_URL).host}), a fresh database per run` : 'embedded (PGlite), the default; set BENCH_DATABASE_URL for a PostgreSQL server'}`);
+  console.log(
+    `database: ${process.env.BENCH_DATABASE_URL ? `PostgreSQL server (${new URL(process.env.BENCH_DATABASE_URL).host}), a fresh database per run` : 'embedded (PGlite), the default; set BENCH_DATABASE_URL for a PostgreSQL server'}`,
+  );
   const seconds = arg('seconds', 10);
   const samples = arg('samples', 50);
   const results: Record<string, number> = {};
@@ -219,7 +247,16 @@ export async function main(): Promise<Record<string, number>> {
     const cfg = path.join(dir, 'fb.yaml');
     writeFileSync(cfg, `events: { store: ${store} }\nlog_level: warn\n`);
     const server = process.env.BENCH_DATABASE_URL ? await freshDatabase(process.env.BENCH_DATABASE_URL, store) : null;
-    const srv = await startServer({ cwd: dir, env: { FIREBREAK_ADMIN_TOKEN: ADMIN, FIREBREAK_DATA_DIR: dir, FIREBREAK_CONFIG: cfg, ...(server ? { DATABASE_URL: server.url } : {}) }, timeoutMs: 60_000 });
+    const srv = await startServer({
+      cwd: dir,
+      env: {
+        FIREBREAK_ADMIN_TOKEN: ADMIN,
+        FIREBREAK_DATA_DIR: dir,
+        FIREBREAK_CONFIG: cfg,
+        ...(server ? { DATABASE_URL: server.url } : {}),
+      },
+      timeoutMs: 60_000,
+    });
     try {
       if (store === 'matched') {
         const l = await latency(srv.url, samples, 0);
@@ -230,7 +267,9 @@ export async function main(): Promise<Record<string, number>> {
       const r = await runLoad(srv.url, seconds);
       const rate = r.accepted / r.seconds;
       results[`ingest_events_per_s_store_${store}`] = Math.round(rate);
-      console.log(`ingestion (events.store=${store}): ${Math.round(rate).toLocaleString('en')} events/s accepted over ${r.seconds.toFixed(1)} s (${r.refused} batches answered 429 back-pressure)`);
+      console.log(
+        `ingestion (events.store=${store}): ${Math.round(rate).toLocaleString('en')} events/s accepted over ${r.seconds.toFixed(1)} s (${r.refused} batches answered 429 back-pressure)`,
+      );
       if (store === 'matched') {
         const l = await latency(srv.url, samples, 1);
         results.sent_to_ban_written_after_load_p99_ms = l.decided.p99;
@@ -245,7 +284,9 @@ export async function main(): Promise<Record<string, number>> {
   }
   const local = await inProcess(80);
   results.ingest_events_per_s_in_process = Math.round(local);
-  console.log(`in-process, no HTTP socket and no load process (events.store=none): ${Math.round(local).toLocaleString('en')} events/s: the server's own work; the rest of the gap above is the 2 cores shared with the load process and the loopback transfer`);
+  console.log(
+    `in-process, no HTTP socket and no load process (events.store=none): ${Math.round(local).toLocaleString('en')} events/s: the server's own work; the rest of the gap above is the 2 cores shared with the load process and the loopback transfer`,
+  );
   return results;
 }
 

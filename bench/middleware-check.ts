@@ -119,7 +119,9 @@ export async function main(): Promise<CheckFigure[]> {
   const N = 1024;
   const pick = (arr: string[]): string[] => Array.from({ length: N }, () => arr[rand() % arr.length]!);
   const hit4 = pick(exact4);
-  const range4 = pick(ranges4).map((b) => b.replace(/\.\d+$/, '.1')).filter((ip) => guard.check(ip).action === 'ban');
+  const range4 = pick(ranges4)
+    .map((b) => b.replace(/\.\d+$/, '.1'))
+    .filter((ip) => guard.check(ip).action === 'ban');
   while (range4.length < N) range4.push(range4[range4.length % Math.max(1, range4.length)]!);
   const miss4 = sample(guard, N, rand4, 'allow');
   const mapped4 = miss4.map((ip) => `::ffff:${ip}`);
@@ -150,7 +152,9 @@ export async function main(): Promise<CheckFigure[]> {
   });
 
   const levels = '/32 /28 /24 /20 /16 (IPv4), /128 /64 /56 /48 /32 (IPv6)';
-  console.log(`middleware check: ${held.toLocaleString('en')} active decisions loaded in ${loadMs.toFixed(0)} ms; prefix lengths ${levels}`);
+  console.log(
+    `middleware check: ${held.toLocaleString('en')} active decisions loaded in ${loadMs.toFixed(0)} ms; prefix lengths ${levels}`,
+  );
   console.log(`${ROUNDS} rounds x ${CALLS_PER_ROUND.toLocaleString('en')} calls per case, Node ${process.version}\n`);
   console.log(`  ${'case'.padEnd(34)} ${'median'.padStart(9)} ${'best'.padStart(9)}`);
   for (const f of figures) {

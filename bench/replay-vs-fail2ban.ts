@@ -44,8 +44,14 @@ function rng(seed: number): () => number {
 export function generateSshdLog(file: string, lines: number, year: number): void {
   const r = rng(42);
   const pick = <T>(a: readonly T[]): T => a[Math.floor(r() * a.length)]!;
-  const v4 = Array.from({ length: 20_000 }, () => `${1 + Math.floor(r() * 222)}.${Math.floor(r() * 256)}.${Math.floor(r() * 256)}.${1 + Math.floor(r() * 254)}`);
-  const v6 = Array.from({ length: 3_000 }, () => `2001:db8:${Math.floor(r() * 65536).toString(16)}::${Math.floor(r() * 65536).toString(16)}`);
+  const v4 = Array.from(
+    { length: 20_000 },
+    () => `${1 + Math.floor(r() * 222)}.${Math.floor(r() * 256)}.${Math.floor(r() * 256)}.${1 + Math.floor(r() * 254)}`,
+  );
+  const v6 = Array.from(
+    { length: 3_000 },
+    () => `2001:db8:${Math.floor(r() * 65536).toString(16)}::${Math.floor(r() * 65536).toString(16)}`,
+  );
   // Skewed: a few attackers are very busy, most are rare.
   const attacker = () => (r() < 0.15 ? v6[Math.floor(r() ** 3 * v6.length)]! : v4[Math.floor(r() ** 3 * v4.length)]!);
   const badUsers = ['admin', 'test', 'oracle', 'ubuntu', 'postgres', 'git', 'user', 'support', 'guest', 'ftpuser', 'pi', 'deploy', ''];
@@ -65,15 +71,18 @@ export function generateSshdLog(file: string, lines: number, year: number): void
     if (x < 0.3) msg = `sshd[${pid}]: Failed password for invalid user ${pick(badUsers)} from ${attacker()} port ${port} ssh2`;
     else if (x < 0.42) msg = `sshd[${pid}]: Failed password for root from ${attacker()} port ${port} ssh2`;
     else if (x < 0.55) msg = `sshd[${pid}]: Invalid user ${pick(badUsers)} from ${attacker()} port ${port}`;
-    else if (x < 0.57) msg = `sshd[${pid}]: Accepted publickey for ${pick(staff)} from ${pick(staffIps)} port ${port} ssh2: ED25519 SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s`;
+    else if (x < 0.57)
+      msg = `sshd[${pid}]: Accepted publickey for ${pick(staff)} from ${pick(staffIps)} port ${port} ssh2: ED25519 SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s`;
     else if (x < 0.58) msg = `sshd[${pid}]: Accepted password for ${pick(staff)} from ${pick(staffIps)} port ${port} ssh2`;
-    else if (x < 0.73) msg = `sshd[${pid}]: pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=${attacker()}  user=root`;
+    else if (x < 0.73)
+      msg = `sshd[${pid}]: pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=${attacker()}  user=root`;
     else if (x < 0.83) msg = `sshd[${pid}]: Connection closed by invalid user ${pick(badUsers)} ${attacker()} port ${port} [preauth]`;
     else if (x < 0.89) msg = `sshd[${pid}]: Disconnected from authenticating user root ${attacker()} port ${port} [preauth]`;
     else if (x < 0.93) msg = `sshd[${pid}]: Received disconnect from ${attacker()} port ${port}:11: Bye Bye [preauth]`;
     else if (x < 0.96) msg = `CRON[${pid}]: pam_unix(cron:session): session opened for user root(uid=0) by (uid=0)`;
     else if (x < 0.98) msg = `systemd[1]: Started session-${pid}.scope - Session ${pid} of User ${pick(staff)}.`;
-    else if (x < 0.99) msg = `sshd[${pid}]: Failed publickey for ${pick(staff)} from ${pick(staffIps)} port ${port} ssh2: RSA SHA256:Yb9kW0LxZ1fB6sQq`;
+    else if (x < 0.99)
+      msg = `sshd[${pid}]: Failed publickey for ${pick(staff)} from ${pick(staffIps)} port ${port} ssh2: RSA SHA256:Yb9kW0LxZ1fB6sQq`;
     else msg = `sshd[${pid}]: message repeated 2 times: [ Failed password for root from ${attacker()} port ${port} ssh2]`;
     buf += `${ts} web1 ${msg}\n`;
     if (buf.length > 1 << 20) {
@@ -131,7 +140,11 @@ function cliHasReplay(): boolean {
 function replayCommand(file: string, year: number, direct: boolean): [string, string[], string] {
   const args = ['replay', '--format', 'sshd', '--year', String(year), file];
   if (!direct && cliHasReplay()) return [process.execPath, [path.join(ROOT, 'bin/firebreak.js'), ...args], 'node bin/firebreak.js replay'];
-  return [process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--replay-only', ...args.slice(1)], 'replay module via tsx (no full CLI)'];
+  return [
+    process.execPath,
+    ['--import', 'tsx', fileURLToPath(import.meta.url), '--replay-only', ...args.slice(1)],
+    'replay module via tsx (no full CLI)',
+  ];
 }
 
 /** Replay-only mode: `firebreak replay` without the rest of the CLI (used while bin/ is not wired). */
@@ -149,12 +162,17 @@ function findOrInstallFail2ban(): string | null {
   let f2b = which();
   if (f2b && existsSync(F2B_FILTER)) return f2b;
   if (process.getuid?.() === 0 && existsSync('/usr/bin/apt-get')) {
-    console.log('fail2ban-regex is missing: installing Debian\'s fail2ban (apt-get install -y fail2ban)...');
-    const r = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'fail2ban'], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+    console.log("fail2ban-regex is missing: installing Debian's fail2ban (apt-get install -y fail2ban)...");
+    const r = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'fail2ban'], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    });
     f2b = which();
     if (r.status === 0 && f2b && existsSync(F2B_FILTER)) return f2b;
   }
-  console.log('fail2ban-regex or its sshd filter is missing and could not be installed: run `apt-get install -y fail2ban` as root, then run again');
+  console.log(
+    'fail2ban-regex or its sshd filter is missing and could not be installed: run `apt-get install -y fail2ban` as root, then run again',
+  );
   return null;
 }
 
@@ -174,7 +192,9 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
   try {
     const t = performance.now();
     generateSshdLog(file, lines, year);
-    console.log(`generated ${fmt(lines)} lines (${(statSync(file).size / 1e6).toFixed(1)} MB) in ${((performance.now() - t) / 1000).toFixed(1)} s: ${file}`);
+    console.log(
+      `generated ${fmt(lines)} lines (${(statSync(file).size / 1e6).toFixed(1)} MB) in ${((performance.now() - t) / 1000).toFixed(1)} s: ${file}`,
+    );
 
     // Five runs, three before fail2ban-regex and two after, the median reported: a 1 s run
     // is at the mercy of a moment's load, while fail2ban's long run averages it out.
@@ -203,16 +223,24 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
     const inner = /lines\/s: (\d+)/.exec(fb.stderr)?.[1];
     const fbRate = lines / fb.seconds;
     const cpuText = (t: Timed) => (t.cpu !== undefined ? `, ${t.cpu.toFixed(2)} s CPU` : '');
-    console.log(`firebreak replay (${how}): ${fb.seconds.toFixed(2)} s wall${cpuText(fb)} (median of ${runs.map((r) => r.seconds.toFixed(2)).join(', ')}), ${fmt(fbRate)} lines/s (read+parse+detect loop ${fmt(Number(inner))} lines/s), ${fb.stdout} detections`);
+    console.log(
+      `firebreak replay (${how}): ${fb.seconds.toFixed(2)} s wall${cpuText(fb)} (median of ${runs.map((r) => r.seconds.toFixed(2)).join(', ')}), ${fmt(fbRate)} lines/s (read+parse+detect loop ${fmt(Number(inner))} lines/s), ${fb.stdout} detections`,
+    );
     console.log(fb.stderr.trim().replace(/^/gm, '    '));
     const m = /Lines: (\d+) lines, (\d+) ignored, (\d+) matched, (\d+) missed/.exec(fr.stdout);
     const proc = /\[processed in ([\d.]+) sec\]/.exec(fr.stdout)?.[1];
     const frRate = lines / fr.seconds;
-    console.log(`fail2ban-regex:   ${fr.seconds.toFixed(2)} s wall${cpuText(fr)}, ${fmt(frRate)} lines/s (${m ? `${m[3]} matched, ${m[4]} missed` : 'no summary'}; its own timer ${proc ?? '?'} s)`);
+    console.log(
+      `fail2ban-regex:   ${fr.seconds.toFixed(2)} s wall${cpuText(fr)}, ${fmt(frRate)} lines/s (${m ? `${m[3]} matched, ${m[4]} missed` : 'no summary'}; its own timer ${proc ?? '?'} s)`,
+    );
     const ratio = frRate > 0 ? fbRate / frRate : Infinity;
     console.log(`ratio (wall clock lines/s): ${ratio.toFixed(1)}x (target >= 30x) ${ratio >= 30 ? 'OK' : 'BELOW TARGET'}`);
     if (fb.cpu && fr.cpu) console.log(`ratio (CPU time): ${(fr.cpu / fb.cpu).toFixed(1)}x`);
-    console.log(`load average (1, 5, 15 min): ${loadavg().map((x) => x.toFixed(2)).join(', ')} on ${cpus().length} CPUs`);
+    console.log(
+      `load average (1, 5, 15 min): ${loadavg()
+        .map((x) => x.toFixed(2))
+        .join(', ')} on ${cpus().length} CPUs`,
+    );
   } finally {
     if (keep) console.log(`kept ${file}`);
     else rmSync(dir, { recursive: true, force: true });

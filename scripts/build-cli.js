@@ -21,7 +21,8 @@ const force = process.argv.includes('--force');
 const quiet = process.argv.includes('--quiet');
 
 // Bundled CommonJS packages (commander, yaml) call require() for node: built-ins.
-const REQUIRE_SHIM = "import { createRequire as __fbCreateRequire } from 'node:module';\nconst require = __fbCreateRequire(import.meta.url);";
+const REQUIRE_SHIM =
+  "import { createRequire as __fbCreateRequire } from 'node:module';\nconst require = __fbCreateRequire(import.meta.url);";
 
 const BUILDS = [
   {
@@ -54,7 +55,9 @@ let esbuild;
 try {
   esbuild = await import('esbuild');
 } catch (err) {
-  console.warn(`esbuild is not available (${err && err.message ? err.message : err}): firebreak will run its TypeScript sources through tsx, a little slower to start.`);
+  console.warn(
+    `esbuild is not available (${err && err.message ? err.message : err}): firebreak will run its TypeScript sources through tsx, a little slower to start.`,
+  );
   process.exit(0);
 }
 

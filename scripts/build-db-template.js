@@ -26,7 +26,9 @@ try {
   await pg.waitReady;
   const r = await saveClusterTemplate(pg);
   await pg.close();
-  console.log(`made the embedded database template (${(r.bytes / 1e6).toFixed(0)} MB) in ${Date.now() - t0} ms: the first start skips initdb`);
+  console.log(
+    `made the embedded database template (${(r.bytes / 1e6).toFixed(0)} MB) in ${Date.now() - t0} ms: the first start skips initdb`,
+  );
 } catch (err) {
   // Not fatal: without the template the first start creates the cluster itself.
   console.warn(`could not make the embedded database template: ${err && err.message ? err.message : err}`);

@@ -33,7 +33,12 @@ function newest(p) {
 
 const built = path.join(dist, 'index.html');
 if (!force && existsSync(built)) {
-  const inputs = Math.max(newest(path.join(web, 'src')), newest(path.join(web, 'public')), newest(path.join(web, 'index.html')), newest(path.join(web, 'vite.config.ts')));
+  const inputs = Math.max(
+    newest(path.join(web, 'src')),
+    newest(path.join(web, 'public')),
+    newest(path.join(web, 'index.html')),
+    newest(path.join(web, 'vite.config.ts')),
+  );
   if (statSync(built).mtimeMs > inputs) {
     console.log('web/dist is up to date (newer than every file in web/); skipping the dashboard build. Use --force to rebuild.');
     process.exit(0);
@@ -45,7 +50,9 @@ try {
   vite = await import('vite');
 } catch (err) {
   if (err && err.code === 'ERR_MODULE_NOT_FOUND') {
-    console.warn('vite is not installed (dev dependencies omitted?): the dashboard was not built. Install them and run `npm run build:web`.');
+    console.warn(
+      'vite is not installed (dev dependencies omitted?): the dashboard was not built. Install them and run `npm run build:web`.',
+    );
     process.exit(0);
   }
   throw err;

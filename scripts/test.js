@@ -13,7 +13,11 @@ const roots = args.length > 0 ? args : ['src', 'sdk', 'test'];
 
 function collect(p, out) {
   let st;
-  try { st = statSync(p); } catch { return; }
+  try {
+    st = statSync(p);
+  } catch {
+    return;
+  }
   if (st.isDirectory()) {
     if (path.basename(p) === 'node_modules') return;
     for (const name of readdirSync(p).sort()) collect(path.join(p, name), out);

@@ -129,9 +129,10 @@ export class DecisionSet {
     const levels = family === 4 ? this.levels4 : this.levels6;
     for (const l of levels) if (l.prefix === prefix) return l;
     if (!create) return undefined;
-    const l = family === 4
-      ? { prefix, mask: v4Mask(prefix), full: 0, remMask: 0, map: new Map() }
-      : { prefix, mask: 0, full: prefix >> 4, remMask: v6RemMask(prefix), map: new Map() };
+    const l =
+      family === 4
+        ? { prefix, mask: v4Mask(prefix), full: 0, remMask: 0, map: new Map() }
+        : { prefix, mask: 0, full: prefix >> 4, remMask: v6RemMask(prefix), map: new Map() };
     levels.push(l);
     levels.sort((a, b) => b.prefix - a.prefix);
     return l;

@@ -24,18 +24,36 @@ test('matching: exact and CIDR, IPv4 and IPv6, any spelling', () => {
   set.add(d(6, 'ban', 'Range', '2001:dba:8000::/33'), T0);
   set.add(d(7, 'ban', 'Ip', '::ffff:192.0.2.9'), T0);
   const table = [
-    ['203.0.113.5', 1], ['::ffff:203.0.113.5', 1], ['203.0.113.4', null],
-    ['198.51.100.0', 2], ['198.51.100.255', 2], ['198.51.101.0', null], ['198.51.99.255', null],
-    ['2001:db8::1', 3], ['2001:DB8:FFFF:FFFF::', 3], ['2001:db7:ffff::', null],
-    ['2001:db9::abcd', 4], ['2001:db9:0:0:0:0:0:abcd', 4], ['2001:db9::abce', null],
-    ['10.255.255.255', 5], ['11.0.0.0', null],
-    ['2001:dba:8000::1', 6], ['2001:dba:7fff::1', null], // /33 splits a group
+    ['203.0.113.5', 1],
+    ['::ffff:203.0.113.5', 1],
+    ['203.0.113.4', null],
+    ['198.51.100.0', 2],
+    ['198.51.100.255', 2],
+    ['198.51.101.0', null],
+    ['198.51.99.255', null],
+    ['2001:db8::1', 3],
+    ['2001:DB8:FFFF:FFFF::', 3],
+    ['2001:db7:ffff::', null],
+    ['2001:db9::abcd', 4],
+    ['2001:db9:0:0:0:0:0:abcd', 4],
+    ['2001:db9::abce', null],
+    ['10.255.255.255', 5],
+    ['11.0.0.0', null],
+    ['2001:dba:8000::1', 6],
+    ['2001:dba:7fff::1', null], // /33 splits a group
     ['192.0.2.9', 7],
-    ['::1', null], ['127.0.0.1', null],
+    ['::1', null],
+    ['127.0.0.1', null],
   ];
   for (const [ip, id] of table) assert.equal(matchId(set, ip), id, ip);
-  assert.deepEqual(set.levels4.map((l) => l.prefix), [32, 24, 8]);
-  assert.deepEqual(set.levels6.map((l) => l.prefix), [128, 33, 32]);
+  assert.deepEqual(
+    set.levels4.map((l) => l.prefix),
+    [32, 24, 8],
+  );
+  assert.deepEqual(
+    set.levels6.map((l) => l.prefix),
+    [128, 33, 32],
+  );
 });
 
 test('expiry: a decision stops matching at now + duration, sweep frees it', () => {
@@ -47,7 +65,10 @@ test('expiry: a decision stops matching at now + duration, sweep frees it', () =
   assert.equal(set.sweep(T0 + 1000), 0);
   assert.equal(set.sweep(T0 + 1500), 1);
   assert.equal(set.size, 1);
-  assert.deepEqual(set.levels4.map((l) => l.prefix), [32]);
+  assert.deepEqual(
+    set.levels4.map((l) => l.prefix),
+    [32],
+  );
   // Already-expired, malformed or non-IP decisions are ignored.
   assert.equal(set.add(d(3, 'ban', 'Ip', '192.0.2.3', '-1s'), T0), false);
   assert.equal(set.add(d(4, 'ban', 'Ip', '192.0.2.4', 'soon'), T0), false);

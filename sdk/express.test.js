@@ -7,11 +7,19 @@ import { runMiddlewareCases, runProxyCases } from './testing/middleware-cases.js
 async function listen(guard, opts) {
   const app = express();
   app.use(expressGuard(guard, opts));
-  app.get('/hello', (_req, res) => { res.json({ hello: 'world' }); });
-  const server = await new Promise((resolve) => { const s = app.listen(0, '::', () => resolve(s)); });
+  app.get('/hello', (_req, res) => {
+    res.json({ hello: 'world' });
+  });
+  const server = await new Promise((resolve) => {
+    const s = app.listen(0, '::', () => resolve(s));
+  });
   return {
     port: server.address().port,
-    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 

@@ -1,7 +1,7 @@
 // Go's time.Duration text (what CrowdSec-compatible APIs put in `duration`):
 // "59m58.123s", "1h0m0s", "300ms", "-2.5s", "0s". Units ns, us (µs, μs), ms, s, m, h.
 
-const UNIT_MS = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, 'μs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const UNIT_MS = { ns: 1e-6, us: 1e-3, µs: 1e-3, μs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 const PART = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/y;
 
 /**

@@ -134,7 +134,11 @@ export function createGuard(opts) {
       healthy = false;
       failures++;
       lastError = err instanceof Error ? err : new Error(String(err));
-      try { onError?.(lastError); } catch { /* a faulty handler must not stop syncing */ }
+      try {
+        onError?.(lastError);
+      } catch {
+        /* a faulty handler must not stop syncing */
+      }
     } finally {
       clearTimeout(t);
       if (inflight === ctrl) inflight = null;
@@ -181,9 +185,15 @@ export function createGuard(opts) {
       set.sweep(clock());
       return set.size;
     },
-    get lastSyncAt() { return lastSyncAt; },
-    get healthy() { return healthy; },
-    get lastError() { return lastError; },
+    get lastSyncAt() {
+      return lastSyncAt;
+    },
+    get healthy() {
+      return healthy;
+    },
+    get lastError() {
+      return lastError;
+    },
     _apply: apply,
   };
 }

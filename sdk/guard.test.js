@@ -74,7 +74,14 @@ test('start() resolves when Firebreak is unreachable, then catches up', async (t
   await new Promise((r) => probe.close(r));
 
   let errors = 0;
-  const guard = createGuard({ url: `http://127.0.0.1:${port}/`, apiKey: BOUNCER_KEY, ...fast, onError: () => { errors++; } });
+  const guard = createGuard({
+    url: `http://127.0.0.1:${port}/`,
+    apiKey: BOUNCER_KEY,
+    ...fast,
+    onError: () => {
+      errors++;
+    },
+  });
   t.after(() => guard.stop());
   await guard.start();
   assert.equal(guard.healthy, false);
@@ -99,12 +106,19 @@ test('a large startup set is indexed in chunks while the old set keeps answering
   const spyFetch = async (url, init) => {
     const res = await fetch(url, init);
     const json = res.json.bind(res);
-    res.json = async () => { const body = await json(); bodyRead = true; return body; };
+    res.json = async () => {
+      const body = await json();
+      bodyRead = true;
+      return body;
+    };
     return res;
   };
   const guard = createGuard({ url: fb.url, apiKey: BOUNCER_KEY, ...fast, fetch: spyFetch });
   t.after(() => guard.stop());
-  guard._apply({ new: [{ id: 99, type: 'ban', scope: 'Ip', value: '192.0.2.1', duration: '1h', origin: 'o', scenario: 's' }], deleted: null }, true);
+  guard._apply(
+    { new: [{ id: 99, type: 'ban', scope: 'Ip', value: '192.0.2.1', duration: '1h', origin: 'o', scenario: 's' }], deleted: null },
+    true,
+  );
   const samples = [];
   let done = false;
   (function sample() {
@@ -113,8 +127,14 @@ test('a large startup set is indexed in chunks while the old set keeps answering
   })();
   await guard.start();
   done = true;
-  assert.ok(samples.some((x) => x.bodyRead && x.size === 1), 'the event loop ran while the new set was being indexed');
-  assert.ok(samples.every((x) => x.size === 1 || x.size === 5000), 'never a half-built set');
+  assert.ok(
+    samples.some((x) => x.bodyRead && x.size === 1),
+    'the event loop ran while the new set was being indexed',
+  );
+  assert.ok(
+    samples.every((x) => x.size === 1 || x.size === 5000),
+    'never a half-built set',
+  );
   assert.equal(guard.size(), 5000);
   assert.equal(guard.check('10.0.19.135').action, 'ban');
   assert.equal(guard.check('192.0.2.1').action, 'allow', 'the startup set replaced the old one');
@@ -134,13 +154,16 @@ test('a wrong API key is an error, not an empty set', async (t) => {
 test('rate_limit: token bucket per address, ban wins over rate_limit', () => {
   let now = 1_000_000;
   const guard = createGuard({ url: 'http://unused', apiKey: 'k', rateLimit: { ratePerSec: 2, burst: 3 }, now: () => now });
-  guard._apply({
-    new: [
-      { id: 1, type: 'rate_limit', scope: 'Range', value: '192.0.2.0/24', duration: '1h', origin: 'o', scenario: 's' },
-      { id: 2, type: 'ban', scope: 'Ip', value: '192.0.2.66', duration: '1h', origin: 'o', scenario: 's' },
-    ],
-    deleted: null,
-  }, true);
+  guard._apply(
+    {
+      new: [
+        { id: 1, type: 'rate_limit', scope: 'Range', value: '192.0.2.0/24', duration: '1h', origin: 'o', scenario: 's' },
+        { id: 2, type: 'ban', scope: 'Ip', value: '192.0.2.66', duration: '1h', origin: 'o', scenario: 's' },
+      ],
+      deleted: null,
+    },
+    true,
+  );
   for (let i = 0; i < 3; i++) assert.equal(guard.check('192.0.2.1').action, 'allow');
   const v = guard.check('192.0.2.1');
   assert.equal(v.action, 'rate_limit');
@@ -162,7 +185,10 @@ test('rate_limit: token bucket per address, ban wins over rate_limit', () => {
 
 test('check() never throws on odd input', () => {
   const guard = createGuard({ url: 'http://unused', apiKey: 'k' });
-  guard._apply({ new: [{ id: 1, type: 'ban', scope: 'Range', value: '0.0.0.0/0', duration: '1h', origin: 'o', scenario: 's' }], deleted: null }, true);
+  guard._apply(
+    { new: [{ id: 1, type: 'ban', scope: 'Range', value: '0.0.0.0/0', duration: '1h', origin: 'o', scenario: 's' }], deleted: null },
+    true,
+  );
   for (const ip of [undefined, null, '', 'not-an-ip', '1.2.3', '::g', 42]) {
     assert.equal(guard.check(ip).action, 'allow', String(ip));
   }

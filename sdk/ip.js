@@ -115,9 +115,16 @@ export function parseIP(s, out) {
   if (len === 0) return 0;
   if (s.charCodeAt(0) !== 58) {
     if (parseIPv4Into(s, 0, len, out, 0)) return 4;
-  } else if (len > 7 && s.charCodeAt(6) === 58 && s.charCodeAt(1) === 58 && (s.charCodeAt(2) | 32) === 102
-    && (s.charCodeAt(3) | 32) === 102 && (s.charCodeAt(4) | 32) === 102 && (s.charCodeAt(5) | 32) === 102
-    && parseIPv4Into(s, 7, len, out, 0)) {
+  } else if (
+    len > 7 &&
+    s.charCodeAt(6) === 58 &&
+    s.charCodeAt(1) === 58 &&
+    (s.charCodeAt(2) | 32) === 102 &&
+    (s.charCodeAt(3) | 32) === 102 &&
+    (s.charCodeAt(4) | 32) === 102 &&
+    (s.charCodeAt(5) | 32) === 102 &&
+    parseIPv4Into(s, 7, len, out, 0)
+  ) {
     return 4;
   }
   if (!parseIPv6Into(s, out)) return 0;
@@ -197,11 +204,17 @@ function format6(h) {
   // RFC 5952: lowercase, no leading zeros, the longest run (>= 2) of zero groups as "::".
   let best = -1;
   let bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    if (h[i] !== 0) { i++; continue; }
+  for (let i = 0; i < 8;) {
+    if (h[i] !== 0) {
+      i++;
+      continue;
+    }
     let j = i;
     while (j < 8 && h[j] === 0) j++;
-    if (j - i > bestLen) { best = i; bestLen = j - i; }
+    if (j - i > bestLen) {
+      best = i;
+      bestLen = j - i;
+    }
     i = j;
   }
   const parts = [];

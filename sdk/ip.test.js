@@ -24,8 +24,24 @@ test('canonicalIp: every spelling of an address has one canonical text', () => {
 });
 
 test('canonicalIp: rejects what is not an address', () => {
-  for (const bad of ['', '1.2.3', '1.2.3.4.5', '256.1.1.1', '01.2.3.4', '1.2.3.4x', ' ', 'a.b.c.d',
-    '1::2::3', ':1', '1:', '1:2:3:4:5:6:7:8:9', '12345::', '1:2:3:4:5:6:7::8:9', '::1.2.3', 'g::1']) {
+  for (const bad of [
+    '',
+    '1.2.3',
+    '1.2.3.4.5',
+    '256.1.1.1',
+    '01.2.3.4',
+    '1.2.3.4x',
+    ' ',
+    'a.b.c.d',
+    '1::2::3',
+    ':1',
+    '1:',
+    '1:2:3:4:5:6:7:8:9',
+    '12345::',
+    '1:2:3:4:5:6:7::8:9',
+    '::1.2.3',
+    'g::1',
+  ]) {
     assert.equal(canonicalIp(bad), null, JSON.stringify(bad));
   }
   assert.equal(canonicalIp(undefined), null);

@@ -37,26 +37,44 @@ for (const title of ['Express', 'Fastify']) {
     // cwd is the package root, so `firebreak/sdk` resolves to this folder (package self-reference).
     const child = spawn(process.execPath, ['--input-type=module', '-e', example(title)], {
       cwd: path.resolve(here, '..'),
-      env: { ...process.env, FIREBREAK_URL: fb.url, FIREBREAK_BOUNCER_KEY: BOUNCER_KEY, FIREBREAK_INGEST_TOKEN: INGEST_TOKEN, PORT: String(port) },
+      env: {
+        ...process.env,
+        FIREBREAK_URL: fb.url,
+        FIREBREAK_BOUNCER_KEY: BOUNCER_KEY,
+        FIREBREAK_INGEST_TOKEN: INGEST_TOKEN,
+        PORT: String(port),
+      },
       stdio: ['ignore', 'inherit', 'inherit'],
     });
     t.after(() => child.kill('SIGKILL'));
     const base = `http://127.0.0.1:${port}`;
-    await waitFor(() => fetch(base).then((r) => r.ok, () => false), 10_000, `${title} example listening`);
+    await waitFor(
+      () =>
+        fetch(base).then(
+          (r) => r.ok,
+          () => false,
+        ),
+      10_000,
+      `${title} example listening`,
+    );
 
-    const login = (password) => fetch(`${base}/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username: 'alice', password }),
-    });
+    const login = (password) =>
+      fetch(`${base}/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: 'alice', password }),
+      });
     assert.equal((await login('guess')).status, 401);
     assert.equal((await login('correct horse battery staple')).status, 200);
     await waitFor(() => fb.batches.flatMap((b) => b.events).length === 2, 5000, 'events reported');
     const events = fb.batches.flatMap((b) => b.events);
-    assert.deepEqual(events.map((e) => [e.type, e.ip, e.user_id, e.route]), [
-      ['auth.login_failed', '127.0.0.1', 'alice', '/login'],
-      ['auth.login_succeeded', '127.0.0.1', 'alice', '/login'],
-    ]);
+    assert.deepEqual(
+      events.map((e) => [e.type, e.ip, e.user_id, e.route]),
+      [
+        ['auth.login_failed', '127.0.0.1', 'alice', '/login'],
+        ['auth.login_succeeded', '127.0.0.1', 'alice', '/login'],
+      ],
+    );
 
     fb.add({ id: 1, type: 'ban', scope: 'Ip', value: '127.0.0.1' });
     await waitFor(() => fetch(base).then((r) => r.status === 403), 5000, 'ban enforced');

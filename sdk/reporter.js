@@ -59,11 +59,18 @@ export function createReporter(opts) {
   let stopped = false;
 
   function fail(err) {
-    try { onError?.(err instanceof Error ? err : new Error(String(err))); } catch { /* ignore */ }
+    try {
+      onError?.(err instanceof Error ? err : new Error(String(err)));
+    } catch {
+      /* ignore */
+    }
   }
 
   function enqueue(ev) {
-    if (stopped) { dropped++; return; }
+    if (stopped) {
+      dropped++;
+      return;
+    }
     if (queue.length >= maxQueue) {
       queue.shift();
       dropped++;
@@ -71,7 +78,10 @@ export function createReporter(opts) {
     queue.push(ev);
     if (queue.length >= maxBatch && !kicked) {
       kicked = true;
-      setImmediate(() => { kicked = false; tick(); }).unref();
+      setImmediate(() => {
+        kicked = false;
+        tick();
+      }).unref();
     }
   }
 
@@ -93,7 +103,10 @@ export function createReporter(opts) {
   function report(event) {
     try {
       const ev = normalize(event);
-      if (ev === null) { dropped++; return; }
+      if (ev === null) {
+        dropped++;
+        return;
+      }
       enqueue(ev);
     } catch {
       dropped++;
@@ -102,7 +115,10 @@ export function createReporter(opts) {
 
   function reportLogin(type, e) {
     // Login events without an address are useless to the per-IP rules.
-    if (e === null || typeof e !== 'object' || typeof e.ip !== 'string') { dropped++; return; }
+    if (e === null || typeof e !== 'object' || typeof e.ip !== 'string') {
+      dropped++;
+      return;
+    }
     report({ type, ip: e.ip, user_id: e.userId, route: e.route });
   }
 
@@ -159,7 +175,9 @@ export function createReporter(opts) {
       while (queue.length > 0 && (ignoreBackoff || Date.now() >= retryAt) && (await sendBatch()));
     })()
       .catch(fail)
-      .finally(() => { sending = null; });
+      .finally(() => {
+        sending = null;
+      });
     return sending;
   }
 
@@ -188,8 +206,14 @@ export function createReporter(opts) {
       stopped = true;
       clearInterval(timer);
     },
-    get dropped() { return dropped; },
-    get pending() { return queue.length; },
-    get sent() { return sent; },
+    get dropped() {
+      return dropped;
+    },
+    get pending() {
+      return queue.length;
+    },
+    get sent() {
+      return sent;
+    },
   };
 }

@@ -16,12 +16,23 @@ test('batches events, normalizes them, authenticates', async (t) => {
   r.loginSucceeded({ ip: '2001:DB8::1', userId: 'bob' });
   assert.equal(r.pending, 7);
   await r.flush();
-  assert.deepEqual(fb.batches.map((b) => b.events.length), [3, 3, 1]);
+  assert.deepEqual(
+    fb.batches.map((b) => b.events.length),
+    [3, 3, 1],
+  );
   assert.ok(fb.batches.every((b) => b.auth === `Bearer ${INGEST_TOKEN}`));
   const [first] = fb.batches[0].events;
   assert.match(first.ts, RFC3339);
-  assert.deepEqual({ ...first, ts: undefined }, { type: 'auth.login_failed', ts: undefined, ip: '203.0.113.0', user_id: 'alice', route: '/login' });
-  assert.deepEqual(fb.batches[2].events[0], { type: 'auth.login_succeeded', ts: fb.batches[2].events[0].ts, ip: '2001:db8::1', user_id: 'bob' });
+  assert.deepEqual(
+    { ...first, ts: undefined },
+    { type: 'auth.login_failed', ts: undefined, ip: '203.0.113.0', user_id: 'alice', route: '/login' },
+  );
+  assert.deepEqual(fb.batches[2].events[0], {
+    type: 'auth.login_succeeded',
+    ts: fb.batches[2].events[0].ts,
+    ip: '2001:db8::1',
+    user_id: 'bob',
+  });
   assert.equal(r.sent, 7);
   assert.equal(r.pending, 0);
 });
@@ -56,7 +67,10 @@ test('retries a 503 after Retry-After, delivering each event once', async (t) =>
   assert.equal(failed.status, 503);
   assert.equal(ok.status, 202);
   assert.ok(ok.at - failed.at >= 950, `waited ${ok.at - failed.at} ms for Retry-After: 1`);
-  assert.deepEqual(ok.events.map((e) => e.ip), ['192.0.2.1', '192.0.2.2']);
+  assert.deepEqual(
+    ok.events.map((e) => e.ip),
+    ['192.0.2.1', '192.0.2.2'],
+  );
   assert.equal(fb.batches.length, 2);
   assert.match(errors[0], /503/);
   await new Promise((res) => setTimeout(res, 100));
@@ -72,7 +86,10 @@ test('429 without Retry-After backs off; other 4xx drop the batch', async (t) =>
   r.loginFailed({ ip: '192.0.2.1' });
   // The fake records a batch before answering: wait for the reporter's view.
   await waitFor(() => r.dropped === 1, 3000, 'the 400 batch is dropped, not retried forever');
-  assert.deepEqual(fb.batches.map((b) => b.status), [429, 400]);
+  assert.deepEqual(
+    fb.batches.map((b) => b.status),
+    [429, 400],
+  );
   assert.ok(fb.batches[1].at - fb.batches[0].at >= 350, 'exponential backoff starts near 500 ms');
   assert.equal(r.pending, 0);
   r.loginFailed({ ip: '192.0.2.9' });
@@ -85,7 +102,13 @@ test('bounded queue while Firebreak is down; bad input never throws', async (t) 
   await new Promise((res) => probe.listen(0, '127.0.0.1', res));
   const { port } = probe.address();
   await new Promise((res) => probe.close(res));
-  const r = createReporter({ url: `http://127.0.0.1:${port}`, token: INGEST_TOKEN, flushIntervalMs: 60_000, maxQueue: 5, maxBackoffMs: 50 });
+  const r = createReporter({
+    url: `http://127.0.0.1:${port}`,
+    token: INGEST_TOKEN,
+    flushIntervalMs: 60_000,
+    maxQueue: 5,
+    maxBackoffMs: 50,
+  });
   t.after(() => r.stop());
   for (let i = 1; i <= 8; i++) r.loginFailed({ ip: `192.0.2.${i}` });
   assert.equal(r.pending, 5);
@@ -106,7 +129,10 @@ test('bounded queue while Firebreak is down; bad input never throws', async (t) 
   const fb = await startFakeFirebreak({ port });
   t.after(() => fb.close());
   await r.flush();
-  assert.deepEqual(fb.batches[0].events.map((e) => e.ip), ['192.0.2.4', '192.0.2.5', '192.0.2.6', '192.0.2.7', '192.0.2.8']);
+  assert.deepEqual(
+    fb.batches[0].events.map((e) => e.ip),
+    ['192.0.2.4', '192.0.2.5', '192.0.2.6', '192.0.2.7', '192.0.2.8'],
+  );
   r.stop();
   r.loginFailed({ ip: '192.0.2.1' });
   assert.equal(r.pending, 0);

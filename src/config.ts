@@ -48,7 +48,9 @@ const ruleOverrideSchema = z
         z.object({
           type: z.string(),
           where: z
-            .array(z.object({ field: z.string(), op: z.enum(['eq', 'ne', 'gt', 'gte', 'lt', 'lte']), value: z.union([z.string(), z.number()]) }))
+            .array(
+              z.object({ field: z.string(), op: z.enum(['eq', 'ne', 'gt', 'gte', 'lt', 'lte']), value: z.union([z.string(), z.number()]) }),
+            )
             .optional(),
         }),
       )
@@ -58,7 +60,12 @@ const ruleOverrideSchema = z
       .union([
         z.object({ kind: z.literal('count') }),
         z.object({ kind: z.literal('distinct'), field: z.string() }),
-        z.object({ kind: z.literal('percentile'), field: z.string(), p: z.number().gt(0).lte(100), min_samples: z.number().int().min(1).optional() }),
+        z.object({
+          kind: z.literal('percentile'),
+          field: z.string(),
+          p: z.number().gt(0).lte(100),
+          min_samples: z.number().int().min(1).optional(),
+        }),
       ])
       .optional(),
     threshold: z.number().positive().optional(),
@@ -100,7 +107,15 @@ const probeSchema = z
 const channelSchema = z.discriminatedUnion('type', [
   z.object({ name: z.string().min(1), type: z.literal('webhook'), url: z.string().url(), secret: z.string().optional() }).strict(),
   z.object({ name: z.string().min(1), type: z.literal('slack'), url: z.string().url() }).strict(),
-  z.object({ name: z.string().min(1), type: z.literal('email'), smtp_url: z.string().min(1), from: z.string().min(3), to: z.array(z.string()).optional() }).strict(),
+  z
+    .object({
+      name: z.string().min(1),
+      type: z.literal('email'),
+      smtp_url: z.string().min(1),
+      from: z.string().min(3),
+      to: z.array(z.string()).optional(),
+    })
+    .strict(),
   z.object({ name: z.string().min(1), type: z.literal('log') }).strict(),
 ]);
 
@@ -115,7 +130,10 @@ const scheduleSchema = z
     rotation: z
       .object({
         every: durationSchema,
-        handoff: z.string().regex(/^\d{2}:\d{2}$/, 'must be HH:MM').default('09:00'),
+        handoff: z
+          .string()
+          .regex(/^\d{2}:\d{2}$/, 'must be HH:MM')
+          .default('09:00'),
         start: z.string().optional(),
         members: z.array(z.string()).min(1),
       })
@@ -124,7 +142,11 @@ const scheduleSchema = z
   .strict();
 
 const levelSchema = z
-  .object({ name: z.string().optional(), notify: z.array(z.string().regex(/^(channel|person|schedule):.+$/, 'targets are channel:NAME, person:ID or schedule:NAME')), timeout: durationSchema.optional() })
+  .object({
+    name: z.string().optional(),
+    notify: z.array(z.string().regex(/^(channel|person|schedule):.+$/, 'targets are channel:NAME, person:ID or schedule:NAME')),
+    timeout: durationSchema.optional(),
+  })
   .strict();
 
 const policySchema = z
@@ -137,7 +159,11 @@ export const configSchema = z
       .object({
         host: z.string().default('127.0.0.1'),
         port: z.number().int().min(0).max(65535).default(7700),
-        body_limit: z.number().int().min(1024).default(10 * 1024 * 1024),
+        body_limit: z
+          .number()
+          .int()
+          .min(1024)
+          .default(10 * 1024 * 1024),
         public_url: z.string().optional(),
       })
       .strict()
@@ -147,9 +173,21 @@ export const configSchema = z
     redis_url: z.string().optional(),
     log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** Addresses and CIDR ranges never banned (loopback is always added). */
-    allowlist: z.array(z.string().trim().refine((s) => parseCidr(s) !== null, { message: 'must be an IP address or CIDR range, e.g. 198.51.100.0/24' })).default([]),
+    allowlist: z
+      .array(
+        z
+          .string()
+          .trim()
+          .refine((s) => parseCidr(s) !== null, { message: 'must be an IP address or CIDR range, e.g. 198.51.100.0/24' }),
+      )
+      .default([]),
     severities: z
-      .object(Object.fromEntries(SEVERITIES.map((s) => [s, z.object({ ack_deadline: durationSchema.optional() }).strict().optional()])) as Record<Severity, z.ZodOptional<z.ZodObject<{ ack_deadline: z.ZodOptional<typeof durationSchema> }>>>)
+      .object(
+        Object.fromEntries(SEVERITIES.map((s) => [s, z.object({ ack_deadline: durationSchema.optional() }).strict().optional()])) as Record<
+          Severity,
+          z.ZodOptional<z.ZodObject<{ ack_deadline: z.ZodOptional<typeof durationSchema> }>>
+        >,
+      )
       .strict()
       .prefault({}),
     bans: z
@@ -165,11 +203,19 @@ export const configSchema = z
     app: z
       .object({ webhook_url: z.string().url().optional(), webhook_secret: z.string().optional() })
       .strict()
-      .refine((a) => !a.webhook_url || (a.webhook_secret ?? '').length >= 16, { path: ['webhook_secret'], message: 'required with webhook_url: at least 16 characters (the application checks the signature with it)' })
+      .refine((a) => !a.webhook_url || (a.webhook_secret ?? '').length >= 16, {
+        path: ['webhook_secret'],
+        message: 'required with webhook_url: at least 16 characters (the application checks the signature with it)',
+      })
       .prefault({}),
     /** Automated actions (src/respond): per-attempt timeout and retries with exponential backoff. */
     actions: z
-      .object({ attempts: z.number().int().min(1).max(50).default(8), retry_base: durationSchema.default(1_000), retry_max: durationSchema.default(600_000), timeout: durationSchema.default(10_000) })
+      .object({
+        attempts: z.number().int().min(1).max(50).default(8),
+        retry_base: durationSchema.default(1_000),
+        retry_max: durationSchema.default(600_000),
+        timeout: durationSchema.default(10_000),
+      })
       .strict()
       .prefault({}),
     rules: z.record(z.string(), ruleOverrideSchema).default({}),
@@ -181,13 +227,22 @@ export const configSchema = z
     escalation_policies: z.record(z.string(), policySchema).default({}),
     /** Delivery of one notification: attempts (first included) and the backoff between them. */
     notifications: z
-      .object({ attempts: z.number().int().min(1).max(20).default(5), retry_base: durationSchema.default(5_000), retry_max: durationSchema.default(300_000) })
+      .object({
+        attempts: z.number().int().min(1).max(20).default(5),
+        retry_base: durationSchema.default(5_000),
+        retry_max: durationSchema.default(300_000),
+      })
       .strict()
       .prefault({}),
     runbooks_dir: z.string().optional(),
     reopen_window: durationSchema.default(3_600_000),
     events: z
-      .object({ store: z.enum(['matched', 'all', 'none']).default('matched'), retention: durationSchema.default(24 * 3_600_000), max_batch: z.number().int().min(1).default(100_000), queue_limit: z.number().int().min(1000).default(1_000_000) })
+      .object({
+        store: z.enum(['matched', 'all', 'none']).default('matched'),
+        retention: durationSchema.default(24 * 3_600_000),
+        max_batch: z.number().int().min(1).default(100_000),
+        queue_limit: z.number().int().min(1000).default(1_000_000),
+      })
       .strict()
       .prefault({}),
     /** Post-mortems drafted at resolution (issue #8): due this long after it, then reminded once per `remind_every`. */
@@ -201,7 +256,10 @@ export const configSchema = z
       .strict()
       .prefault({}),
     /** Action items are reminded `remind_before` their due date and at it. */
-    action_items: z.object({ remind_before: durationSchema.default(24 * 3_600_000) }).strict().prefault({}),
+    action_items: z
+      .object({ remind_before: durationSchema.default(24 * 3_600_000) })
+      .strict()
+      .prefault({}),
   })
   .strict();
 
@@ -312,7 +370,9 @@ export function loadConfig(opts: LoadOptions): Config {
   }
   if (result.success) problems.push(...crossReferenceProblems(result.data));
   if (problems.length > 0 || !result.success) {
-    throw new AppError('invalid', `invalid configuration${file ? ` in ${file}` : ''}: ${problems.length} problem(s)`, { details: problems });
+    throw new AppError('invalid', `invalid configuration${file ? ` in ${file}` : ''}: ${problems.length} problem(s)`, {
+      details: problems,
+    });
   }
   const parsed = result.data;
   const base = opts.cwd ?? process.cwd();
@@ -358,7 +418,8 @@ export function crossReferenceProblems(c: Pick<Parsed, 'channels' | 'people' | '
   c.schedules.forEach((s, i) => {
     for (const m of scheduleProblems(s)) problems.push({ path: `schedules[${i}]`, message: m });
     s.rotation.members.forEach((m, j) => {
-      if (!people.has(m)) problems.push({ path: `schedules[${i}].rotation.members[${j}]`, message: `no person has id "${m}" (add it under people:)` });
+      if (!people.has(m))
+        problems.push({ path: `schedules[${i}].rotation.members[${j}]`, message: `no person has id "${m}" (add it under people:)` });
     });
   });
   const known: Record<string, Set<string>> = { channel: channels, person: people, schedule: schedules };

@@ -5,15 +5,7 @@
  * codes (src/cli/exit-codes.ts).
  */
 export type ErrorCode =
-  | 'invalid'
-  | 'unauthorized'
-  | 'forbidden'
-  | 'not_found'
-  | 'conflict'
-  | 'payload_too_large'
-  | 'rate_limited'
-  | 'unavailable'
-  | 'internal';
+  'invalid' | 'unauthorized' | 'forbidden' | 'not_found' | 'conflict' | 'payload_too_large' | 'rate_limited' | 'unavailable' | 'internal';
 
 export interface ErrorDetail {
   /** Where the problem is: a JSON path like `severity` or `[3].ts`, or a file path. */
@@ -27,11 +19,7 @@ export class AppError extends Error {
   /** Seconds a client should wait before retrying (429/503). */
   readonly retryAfter?: number;
 
-  constructor(
-    code: ErrorCode,
-    message: string,
-    opts: { cause?: unknown; details?: ErrorDetail[]; retryAfter?: number } = {},
-  ) {
+  constructor(code: ErrorCode, message: string, opts: { cause?: unknown; details?: ErrorDetail[]; retryAfter?: number } = {}) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = 'AppError';
     this.code = code;

@@ -110,7 +110,10 @@ export interface CreateOptions {
 export function createLogger(config: Pick<Config, 'log_level'>): Logger {
   return pino({
     level: config.log_level,
-    redact: { paths: ['req.headers.authorization', 'req.headers["x-api-key"]', 'token', '*.token', 'secret', '*.secret', 'webhook_secret'], censor: '[redacted]' },
+    redact: {
+      paths: ['req.headers.authorization', 'req.headers["x-api-key"]', 'token', '*.token', 'secret', '*.secret', 'webhook_secret'],
+      censor: '[redacted]',
+    },
   });
 }
 
@@ -136,7 +139,9 @@ export async function createFirebreak(config: Config, opts: CreateOptions = {}):
   const bus = createBus(logger);
   const deps: Deps = { db, config, clock, logger, bus };
   if (config.redis_url) {
-    logger.warn('redis_url is set but not used yet: detection windows are kept per process, so run one instance (or send each key to the same one)');
+    logger.warn(
+      'redis_url is set but not used yet: detection windows are kept per process, so run one instance (or send each key to the same one)',
+    );
   }
   // Automated response (decisions, allowlist, actions). The notify action's
   // hook is record-only until channels are wired here (`notify:` option).
@@ -156,7 +161,10 @@ export async function createFirebreak(config: Config, opts: CreateOptions = {}):
   const runbookEngine = createRunbookEngine({
     deps,
     runbooks,
-    steps: createStepIo(opts.actionRunner ?? ((actor, incident, requests) => runIncidentActions(rdeps, actor, incident, requests)), appDatabaseUrl),
+    steps: createStepIo(
+      opts.actionRunner ?? ((actor, incident, requests) => runIncidentActions(rdeps, actor, incident, requests)),
+      appDatabaseUrl,
+    ),
     checks: createCheckIo({ probes, appDatabaseUrl, ruleValue: (rule, key, now) => readRuleValue(deps, rules, rule, key, now) }),
     verifyIntervalMs: opts.verifyIntervalMs,
     actionGraceMs: opts.runbookActionGraceMs,
@@ -167,7 +175,9 @@ export async function createFirebreak(config: Config, opts: CreateOptions = {}):
   // (the built-in policy's fallback); links point at server.public_url or,
   // once known, the address we listen on.
   const logChannel = fallbackLogChannelName(config.channels);
-  const channelConfigs = config.channels.some((c) => c.name === logChannel) ? config.channels : [...config.channels, { name: logChannel, type: 'log' as const }];
+  const channelConfigs = config.channels.some((c) => c.name === logChannel)
+    ? config.channels
+    : [...config.channels, { name: logChannel, type: 'log' as const }];
   let listeningAt: string | null = null;
   const edeps: EscalationDeps = {
     ...deps,
@@ -177,7 +187,11 @@ export async function createFirebreak(config: Config, opts: CreateOptions = {}):
     publicUrl: () => (config.server.public_url ?? listeningAt ?? `http://${config.server.host}:${config.server.port}`).replace(/\/+$/, ''),
   };
   const escalator = createEscalator({ deps: edeps, bus, logger });
-  const afterIncident = createAfterIncident({ deps, notify: opts.notifyReminder ?? logReminders(logger), wake: () => void (background && scheduler?.tick()) });
+  const afterIncident = createAfterIncident({
+    deps,
+    notify: opts.notifyReminder ?? logReminders(logger),
+    wake: () => void (background && scheduler?.tick()),
+  });
 
   const scheduler = createScheduler({
     db,
@@ -281,7 +295,28 @@ export async function createFirebreak(config: Config, opts: CreateOptions = {}):
     actor: (req, permission) => requireActor(deps, req, permission, fromSession),
     isReady: () => ready,
   };
-  const app = buildApp(ctx, [(a) => metrics.route(a), eventRoutes(pipeline), statsRoutes, runbookStepRoutes(runbookEngine.runtime), sessionRoutes(sessions), escalationRoutes(edeps), scheduleRoutes, ackLinkRoutes(edeps), integrationRoutes, alertmanagerRoutes, pagerdutyRoutes, postmortemRoutes, actionItemRoutes, analyticsRoutes, backupRoutes, decisionRoutes(rdeps), allowlistRoutes(rdeps), bouncerRoutes(deps), incidentActionRoutes(rdeps), staticRoutes()]);
+  const app = buildApp(ctx, [
+    (a) => metrics.route(a),
+    eventRoutes(pipeline),
+    statsRoutes,
+    runbookStepRoutes(runbookEngine.runtime),
+    sessionRoutes(sessions),
+    escalationRoutes(edeps),
+    scheduleRoutes,
+    ackLinkRoutes(edeps),
+    integrationRoutes,
+    alertmanagerRoutes,
+    pagerdutyRoutes,
+    postmortemRoutes,
+    actionItemRoutes,
+    analyticsRoutes,
+    backupRoutes,
+    decisionRoutes(rdeps),
+    allowlistRoutes(rdeps),
+    bouncerRoutes(deps),
+    incidentActionRoutes(rdeps),
+    staticRoutes(),
+  ]);
 
   const boot = await bootstrapAdmin(deps);
   await runbookEngine.start({ loop: background });

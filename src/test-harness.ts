@@ -15,7 +15,13 @@ export interface TestFirebreak {
   config: Config;
   tdb: TestDatabase;
   /** Calls the API as admin unless `token` is given (null = no Authorization header). */
-  call(method: string, url: string, body?: unknown, token?: string | null, headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Record<string, unknown> }>;
+  call(
+    method: string,
+    url: string,
+    body?: unknown,
+    token?: string | null,
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; body: any; headers: Record<string, unknown> }>;
   makeToken(role: string, name?: string): Promise<string>;
   close(): Promise<void>;
 }
@@ -29,13 +35,20 @@ export async function startTestFirebreak(
   const { writeFileSync } = await import('node:fs');
   const file = `${tdb.dataDir}.yaml`;
   writeFileSync(file, JSON.stringify(raw)); // JSON is YAML
-  const config = loadConfig({ file, env: { FIREBREAK_ADMIN_TOKEN: TEST_ADMIN_TOKEN, ...(tdb.databaseUrl ? { DATABASE_URL: tdb.databaseUrl } : {}), ...(opts.env ?? {}) } });
+  const config = loadConfig({
+    file,
+    env: { FIREBREAK_ADMIN_TOKEN: TEST_ADMIN_TOKEN, ...(tdb.databaseUrl ? { DATABASE_URL: tdb.databaseUrl } : {}), ...(opts.env ?? {}) },
+  });
   const fb = await createFirebreak(config, { logger: pino({ level: 'silent' }), background: false, ...(opts.create ?? {}) });
   const call: TestFirebreak['call'] = async (method, url, body, token = TEST_ADMIN_TOKEN, headers = {}) => {
     const res = await fb.app.inject({
       method: method as 'GET',
       url,
-      headers: { ...(token === null ? {} : { authorization: `Bearer ${token}` }), ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+      headers: {
+        ...(token === null ? {} : { authorization: `Bearer ${token}` }),
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...headers,
+      },
       payload: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
     });
     let parsed: unknown = res.body;

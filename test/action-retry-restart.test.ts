@@ -17,18 +17,39 @@ for (const backend of testBackends()) {
       const app = await startWebhookReceiver(() => 503);
       const tdb = await createTestDatabase(backend);
       const config = `${tdb.dataDir}/firebreak.yaml`;
-      writeFileSync(config, `app: { webhook_url: "${app.url}", webhook_secret: restart-test-secret-0123 }\nactions: { retry_base: 2s, retry_max: 2s }\n`);
-      const env = { FIREBREAK_ADMIN_TOKEN: ADMIN, FIREBREAK_DATA_DIR: tdb.dataDir, ...(tdb.databaseUrl ? { DATABASE_URL: tdb.databaseUrl } : {}) };
+      writeFileSync(
+        config,
+        `app: { webhook_url: "${app.url}", webhook_secret: restart-test-secret-0123 }\nactions: { retry_base: 2s, retry_max: 2s }\n`,
+      );
+      const env = {
+        FIREBREAK_ADMIN_TOKEN: ADMIN,
+        FIREBREAK_DATA_DIR: tdb.dataDir,
+        ...(tdb.databaseUrl ? { DATABASE_URL: tdb.databaseUrl } : {}),
+      };
       let srv = await startServer({ cwd: tdb.dataDir, env, args: ['--config', config] });
       const api = async (method: string, url: string, body?: unknown) => {
-        const res = await fetch(`${srv.url}${url}`, { method, headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+        const res = await fetch(`${srv.url}${url}`, {
+          method,
+          headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+          body: body === undefined ? undefined : JSON.stringify(body),
+        });
         return (await res.json()) as any;
       };
       try {
         // A type without a runbook: only the actions asked for here run (a runbook run would add its own steps).
-        const inc = await api('POST', '/api/v1/incidents', { type: 'session_hijack', severity: 'critical', title: 'stolen session cookie', dedup_key: 'user:u-9' });
-        const first = await api('POST', `/api/v1/incidents/${inc.id}/actions`, { actions: [{ action: 'lock_account' }, { action: 'revoke_sessions' }] });
-        assert.deepEqual(first.items.map((r: { status: string }) => r.status), ['retrying', 'retrying']);
+        const inc = await api('POST', '/api/v1/incidents', {
+          type: 'session_hijack',
+          severity: 'critical',
+          title: 'stolen session cookie',
+          dedup_key: 'user:u-9',
+        });
+        const first = await api('POST', `/api/v1/incidents/${inc.id}/actions`, {
+          actions: [{ action: 'lock_account' }, { action: 'revoke_sessions' }],
+        });
+        assert.deepEqual(
+          first.items.map((r: { status: string }) => r.status),
+          ['retrying', 'retrying'],
+        );
         await srv.kill9();
         const before = app.received.length;
         app.answer = () => 200;
@@ -40,10 +61,18 @@ for (const backend of testBackends()) {
           if (runs.every((r) => r.status === 'succeeded')) break;
           await new Promise((r) => setTimeout(r, 200));
         }
-        assert.deepEqual(runs.map((r) => r.status), ['succeeded', 'succeeded'], JSON.stringify(runs));
+        assert.deepEqual(
+          runs.map((r) => r.status),
+          ['succeeded', 'succeeded'],
+          JSON.stringify(runs),
+        );
         assert.ok(app.received.length > before);
-        for (const r of runs) assert.equal(app.received.filter((h) => h.headers['idempotency-key'] === r.id && h.status === 200).length, 1, 'applied once');
-        const timeline = (await api('GET', `/api/v1/incidents/${inc.id}/timeline`)).items as { kind: string; data: { action?: string; outcome?: string } }[];
+        for (const r of runs)
+          assert.equal(app.received.filter((h) => h.headers['idempotency-key'] === r.id && h.status === 200).length, 1, 'applied once');
+        const timeline = (await api('GET', `/api/v1/incidents/${inc.id}/timeline`)).items as {
+          kind: string;
+          data: { action?: string; outcome?: string };
+        }[];
         assert.ok(timeline.some((e) => e.kind === 'action' && e.data.action === 'lock_account' && e.data.outcome === 'succeeded'));
       } finally {
         await srv.stop();

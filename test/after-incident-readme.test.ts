@@ -20,12 +20,20 @@ test('README: post-mortem export → edit → import, and the report', async () 
   const env: Record<string, string> = { FIREBREAK_ADMIN_TOKEN: ADMIN, FIREBREAK_DATA_DIR: '', DATABASE_URL: '' };
   const srv = await startServer({ cwd, env });
   try {
-    const inc = (await (await fetch(`${srv.url}/api/v1/incidents`, { method: 'POST', headers: auth, body: JSON.stringify({ type: 'database_connection_failure', severity: 'critical', title: 'Pool exhausted' }) })).json()) as { id: string };
+    const inc = (await (
+      await fetch(`${srv.url}/api/v1/incidents`, {
+        method: 'POST',
+        headers: auth,
+        body: JSON.stringify({ type: 'database_connection_failure', severity: 'critical', title: 'Pool exhausted' }),
+      })
+    ).json()) as { id: string };
     assert.equal(inc.id, '1', 'the README speaks of incident 1');
     await fetch(`${srv.url}/api/v1/incidents/1/resolve`, { method: 'POST', headers: auth, body: '{"note":"pool limit restored"}' });
     let drafted = false;
     for (let i = 0; i < 100 && !drafted; i++) {
-      const r = (await (await fetch(`${srv.url}/api/v1/postmortems?incident_id=1`, { headers: auth })).json()) as { items: { id: string }[] };
+      const r = (await (await fetch(`${srv.url}/api/v1/postmortems?incident_id=1`, { headers: auth })).json()) as {
+        items: { id: string }[];
+      };
       drafted = r.items[0]?.id === '1';
       if (!drafted) await new Promise((res) => setTimeout(res, 100));
     }
@@ -37,7 +45,10 @@ test('README: post-mortem export → edit → import, and the report', async () 
     assert.match(pm.stdout, /^1\s+1\s+draft\s/m, 'listed');
     assert.match(pm.stdout, /^post-mortem 1 updated \(version \d+, in_review\)$/m);
     assert.match(pm.stdout, /^## Root cause\n\nA deploy removed the connection pool limit\.$/m);
-    const after = (await (await fetch(`${srv.url}/api/v1/postmortems/1`, { headers: auth })).json()) as { root_cause: string; status: string };
+    const after = (await (await fetch(`${srv.url}/api/v1/postmortems/1`, { headers: auth })).json()) as {
+      root_cause: string;
+      status: string;
+    };
     assert.equal(after.root_cause, 'A deploy removed the connection pool limit.');
     assert.equal(after.status, 'in_review');
 

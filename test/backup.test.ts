@@ -31,11 +31,22 @@ describe('backup CLI (embedded)', () => {
     const fresh = path.join(cwd, 'restored');
     const port = await freePort();
     // PORT lets the CLI find the server from the configuration; no FIREBREAK_URL unless a step sets it.
-    const env: Record<string, string> = { FIREBREAK_ADMIN_TOKEN: ADMIN, FIREBREAK_DATA_DIR: '', PORT: String(port), DATABASE_URL: '', FIREBREAK_URL: '', FIREBREAK_TOKEN: '' };
+    const env: Record<string, string> = {
+      FIREBREAK_ADMIN_TOKEN: ADMIN,
+      FIREBREAK_DATA_DIR: '',
+      PORT: String(port),
+      DATABASE_URL: '',
+      FIREBREAK_URL: '',
+      FIREBREAK_TOKEN: '',
+    };
     let srv = await startServer({ cwd, env, port });
     try {
       for (const title of ['Disk full on db-1', 'Brute force — 203.0.113.5 "quoted"']) {
-        const r = await fetch(`${srv.url}/api/v1/incidents`, { method: 'POST', headers: auth, body: JSON.stringify({ type: 'backup_drill', severity: 'high', title }) });
+        const r = await fetch(`${srv.url}/api/v1/incidents`, {
+          method: 'POST',
+          headers: auth,
+          body: JSON.stringify({ type: 'backup_drill', severity: 'high', title }),
+        });
         assert.equal(r.status, 201);
       }
       const before = await incidents(srv);
@@ -47,7 +58,10 @@ describe('backup CLI (embedded)', () => {
       assert.ok(path.isAbsolute(running) && existsSync(running), `path alone on the last line: ${running}`);
       assert.equal(path.dirname(running), path.join(dataDir, 'backups'));
       // … and, with only a token, by finding the server from the configuration.
-      const found = await runCli(['backup', 'create', '--output', path.join(cwd, 'explicit.tar.gz')], { cwd, env: { ...env, FIREBREAK_TOKEN: ADMIN } });
+      const found = await runCli(['backup', 'create', '--output', path.join(cwd, 'explicit.tar.gz')], {
+        cwd,
+        env: { ...env, FIREBREAK_TOKEN: ADMIN },
+      });
       assert.equal(found.code, 0, found.stderr);
       assert.match(found.stderr, /a server is running .* backing up through its API/);
       assert.equal(lastLine(found.stdout), path.join(cwd, 'explicit.tar.gz'));
@@ -106,10 +120,20 @@ if (testBackends().includes('server')) {
     test('with DATABASE_URL, create goes straight to the database even while the server runs; restore into another database', async () => {
       const tdb = await createTestDatabase('server');
       const target = await createTestDatabase('server');
-      const env: Record<string, string> = { FIREBREAK_ADMIN_TOKEN: ADMIN, FIREBREAK_DATA_DIR: tdb.dataDir, DATABASE_URL: tdb.databaseUrl!, FIREBREAK_URL: '', FIREBREAK_TOKEN: '' };
+      const env: Record<string, string> = {
+        FIREBREAK_ADMIN_TOKEN: ADMIN,
+        FIREBREAK_DATA_DIR: tdb.dataDir,
+        DATABASE_URL: tdb.databaseUrl!,
+        FIREBREAK_URL: '',
+        FIREBREAK_TOKEN: '',
+      };
       let srv = await startServer({ cwd: tdb.dataDir, env });
       try {
-        await fetch(`${srv.url}/api/v1/incidents`, { method: 'POST', headers: auth, body: JSON.stringify({ type: 'backup_drill', severity: 'low', title: 'on the server' }) });
+        await fetch(`${srv.url}/api/v1/incidents`, {
+          method: 'POST',
+          headers: auth,
+          body: JSON.stringify({ type: 'backup_drill', severity: 'low', title: 'on the server' }),
+        });
         const before = await incidents(srv);
         const c = await runCli(['backup', 'create'], { cwd: tdb.dataDir, env });
         assert.equal(c.code, 0, c.stderr);

@@ -19,7 +19,10 @@ test('--help explains, unknown commands and bad flags exit 2', async () => {
 test('an invalid config file exits 2 and lists every problem with its path', async () => {
   const tdb = await createTestDatabase('embedded');
   const file = `${tdb.dataDir}/bad.yaml`;
-  writeFileSync(file, 'server: {port: "abc"}\nrules:\n  brute_force_attempt: {threshold: -1, window: 10x}\nchannels:\n  - {name: a, type: pigeon}\nbogus: 1\n');
+  writeFileSync(
+    file,
+    'server: {port: "abc"}\nrules:\n  brute_force_attempt: {threshold: -1, window: 10x}\nchannels:\n  - {name: a, type: pigeon}\nbogus: 1\n',
+  );
   const r = await runCli(['serve', '--config', file, '--data-dir', tdb.dataDir]);
   assert.equal(r.code, 2, r.stderr);
   for (const p of ['server.port', 'rules.brute_force_attempt.threshold', 'rules.brute_force_attempt.window', 'channels[0].type', 'bogus']) {
@@ -54,7 +57,10 @@ test('token create|list|revoke work on the database while no server runs', async
 });
 
 test('the dist build (npm ci and npm test make it) and the TypeScript sources answer alike', async () => {
-  assert.ok(existsSync(new URL('../dist/firebreak.mjs', import.meta.url)), 'dist/firebreak.mjs is missing: run `npm run build:cli` (npm test does)');
+  assert.ok(
+    existsSync(new URL('../dist/firebreak.mjs', import.meta.url)),
+    'dist/firebreak.mjs is missing: run `npm run build:cli` (npm test does)',
+  );
   for (const args of [['--version'], ['--help'], ['runbooks', 'list'], ['incidents', '--help'], ['frobnicate']]) {
     const built = await runCli(args);
     const sources = await runCli(args, { env: { FIREBREAK_NO_BUILD: '1' } });

@@ -17,7 +17,12 @@ const BOUNCER_BIN = '/usr/bin/crowdsec-custom-bouncer';
 const ADMIN = 'e2e-admin-token-0123456789abcdef0123456789';
 const ALLOWED = '198.51.100.23';
 
-async function waitFor<T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs: number, onTimeout: () => string): Promise<T> {
+async function waitFor<T>(
+  what: string,
+  fn: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs: number,
+  onTimeout: () => string,
+): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();
@@ -35,13 +40,21 @@ for (const backend of testBackends()) {
     let bouncerOut = '';
     let calls: string;
     const api = async (method: string, url: string, body?: unknown) => {
-      const res = await fetch(`${srv.url}${url}`, { method, headers: { authorization: `Bearer ${ADMIN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, body: body === undefined ? undefined : JSON.stringify(body) });
+      const res = await fetch(`${srv.url}${url}`, {
+        method,
+        headers: { authorization: `Bearer ${ADMIN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
       return { status: res.status, body: (await res.json()) as any };
     };
     const lines = () => (existsSync(calls) ? readFileSync(calls, 'utf8').split('\n').filter(Boolean) : []);
     const attack = (ip: string) => {
       const t0 = Date.now();
-      return api('POST', '/api/v1/events', [0, 1, 2, 3, 4].map((i) => ({ type: 'auth.login_failed', ts: new Date(t0 + i).toISOString(), ip, user_id: 'admin' })));
+      return api(
+        'POST',
+        '/api/v1/events',
+        [0, 1, 2, 3, 4].map((i) => ({ type: 'auth.login_failed', ts: new Date(t0 + i).toISOString(), ip, user_id: 'admin' })),
+      );
     };
 
     before(async () => {
@@ -49,7 +62,15 @@ for (const backend of testBackends()) {
       tdb = await createTestDatabase(backend);
       const config = path.join(tdb.dataDir, 'firebreak.yaml');
       writeFileSync(config, `allowlist: [${ALLOWED}]\n`);
-      srv = await startServer({ cwd: tdb.dataDir, env: { FIREBREAK_ADMIN_TOKEN: ADMIN, FIREBREAK_DATA_DIR: tdb.dataDir, ...(tdb.databaseUrl ? { DATABASE_URL: tdb.databaseUrl } : {}) }, args: ['--config', config] });
+      srv = await startServer({
+        cwd: tdb.dataDir,
+        env: {
+          FIREBREAK_ADMIN_TOKEN: ADMIN,
+          FIREBREAK_DATA_DIR: tdb.dataDir,
+          ...(tdb.databaseUrl ? { DATABASE_URL: tdb.databaseUrl } : {}),
+        },
+        args: ['--config', config],
+      });
       const token = await api('POST', '/api/v1/tokens', { role: 'bouncer', name: 'custom-bouncer' });
       assert.equal(token.status, 201);
 
@@ -59,7 +80,14 @@ for (const backend of testBackends()) {
       chmodSync(script, 0o755);
       const yaml = path.join(tdb.dataDir, 'crowdsec-custom-bouncer.yaml');
       // The README's configuration, with this test's URL, key, script, pid directory and logging.
-      const overrides: Record<string, string> = { api_url: `${srv.url}/`, api_key: token.body.token, bin_path: script, piddir: tdb.dataDir, daemonize: 'false', log_mode: 'stdout' };
+      const overrides: Record<string, string> = {
+        api_url: `${srv.url}/`,
+        api_key: token.body.token,
+        bin_path: script,
+        piddir: tdb.dataDir,
+        daemonize: 'false',
+        log_mode: 'stdout',
+      };
       const configLines = readmeCode('crowdsec-bouncer', 'yaml')
         .split('\n')
         .filter((l) => !/^log_dir:/.test(l))
@@ -72,11 +100,16 @@ for (const backend of testBackends()) {
       bouncer.stdout!.on('data', (d: Buffer) => (bouncerOut += d.toString()));
       bouncer.stderr!.on('data', (d: Buffer) => (bouncerOut += d.toString()));
       // It is up once it has made its first (startup) pull: its token has been used.
-      await waitFor('the bouncer\'s first pull', async () => {
-        if (bouncer.exitCode !== null) throw new Error(`crowdsec-custom-bouncer exited with ${bouncer.exitCode}:\n${bouncerOut}`);
-        const r = await api('GET', '/api/v1/tokens');
-        return r.body.items.find((t: { name: string; last_used_at: string | null }) => t.name === 'custom-bouncer' && t.last_used_at);
-      }, 15_000, () => bouncerOut);
+      await waitFor(
+        "the bouncer's first pull",
+        async () => {
+          if (bouncer.exitCode !== null) throw new Error(`crowdsec-custom-bouncer exited with ${bouncer.exitCode}:\n${bouncerOut}`);
+          const r = await api('GET', '/api/v1/tokens');
+          return r.body.items.find((t: { name: string; last_used_at: string | null }) => t.name === 'custom-bouncer' && t.last_used_at);
+        },
+        15_000,
+        () => bouncerOut,
+      );
     });
 
     after(async () => {
@@ -91,7 +124,12 @@ for (const backend of testBackends()) {
     test('a detection ban reaches the bouncer as add, lifting it as del', async () => {
       const ip = '203.0.113.66';
       assert.equal((await attack(ip)).status, 202);
-      const add = await waitFor('add', () => lines().find((l) => l.startsWith(`add ${ip} `)), 10_000, () => `calls:\n${lines().join('\n')}\nbouncer:\n${bouncerOut}`);
+      const add = await waitFor(
+        'add',
+        () => lines().find((l) => l.startsWith(`add ${ip} `)),
+        10_000,
+        () => `calls:\n${lines().join('\n')}\nbouncer:\n${bouncerOut}`,
+      );
       const m = /^add (\S+) (\d+) (.+) (\{.*\})$/.exec(add)!;
       assert.ok(m, add);
       assert.ok(Number(m[2]) > 3500 && Number(m[2]) <= 3600, `ban of about one hour, got ${m[2]} s`);
@@ -105,17 +143,32 @@ for (const backend of testBackends()) {
       const decisions = await api('GET', `/api/v1/decisions?ip=${ip}`);
       assert.equal(decisions.body.items[0].id, String(json.id));
       assert.equal((await api('DELETE', `/api/v1/decisions/${json.id}`)).status, 200);
-      const del = await waitFor('del', () => lines().find((l) => l.startsWith(`del ${ip} `)), 10_000, () => `calls:\n${lines().join('\n')}\nbouncer:\n${bouncerOut}`);
+      const del = await waitFor(
+        'del',
+        () => lines().find((l) => l.startsWith(`del ${ip} `)),
+        10_000,
+        () => `calls:\n${lines().join('\n')}\nbouncer:\n${bouncerOut}`,
+      );
       assert.equal(JSON.parse(/(\{.*\})$/.exec(del)![1]!).id, json.id);
     });
 
     test('an allowlisted address under the same attack is never banned', async () => {
       assert.equal((await attack(ALLOWED)).status, 202);
-      const inc = await waitFor('the incident', async () => (await api('GET', `/api/v1/incidents?q=${ALLOWED}`)).body.items[0], 10_000, () => srv.output());
-      const timeline = await waitFor('the allowlisted entry', async () => {
-        const items = (await api('GET', `/api/v1/incidents/${inc.id}/timeline`)).body.items as { kind: string }[];
-        return items.some((e) => e.kind === 'allowlisted') && items;
-      }, 10_000, () => srv.output());
+      const inc = await waitFor(
+        'the incident',
+        async () => (await api('GET', `/api/v1/incidents?q=${ALLOWED}`)).body.items[0],
+        10_000,
+        () => srv.output(),
+      );
+      const timeline = await waitFor(
+        'the allowlisted entry',
+        async () => {
+          const items = (await api('GET', `/api/v1/incidents/${inc.id}/timeline`)).body.items as { kind: string }[];
+          return items.some((e) => e.kind === 'allowlisted') && items;
+        },
+        10_000,
+        () => srv.output(),
+      );
       assert.ok(timeline);
       const before = lines().length;
       // Two more pulls of the bouncer: still nothing for the allowlisted address.

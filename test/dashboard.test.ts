@@ -25,7 +25,14 @@ import type { HttpContext } from '../src/http/http-context.ts';
 import type { Permission } from '../src/domain/roles.ts';
 import { dashboardDriver } from './support/dashboard-driver.ts';
 
-const LAUNCH_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const LAUNCH_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SHOTS = path.join(ROOT, 'test-output', 'screenshots');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -68,9 +75,6 @@ describe('dashboard in Chromium', () => {
   const { watch, shot } = driver;
   const ids: Record<string, string> = {};
 
-
-
-
   /** Waits until the page's query string (changed by the page itself, no navigation) satisfies `ok`. */
   async function waitForSearch(p: Page, ok: (q: URLSearchParams) => boolean): Promise<void> {
     const deadline = Date.now() + WAIT;
@@ -98,10 +102,24 @@ describe('dashboard in Chromium', () => {
     });
     base = await t.fb.listen();
     viewerToken = await t.makeToken('viewer', 'vic-viewer');
-    ids.first = (await createIncident({ type: 'high_error_rate', severity: 'high', title: 'Checkout errors above 10/min', description: 'HTTP 5xx from /api/checkout since the 14:02 deploy.' })).id;
+    ids.first = (
+      await createIncident({
+        type: 'high_error_rate',
+        severity: 'high',
+        title: 'Checkout errors above 10/min',
+        description: 'HTTP 5xx from /api/checkout since the 14:02 deploy.',
+      })
+    ).id;
     // Opened 20 minutes "ago": its 15-minute acknowledgement deadline has passed.
     offsetMs = -20 * 60_000;
-    ids.breached = (await createIncident({ type: 'brute_force_attempt', severity: 'critical', title: 'Brute force from 203.0.113.5', dedup_key: 'ip:203.0.113.5' })).id;
+    ids.breached = (
+      await createIncident({
+        type: 'brute_force_attempt',
+        severity: 'critical',
+        title: 'Brute force from 203.0.113.5',
+        dedup_key: 'ip:203.0.113.5',
+      })
+    ).id;
     offsetMs = 0;
     ids.drill = (await createIncident({ type: 'dashboard_drill', severity: 'medium', title: 'Drill: stop writes' })).id;
     browser = await chromium.launch({
@@ -158,13 +176,21 @@ describe('dashboard in Chromium', () => {
       if (f.parentFrame() === null) navigations++;
     };
     page.on('framenavigated', onNav);
-    const created = await createIncident({ type: 'ddos', severity: 'critical', title: 'Request flood from 198.51.100.23', dedup_key: 'ip:198.51.100.23' });
+    const created = await createIncident({
+      type: 'ddos',
+      severity: 'critical',
+      title: 'Request flood from 198.51.100.23',
+      dedup_key: 'ip:198.51.100.23',
+    });
     ids.live = created.id;
     await page.getByRole('link', { name: 'Request flood from 198.51.100.23' }).waitFor({ timeout: WAIT });
     page.off('framenavigated', onNav);
     assert.equal(navigations, 0, 'no navigation happened');
     assert.equal(await page.evaluate(() => (window as unknown as { __samePage?: boolean }).__samePage), true, 'same document');
-    assert.match(await page.locator('[role="status"][aria-live="polite"]').innerText(), /New critical incident: Request flood from 198\.51\.100\.23/);
+    assert.match(
+      await page.locator('[role="status"][aria-live="polite"]').innerText(),
+      /New critical incident: Request flood from 198\.51\.100\.23/,
+    );
     assert.match((await page.locator(`tr[data-incident-id="${ids.live}"]`).getAttribute('class')) ?? '', /is-new/);
     await shot(page, '02-incidents');
   });
@@ -254,7 +280,14 @@ describe('dashboard in Chromium', () => {
       tt.skip('decisions or allowlist endpoints are not on this server yet');
       return;
     }
-    const ban = await t.call('POST', '/api/v1/decisions', { scope: 'ip', value: '192.0.2.66', type: 'ban', duration: '1h', reason: 'dashboard test ban', incident_id: ids.live });
+    const ban = await t.call('POST', '/api/v1/decisions', {
+      scope: 'ip',
+      value: '192.0.2.66',
+      type: 'ban',
+      duration: '1h',
+      reason: 'dashboard test ban',
+      incident_id: ids.live,
+    });
     assert.equal(ban.status, 201, JSON.stringify(ban.body));
     await page.getByRole('link', { name: 'Security' }).click();
     const table = page.getByRole('table', { name: 'Active decisions' });
@@ -370,13 +403,23 @@ describe('dashboard in Chromium', () => {
         await p.getByRole('heading', { name, level: 1 }).waitFor({ timeout: WAIT });
         await p.waitForTimeout(300);
         const buttons = await visibleButtons();
-        assert.ok(buttons.every((b) => !MUTATING.test(b)), `${name}: ${buttons.join(', ')}`);
+        assert.ok(
+          buttons.every((b) => !MUTATING.test(b)),
+          `${name}: ${buttons.join(', ')}`,
+        );
       }
       // The viewer's session really is read-only on the server too.
       const refused = await t.fb.app.inject({
         method: 'POST',
         url: `/api/v1/incidents/${ids.first}/acknowledge`,
-        headers: { cookie: (await p.context().cookies()).map((c) => `${c.name}=${c.value}`).join('; '), 'x-csrf-token': await p.evaluate(() => fetch('/api/v1/session').then((r) => r.json()).then((s) => s.csrf_token)) },
+        headers: {
+          cookie: (await p.context().cookies()).map((c) => `${c.name}=${c.value}`).join('; '),
+          'x-csrf-token': await p.evaluate(() =>
+            fetch('/api/v1/session')
+              .then((r) => r.json())
+              .then((s) => s.csrf_token),
+          ),
+        },
       });
       assert.equal(refused.statusCode, 403);
     });
@@ -426,17 +469,65 @@ describe('dashboard views with every optional endpoint (stub API)', () => {
     run: {
       runbook: { title: 'Brute Force Attack' },
       steps: [
-        { id: 'block-ip', title: 'Block the address', kind: 'action', state: 'succeeded', action: 'block_ip', output: 'banned 203.0.113.9 for 1h' },
-        { id: 'check-accounts', title: 'Check targeted accounts', kind: 'manual', state: 'pending', manual: '- Look for successful logins\n- Reset passwords if needed' },
-        { id: 'dump-sessions', title: 'Dump sessions', kind: 'command', state: 'failed', command: 'psql -c "select 1"', error: 'exit code 2', output: 'psql: could not connect' },
+        {
+          id: 'block-ip',
+          title: 'Block the address',
+          kind: 'action',
+          state: 'succeeded',
+          action: 'block_ip',
+          output: 'banned 203.0.113.9 for 1h',
+        },
+        {
+          id: 'check-accounts',
+          title: 'Check targeted accounts',
+          kind: 'manual',
+          state: 'pending',
+          manual: '- Look for successful logins\n- Reset passwords if needed',
+        },
+        {
+          id: 'dump-sessions',
+          title: 'Dump sessions',
+          kind: 'command',
+          state: 'failed',
+          command: 'psql -c "select 1"',
+          error: 'exit code 2',
+          output: 'psql: could not connect',
+        },
       ],
       checks: [{ id: 'quiet', title: 'No more failed logins for 30 minutes', kind: 'rule', ok: false }],
     },
   };
   const decisions = [
-    { id: 'd1', scope: 'ip', value: '203.0.113.9', type: 'ban', until: iso(55 * minute), origin: 'rule:brute_force_attempt', reason: '5 failed logins in 10 minutes', incident_id: '7' },
-    { id: 'd2', scope: 'ip', value: '198.51.100.77', type: 'rate_limit', until: iso(8 * minute), origin: 'rule:ddos', reason: '600 requests in 60 s', incident_id: '3' },
-    { id: 'd3', scope: 'user', value: 'alice', type: 'lock', until: null, origin: 'operator:bootstrap-admin', reason: 'logins from 3 countries', incident_id: '4' },
+    {
+      id: 'd1',
+      scope: 'ip',
+      value: '203.0.113.9',
+      type: 'ban',
+      until: iso(55 * minute),
+      origin: 'rule:brute_force_attempt',
+      reason: '5 failed logins in 10 minutes',
+      incident_id: '7',
+    },
+    {
+      id: 'd2',
+      scope: 'ip',
+      value: '198.51.100.77',
+      type: 'rate_limit',
+      until: iso(8 * minute),
+      origin: 'rule:ddos',
+      reason: '600 requests in 60 s',
+      incident_id: '3',
+    },
+    {
+      id: 'd3',
+      scope: 'user',
+      value: 'alice',
+      type: 'lock',
+      until: null,
+      origin: 'operator:bootstrap-admin',
+      reason: 'logins from 3 countries',
+      incident_id: '4',
+    },
   ];
   const allowlist = [{ id: 'a1', cidr: '198.51.100.0/24', note: 'office network' }];
 
@@ -458,15 +549,40 @@ describe('dashboard views with every optional endpoint (stub API)', () => {
       await who(req, 'read');
       return {
         incident_id: '7',
-        policy: { name: 'default', repeat: 0, levels: [{ level: 1, name: 'automated', notify: ['channel:ops-hook'], timeout: '5m' }, { level: 2, name: 'on-call', notify: ['schedule:primary'], timeout: '15m' }, { level: 3, name: 'security-team', notify: ['person:carol', 'channel:ops-slack'], timeout: '15m' }] },
+        policy: {
+          name: 'default',
+          repeat: 0,
+          levels: [
+            { level: 1, name: 'automated', notify: ['channel:ops-hook'], timeout: '5m' },
+            { level: 2, name: 'on-call', notify: ['schedule:primary'], timeout: '15m' },
+            { level: 3, name: 'security-team', notify: ['person:carol', 'channel:ops-slack'], timeout: '15m' },
+          ],
+        },
         level: 2,
         cycle: 0,
         next_at: iso(10 * minute),
         stopped: false,
         exhausted: false,
         notifications: [
-          { target: 'channel:ops-hook', channel: 'ops-hook', recipient: null, status: 'sent', level: 1, sent_at: iso(-20 * minute), last_error: null },
-          { target: 'schedule:primary', channel: 'mail', recipient: 'alice@example.com', status: 'failed', level: 2, sent_at: null, created_at: iso(-5 * minute), last_error: 'SMTP 421 try later' },
+          {
+            target: 'channel:ops-hook',
+            channel: 'ops-hook',
+            recipient: null,
+            status: 'sent',
+            level: 1,
+            sent_at: iso(-20 * minute),
+            last_error: null,
+          },
+          {
+            target: 'schedule:primary',
+            channel: 'mail',
+            recipient: 'alice@example.com',
+            status: 'failed',
+            level: 2,
+            sent_at: null,
+            created_at: iso(-5 * minute),
+            last_error: 'SMTP 421 try later',
+          },
         ],
       };
     });
@@ -519,15 +635,39 @@ describe('dashboard views with every optional endpoint (stub API)', () => {
       await who(req, 'read');
       return {
         items: [
-          { name: 'primary', time_zone: 'Europe/Berlin', now: { person: 'Alice', until: iso(26 * 60 * minute) }, next: { person: 'Bob', from: iso(26 * 60 * minute) } },
-          { name: 'database', time_zone: 'America/New_York', now: { person: null, until: iso(3 * 60 * minute) }, next: { person: 'Dana', from: iso(3 * 60 * minute) } },
+          {
+            name: 'primary',
+            time_zone: 'Europe/Berlin',
+            now: { person: 'Alice', until: iso(26 * 60 * minute) },
+            next: { person: 'Bob', from: iso(26 * 60 * minute) },
+          },
+          {
+            name: 'database',
+            time_zone: 'America/New_York',
+            now: { person: null, until: iso(3 * 60 * minute) },
+            next: { person: 'Dana', from: iso(3 * 60 * minute) },
+          },
         ],
         next_cursor: null,
       };
     });
     app.get('/api/v1/escalation-policies', async (req) => {
       await who(req, 'read');
-      return { items: [{ name: 'default', source: 'config', repeat: 1, level_timeout: '15m', levels: [{ level: 1, name: 'automated', notify: ['channel:ops-hook'], timeout: '5m' }, { level: 2, name: 'on-call', notify: ['schedule:primary'], timeout: null }] }], next_cursor: null };
+      return {
+        items: [
+          {
+            name: 'default',
+            source: 'config',
+            repeat: 1,
+            level_timeout: '15m',
+            levels: [
+              { level: 1, name: 'automated', notify: ['channel:ops-hook'], timeout: '5m' },
+              { level: 2, name: 'on-call', notify: ['schedule:primary'], timeout: null },
+            ],
+          },
+        ],
+        next_cursor: null,
+      };
     });
     app.get('/api/health/detailed', async () => ({
       status: 'degraded',
@@ -536,12 +676,18 @@ describe('dashboard views with every optional endpoint (stub API)', () => {
       storage: 'embedded',
       components: {
         database: { status: 'ok', latency_ms: 1.2, kind: 'embedded' },
-        probes: { status: 'degraded', latency_ms: 0.4, items: [{ name: 'api', status: 'ok' }, { name: 'db', status: 'down', error: 'connection refused' }] },
+        probes: {
+          status: 'degraded',
+          latency_ms: 0.4,
+          items: [
+            { name: 'api', status: 'ok' },
+            { name: 'db', status: 'down', error: 'connection refused' },
+          ],
+        },
         sources: { status: 'ok', latency_ms: 0.2, items: [{ name: '/var/log/auth.log', status: 'ok' }] },
       },
     }));
   }
-
 
   async function waitUntil(ok: () => boolean): Promise<void> {
     const deadline = Date.now() + WAIT;
@@ -550,8 +696,6 @@ describe('dashboard views with every optional endpoint (stub API)', () => {
       await new Promise((r) => setTimeout(r, 50));
     }
   }
-
-
 
   before(async () => {
     const build = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'build-web.js')], { cwd: ROOT, encoding: 'utf8' });
@@ -564,7 +708,9 @@ describe('dashboard views with every optional endpoint (stub API)', () => {
     const ctx = { deps: t.fb.deps, actor: (req, p) => requireActor(t.fb.deps, req, p, fromSession) } as HttpContext;
     stub = Fastify();
     stub.setErrorHandler((err, _req, reply) => sendError(reply, normalizeHttpError(err)));
-    stub.setNotFoundHandler((req, reply) => reply.code(404).send({ error: { code: 'not_found', message: `no route ${req.method} ${req.url}` } }));
+    stub.setNotFoundHandler((req, reply) =>
+      reply.code(404).send({ error: { code: 'not_found', message: `no route ${req.method} ${req.url}` } }),
+    );
     for (const r of [stubRoutes, sessionRoutes(sessions), staticRoutes()]) r(stub, ctx);
     base = await stub.listen({ host: '127.0.0.1', port: 0 });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS });
@@ -607,23 +753,28 @@ describe('dashboard views with every optional endpoint (stub API)', () => {
 
   test('health: components with probes and sources, and three uPlot charts', async () => {
     for (const scheme of ['light', 'dark'] as const) {
-      await driver.withSignedIn(`admin-${scheme}`, TEST_ADMIN_TOKEN, async (p) => {
-        await p.getByRole('link', { name: 'Health' }).click();
-        await p.getByRole('region', { name: 'Probes: degraded' }).getByText('connection refused').waitFor({ timeout: WAIT });
-        await p.locator('.chart canvas').nth(2).waitFor({ timeout: WAIT });
-        assert.equal(await p.locator('.chart canvas').count(), 3);
-        const captions = await p.locator('.chart figcaption').allInnerTexts();
-        assert.match(captions[0]!, /Events latest \d+ a minute, peak \d+ a minute/);
-        assert.match(captions[1]!, /Detections latest 0 a minute, peak 3 a minute/);
-        await shot(p, scheme === 'light' ? '21-health-charts' : '22-health-charts-dark');
-        if (scheme === 'light') {
-          await p.setViewportSize({ width: 360, height: 740 });
-          await p.waitForTimeout(200); // ResizeObserver → uPlot.setSize
-          const overflow = await p.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-          assert.ok(overflow <= 0, `health scrolls sideways by ${overflow}px at 360px`);
-          await shot(p, '23-phone-health-charts');
-        }
-      }, { colorScheme: scheme });
+      await driver.withSignedIn(
+        `admin-${scheme}`,
+        TEST_ADMIN_TOKEN,
+        async (p) => {
+          await p.getByRole('link', { name: 'Health' }).click();
+          await p.getByRole('region', { name: 'Probes: degraded' }).getByText('connection refused').waitFor({ timeout: WAIT });
+          await p.locator('.chart canvas').nth(2).waitFor({ timeout: WAIT });
+          assert.equal(await p.locator('.chart canvas').count(), 3);
+          const captions = await p.locator('.chart figcaption').allInnerTexts();
+          assert.match(captions[0]!, /Events latest \d+ a minute, peak \d+ a minute/);
+          assert.match(captions[1]!, /Detections latest 0 a minute, peak 3 a minute/);
+          await shot(p, scheme === 'light' ? '21-health-charts' : '22-health-charts-dark');
+          if (scheme === 'light') {
+            await p.setViewportSize({ width: 360, height: 740 });
+            await p.waitForTimeout(200); // ResizeObserver → uPlot.setSize
+            const overflow = await p.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+            assert.ok(overflow <= 0, `health scrolls sideways by ${overflow}px at 360px`);
+            await shot(p, '23-phone-health-charts');
+          }
+        },
+        { colorScheme: scheme },
+      );
     }
   });
 
@@ -632,9 +783,15 @@ describe('dashboard views with every optional endpoint (stub API)', () => {
       await p.getByRole('link', { name: 'On call' }).click();
       const table = p.getByRole('table', { name: 'Who is on call now and next, per schedule' });
       await table.getByText('Alice').waitFor({ timeout: WAIT });
-      assert.match(await table.locator('tr', { hasText: 'primary' }).innerText(), /Europe\/Berlin[\s\S]*Alice until in 25h 5\dm[\s\S]*Bob from in 25h 5\dm/);
+      assert.match(
+        await table.locator('tr', { hasText: 'primary' }).innerText(),
+        /Europe\/Berlin[\s\S]*Alice until in 25h 5\dm[\s\S]*Bob from in 25h 5\dm/,
+      );
       assert.match(await table.locator('tr', { hasText: 'database' }).innerText(), /nobody \(gap\)/);
-      assert.match(await p.getByRole('region', { name: 'Policy default' }).innerText(), /automated: channel:ops-hook · waits 5m[\s\S]*on-call: schedule:primary · waits 15m[\s\S]*Repeats 1 more times/);
+      assert.match(
+        await p.getByRole('region', { name: 'Policy default' }).innerText(),
+        /automated: channel:ops-hook · waits 5m[\s\S]*on-call: schedule:primary · waits 15m[\s\S]*Repeats 1 more times/,
+      );
       await shot(p, '24-oncall-data');
     });
   });
@@ -646,13 +803,20 @@ describe('dashboard views with every optional endpoint (stub API)', () => {
       await esc.getByText('At level 2 of 3').waitFor({ timeout: WAIT });
       assert.match(await esc.innerText(), /Next level in \d+m \d\ds/);
       assert.equal(await esc.locator('li[aria-current="step"]').innerText(), 'on-call: schedule:primary · waits 15m');
-      assert.match(await esc.locator('.notified').innerText(), /alice@example\.com \(schedule:primary\) via mail · level 2[\s\S]*Failed — SMTP 421 try later/);
+      assert.match(
+        await esc.locator('.notified').innerText(),
+        /alice@example\.com \(schedule:primary\) via mail · level 2[\s\S]*Failed — SMTP 421 try later/,
+      );
       await p.getByRole('region', { name: 'Decisions' }).getByText('203.0.113.9').waitFor({ timeout: WAIT });
       assert.equal(await p.getByRole('region', { name: 'Decisions' }).locator('li').count(), 1, 'only this incident’s decisions');
       assert.equal(await p.evaluate(() => document.documentElement.scrollWidth - window.innerWidth), 0, 'nothing sticks out sideways');
       await p.locator('li.step[data-step-id="dump-sessions"]').getByRole('button', { name: 'Retry' }).click();
       await waitUntil(() => writes.includes('retry dump-sessions'));
-      assert.equal(await p.locator('li.step[data-step-id="block-ip"]').getByRole('button').count(), 0, 'nothing to do on a finished automated step');
+      assert.equal(
+        await p.locator('li.step[data-step-id="block-ip"]').getByRole('button').count(),
+        0,
+        'nothing to do on a finished automated step',
+      );
       assert.match(await p.getByRole('region', { name: 'Runbook' }).innerText(), /Failing\s+No more failed logins/);
       await shot(p, '25-incident-escalation');
     });
@@ -667,13 +831,20 @@ describe('dashboard views with every optional endpoint (stub API)', () => {
       ] as const) {
         await p.getByRole('link', { name: link }).click();
         await p.locator(ready).first().waitFor({ timeout: WAIT });
-        assert.deepEqual((await p.getByRole('button').allInnerTexts()).map((b) => b.trim()), ['Sign out'], link);
+        assert.deepEqual(
+          (await p.getByRole('button').allInnerTexts()).map((b) => b.trim()),
+          ['Sign out'],
+          link,
+        );
         assert.equal(await p.locator('input, textarea').count(), link === 'Security' ? 1 : 0, `${link}: only the decisions search box`);
       }
       await p.goto(`${base}/incidents/7`);
       await p.locator('li.step').first().waitFor({ timeout: WAIT });
       await p.getByRole('region', { name: 'Decisions' }).locator('li').first().waitFor({ timeout: WAIT });
-      assert.deepEqual((await p.getByRole('button').allInnerTexts()).map((b) => b.trim()), ['Sign out']);
+      assert.deepEqual(
+        (await p.getByRole('button').allInnerTexts()).map((b) => b.trim()),
+        ['Sign out'],
+      );
       await shot(p, '26-viewer-incident-escalation');
     });
   });

@@ -12,16 +12,28 @@ for (const backend of testBackends()) {
   describe(`durability (${backend})`, () => {
     test('acknowledged incident is unchanged after kill -9 and restart', async () => {
       const tdb = await createTestDatabase(backend);
-      const env: Record<string, string> = { FIREBREAK_ADMIN_TOKEN: ADMIN, FIREBREAK_DATA_DIR: tdb.dataDir, ...(tdb.databaseUrl ? { DATABASE_URL: tdb.databaseUrl } : {}) };
+      const env: Record<string, string> = {
+        FIREBREAK_ADMIN_TOKEN: ADMIN,
+        FIREBREAK_DATA_DIR: tdb.dataDir,
+        ...(tdb.databaseUrl ? { DATABASE_URL: tdb.databaseUrl } : {}),
+      };
       const auth = { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' };
       let srv = await startServer({ cwd: tdb.dataDir, env });
       try {
         // A type without a runbook: no steps run, so the incident and its timeline stay byte-for-byte
         // the same (runbook runs across kill -9 are covered by test/runbook-restart.test.ts).
-        const created = await fetch(`${srv.url}/api/v1/incidents`, { method: 'POST', headers: auth, body: JSON.stringify({ type: 'db_durability_drill', severity: 'critical', title: 'DB down', dedup_key: 'global' }) });
+        const created = await fetch(`${srv.url}/api/v1/incidents`, {
+          method: 'POST',
+          headers: auth,
+          body: JSON.stringify({ type: 'db_durability_drill', severity: 'critical', title: 'DB down', dedup_key: 'global' }),
+        });
         assert.equal(created.status, 201);
         const inc = (await created.json()) as { id: string };
-        const ack = await fetch(`${srv.url}/api/v1/incidents/${inc.id}/acknowledge`, { method: 'POST', headers: auth, body: '{"note":"on it"}' });
+        const ack = await fetch(`${srv.url}/api/v1/incidents/${inc.id}/acknowledge`, {
+          method: 'POST',
+          headers: auth,
+          body: '{"note":"on it"}',
+        });
         assert.equal(ack.status, 200);
         const acked = await ack.json();
         const timeline = await (await fetch(`${srv.url}/api/v1/incidents/${inc.id}/timeline`, { headers: auth })).json();

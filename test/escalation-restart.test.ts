@@ -23,37 +23,83 @@ for (const backend of testBackends()) {
         configFile,
         JSON.stringify({
           channels: [{ name: 'hook', type: 'webhook', url: hook.url }],
-          escalation_policies: { default: { levels: [1, 2, 3, 4].map((n) => ({ name: `L${n}`, notify: ['channel:hook'] })), level_timeout: '2s' } },
+          escalation_policies: {
+            default: { levels: [1, 2, 3, 4].map((n) => ({ name: `L${n}`, notify: ['channel:hook'] })), level_timeout: '2s' },
+          },
         }),
       );
-      const env: Record<string, string> = { FIREBREAK_ADMIN_TOKEN: ADMIN, FIREBREAK_DATA_DIR: tdb.dataDir, FIREBREAK_CONFIG: configFile, ...(tdb.databaseUrl ? { DATABASE_URL: tdb.databaseUrl } : {}) };
+      const env: Record<string, string> = {
+        FIREBREAK_ADMIN_TOKEN: ADMIN,
+        FIREBREAK_DATA_DIR: tdb.dataDir,
+        FIREBREAK_CONFIG: configFile,
+        ...(tdb.databaseUrl ? { DATABASE_URL: tdb.databaseUrl } : {}),
+      };
       const headers = { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' };
       let srv = await startServer({ cwd: tdb.dataDir, env });
       try {
-        const api = async (path: string, init: RequestInit = {}) => (await fetch(`${srv.url}${path}`, { headers, ...init })).json() as Promise<any>;
-        const inc = await api('/api/v1/incidents', { method: 'POST', body: JSON.stringify({ type: 'database_connection_failure', severity: 'critical', title: 'DB down' }) });
+        const api = async (path: string, init: RequestInit = {}) =>
+          (await fetch(`${srv.url}${path}`, { headers, ...init })).json() as Promise<any>;
+        const inc = await api('/api/v1/incidents', {
+          method: 'POST',
+          body: JSON.stringify({ type: 'database_connection_failure', severity: 'critical', title: 'DB down' }),
+        });
         const notified = async (level: number) =>
-          ((await api(`/api/v1/incidents/${inc.id}/timeline`)).items as { kind: string; data: { level: number } }[]).some((e) => e.kind === 'notified' && e.data.level === level);
+          ((await api(`/api/v1/incidents/${inc.id}/timeline`)).items as { kind: string; data: { level: number } }[]).some(
+            (e) => e.kind === 'notified' && e.data.level === level,
+          );
         await waitFor('level 2 notified and recorded', () => notified(2), 20_000, 100);
         await srv.kill9();
         const killedAt = Date.now();
-        assert.deepEqual(hook.received.map((r) => r.body.level), [1, 2], 'levels 1 and 2 before the kill');
+        assert.deepEqual(
+          hook.received.map((r) => r.body.level),
+          [1, 2],
+          'levels 1 and 2 before the kill',
+        );
 
         await sleep(2500); // level 3 falls due while nothing runs
         srv = await startServer({ cwd: tdb.dataDir, env });
-        await waitFor('the escalation to run out', async () => (await api(`/api/v1/incidents/${inc.id}/escalation`)).exhausted === true, 30_000, 100);
+        await waitFor(
+          'the escalation to run out',
+          async () => (await api(`/api/v1/incidents/${inc.id}/escalation`)).exhausted === true,
+          30_000,
+          100,
+        );
         await sleep(1000); // a duplicate would arrive now
 
-        assert.deepEqual(hook.received.map((r) => r.body.level), [1, 2, 3, 4], 'each level exactly once, in order');
+        assert.deepEqual(
+          hook.received.map((r) => r.body.level),
+          [1, 2, 3, 4],
+          'each level exactly once, in order',
+        );
         assert.ok(hook.received.every((r) => r.body.incident.id === inc.id));
-        const tl = (await api(`/api/v1/incidents/${inc.id}/timeline`)).items as { kind: string; at: string; data: { level: number; exhausted?: boolean } }[];
+        const tl = (await api(`/api/v1/incidents/${inc.id}/timeline`)).items as {
+          kind: string;
+          at: string;
+          data: { level: number; exhausted?: boolean };
+        }[];
         const escalated = tl.filter((e) => e.kind === 'escalated');
-        assert.deepEqual(escalated.map((e) => [e.data.level, !!e.data.exhausted]), [[2, false], [3, false], [4, false], [4, true]]);
+        assert.deepEqual(
+          escalated.map((e) => [e.data.level, !!e.data.exhausted]),
+          [
+            [2, false],
+            [3, false],
+            [4, false],
+            [4, true],
+          ],
+        );
         assert.ok(Date.parse(escalated[1]!.at) > killedAt, 'level 3 was reached after the restart');
         assert.equal(tl.filter((e) => e.kind === 'notified').length, 4);
         assert.equal(tl.filter((e) => e.kind === 'notification_failed').length, 0);
         const esc = await api(`/api/v1/incidents/${inc.id}/escalation`);
-        assert.deepEqual(esc.notifications.map((n: { level: number; status: string; attempts: number }) => [n.level, n.status, n.attempts]), [[1, 'sent', 1], [2, 'sent', 1], [3, 'sent', 1], [4, 'sent', 1]]);
+        assert.deepEqual(
+          esc.notifications.map((n: { level: number; status: string; attempts: number }) => [n.level, n.status, n.attempts]),
+          [
+            [1, 'sent', 1],
+            [2, 'sent', 1],
+            [3, 'sent', 1],
+            [4, 'sent', 1],
+          ],
+        );
         assert.equal(await srv.stop(), 0);
       } finally {
         await srv.kill9().catch(() => {});

@@ -9,7 +9,8 @@ import { createTestDatabase } from '../src/store/test-databases.ts';
 import { startServer } from './support/process.ts';
 
 const ADMIN = 'e2e-admin-token-0123456789abcdef0123456789';
-const line = (ip: string, i: number) => `${new Date(Date.now() - 60_000 + i * 1000).toISOString().replace('Z', '+00:00')} host sshd[${1000 + i}]: Failed password for invalid user admin from ${ip} port ${40000 + i} ssh2\n`;
+const line = (ip: string, i: number) =>
+  `${new Date(Date.now() - 60_000 + i * 1000).toISOString().replace('Z', '+00:00')} host sshd[${1000 + i}]: Failed password for invalid user admin from ${ip} port ${40000 + i} ssh2\n`;
 
 async function incidents(url: string, key: string): Promise<{ id: string; detection_count: number }[]> {
   const r = await fetch(`${url}/api/v1/incidents?type=brute_force_attempt&limit=100`, { headers: { authorization: `Bearer ${ADMIN}` } });
@@ -46,7 +47,10 @@ test('followed sshd log: restart in the middle loses and doubles nothing; rotati
     appendFileSync(log, line('192.0.2.7', 4)); // written while Firebreak is down
     srv = await startServer({ cwd: tdb.dataDir, env });
     appendFileSync(log, line('192.0.2.7', 5));
-    const open = await waitFor(() => incidents(srv.url, 'ip:192.0.2.7'), (v) => v.length > 0);
+    const open = await waitFor(
+      () => incidents(srv.url, 'ip:192.0.2.7'),
+      (v) => v.length > 0,
+    );
     assert.equal(open.length, 1, 'the fifth failure across the restart opens one incident');
     assert.equal(open[0]!.detection_count, 1, 'nothing counted twice');
 
@@ -56,19 +60,40 @@ test('followed sshd log: restart in the middle loses and doubles nothing; rotati
     await srv.kill9();
     srv = await startServer({ cwd: tdb.dataDir, env });
     appendFileSync(log, line('192.0.2.8', 3) + line('192.0.2.8', 4) + line('192.0.2.8', 5));
-    const eight = await waitFor(() => incidents(srv.url, 'ip:192.0.2.8'), (v) => v.length > 0);
+    const eight = await waitFor(
+      () => incidents(srv.url, 'ip:192.0.2.8'),
+      (v) => v.length > 0,
+    );
     assert.equal(eight.length, 1);
 
     // Rotation: the old file is finished, the new one followed from its start.
     renameSync(log, `${log}.1`);
     writeFileSync(log, [1, 2, 3, 4, 5].map((i) => line('192.0.2.9', i)).join(''));
-    assert.equal((await waitFor(() => incidents(srv.url, 'ip:192.0.2.9'), (v) => v.length > 0)).length, 1);
+    assert.equal(
+      (
+        await waitFor(
+          () => incidents(srv.url, 'ip:192.0.2.9'),
+          (v) => v.length > 0,
+        )
+      ).length,
+      1,
+    );
     // Truncation: start over.
     writeFileSync(log, '');
     await new Promise((r) => setTimeout(r, 600));
     appendFileSync(log, [1, 2, 3, 4, 5].map((i) => line('192.0.2.10', i)).join('') + 'garbage line that is not syslog\n');
-    assert.equal((await waitFor(() => incidents(srv.url, 'ip:192.0.2.10'), (v) => v.length > 0)).length, 1);
-    const health = (await (await fetch(`${srv.url}/api/health/detailed`)).json()) as { components: { sources: { items: { rotations: number; truncations: number; skipped: number }[] } } };
+    assert.equal(
+      (
+        await waitFor(
+          () => incidents(srv.url, 'ip:192.0.2.10'),
+          (v) => v.length > 0,
+        )
+      ).length,
+      1,
+    );
+    const health = (await (await fetch(`${srv.url}/api/health/detailed`)).json()) as {
+      components: { sources: { items: { rotations: number; truncations: number; skipped: number }[] } };
+    };
     const s = health.components.sources.items[0]!;
     assert.equal(s.rotations, 1);
     assert.equal(s.truncations, 1);

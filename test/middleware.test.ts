@@ -28,7 +28,11 @@ for (const backend of testBackends()) {
     const apps: { name: string; url: string }[] = [];
 
     const api = async (method: string, url: string, body?: unknown) => {
-      const res = await fetch(`${srv.url}${url}`, { method, headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+      const res = await fetch(`${srv.url}${url}`, {
+        method,
+        headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
       return { status: res.status, body: (await res.json()) as any };
     };
     const get = (url: string, client: string) => fetch(url, { headers: { 'x-forwarded-for': client } });
@@ -61,7 +65,14 @@ for (const backend of testBackends()) {
 
     before(async () => {
       tdb = await createTestDatabase(backend);
-      srv = await startServer({ cwd: tdb.dataDir, env: { FIREBREAK_ADMIN_TOKEN: ADMIN, FIREBREAK_DATA_DIR: tdb.dataDir, ...(tdb.databaseUrl ? { DATABASE_URL: tdb.databaseUrl } : {}) } });
+      srv = await startServer({
+        cwd: tdb.dataDir,
+        env: {
+          FIREBREAK_ADMIN_TOKEN: ADMIN,
+          FIREBREAK_DATA_DIR: tdb.dataDir,
+          ...(tdb.databaseUrl ? { DATABASE_URL: tdb.databaseUrl } : {}),
+        },
+      });
       // One bouncer token per application instance: each keeps its own place in the stream.
       const key = async (name: string) => (await api('POST', '/api/v1/tokens', { role: 'bouncer', name })).body.token as string;
       const ingest = (await api('POST', '/api/v1/tokens', { role: 'ingest', name: 'web-app' })).body.token as string;
@@ -121,9 +132,13 @@ for (const backend of testBackends()) {
       await until('203.0.113.21', 200);
     });
 
-    test('a ban made by detection from the app\'s own login failures is refused within a second', async () => {
+    test("a ban made by detection from the app's own login failures is refused within a second", async () => {
       for (let i = 0; i < 5; i++) {
-        const r = await fetch(`${apps[0]!.url}/login`, { method: 'POST', headers: { 'x-forwarded-for': '203.0.113.23', 'content-type': 'application/json' }, body: JSON.stringify({ username: 'root', password: 'guess' }) });
+        const r = await fetch(`${apps[0]!.url}/login`, {
+          method: 'POST',
+          headers: { 'x-forwarded-for': '203.0.113.23', 'content-type': 'application/json' },
+          body: JSON.stringify({ username: 'root', password: 'guess' }),
+        });
         assert.equal(r.status, 401);
       }
       await reporter.flush();

@@ -14,7 +14,14 @@ const NPX = `npx() { if [ "$1" = firebreak ]; then shift; node ${JSON.stringify(
 
 test('README automated-response example runs as written', async () => {
   const cwd = mkdtempSync(path.join(tmpdir(), 'firebreak-readme-response-'));
-  const env = { FIREBREAK_DATA_DIR: '', FIREBREAK_ADMIN_TOKEN: '', FIREBREAK_CONFIG: '', DATABASE_URL: '', FIREBREAK_URL: '', FIREBREAK_TOKEN: '' };
+  const env = {
+    FIREBREAK_DATA_DIR: '',
+    FIREBREAK_ADMIN_TOKEN: '',
+    FIREBREAK_CONFIG: '',
+    DATABASE_URL: '',
+    FIREBREAK_URL: '',
+    FIREBREAK_TOKEN: '',
+  };
   const tdb = await createTestDatabase('embedded');
   renameSync(tdb.dataDir, path.join(cwd, 'data')); // the example reads ./data/admin-token
   const srv = await startServer({ cwd, env });

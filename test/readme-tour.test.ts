@@ -24,7 +24,9 @@ test('README tour runs as written', async () => {
   const srv = await startServer({ cwd, env: { FIREBREAK_DATA_DIR: '', FIREBREAK_ADMIN_TOKEN: '' } });
   try {
     assert.match(srv.output(), /FIREBREAK_TOKEN=fbk_/, 'the first start prints the admin token');
-    const script = `npx() { if [ "$1" = firebreak ]; then shift; node ${JSON.stringify(BIN)} "$@"; else command npx "$@"; fi; }\n` + readmeBlock('tour').replaceAll('http://127.0.0.1:7700', srv.url);
+    const script =
+      `npx() { if [ "$1" = firebreak ]; then shift; node ${JSON.stringify(BIN)} "$@"; else command npx "$@"; fi; }\n` +
+      readmeBlock('tour').replaceAll('http://127.0.0.1:7700', srv.url);
     const r = await runBash(script, { cwd });
     assert.equal(r.code, 0, `tour failed:\n${r.stdout}\n${r.stderr}`);
     assert.match(r.stdout, /"status":"ok"/);

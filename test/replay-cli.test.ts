@@ -44,7 +44,10 @@ test('the dist build and the TypeScript sources replay to the same bytes', async
   const viaBin = await runCli(args);
   const fromSources = await runCli(args, { env: { FIREBREAK_NO_BUILD: '1' } });
   for (const r of [built, viaBin, fromSources]) assert.equal(r.code, 0, r.stderr);
-  const rows = built.stdout.trim().split('\n').map((l) => JSON.parse(l) as { rule: string; key: string; value: number });
+  const rows = built.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { rule: string; key: string; value: number });
   assert.deepEqual(
     rows.map((r) => `${r.rule} ${r.key} ${r.value}`),
     // Each address fires once: the cooldown mutes the rest of its attempts.
@@ -67,9 +70,18 @@ test('--config rules and bad input behave the same built and from sources', asyn
   assert.equal(built.code, 0, built.stderr);
   assert.equal(fromSources.stdout, built.stdout);
   assert.ok(built.stdout.trim().split('\n').length > 5, built.stdout);
-  assert.ok(built.stdout.trim().split('\n').every((l) => (JSON.parse(l) as { value: number }).value === 3));
+  assert.ok(
+    built.stdout
+      .trim()
+      .split('\n')
+      .every((l) => (JSON.parse(l) as { value: number }).value === 3),
+  );
 
-  for (const bad of [['--format', 'syslog', file], ['--format', 'sshd', path.join(dir, 'missing.log')], ['--format', 'sshd', '--year', '26', file]]) {
+  for (const bad of [
+    ['--format', 'syslog', file],
+    ['--format', 'sshd', path.join(dir, 'missing.log')],
+    ['--format', 'sshd', '--year', '26', file],
+  ]) {
     const b = await runCli(['replay', ...bad]);
     const s = await runCli(['replay', ...bad], { env: { FIREBREAK_NO_BUILD: '1' } });
     assert.equal(b.code, 2, b.stderr);

@@ -24,8 +24,16 @@ for (const backend of testBackends()) {
       app = await startWebhookReceiver();
       tdb = await createTestDatabase(backend);
       const config = `${tdb.dataDir}/firebreak.yaml`;
-      writeFileSync(config, `allowlist: [192.0.2.0/24]\napp:\n  webhook_url: ${app.url}\n  webhook_secret: \${APP_WEBHOOK_SECRET}\nactions: { retry_base: 300ms }\n`);
-      const serverEnv = { FIREBREAK_ADMIN_TOKEN: ADMIN, FIREBREAK_DATA_DIR: tdb.dataDir, APP_WEBHOOK_SECRET: SECRET, ...(tdb.databaseUrl ? { DATABASE_URL: tdb.databaseUrl } : {}) };
+      writeFileSync(
+        config,
+        `allowlist: [192.0.2.0/24]\napp:\n  webhook_url: ${app.url}\n  webhook_secret: \${APP_WEBHOOK_SECRET}\nactions: { retry_base: 300ms }\n`,
+      );
+      const serverEnv = {
+        FIREBREAK_ADMIN_TOKEN: ADMIN,
+        FIREBREAK_DATA_DIR: tdb.dataDir,
+        APP_WEBHOOK_SECRET: SECRET,
+        ...(tdb.databaseUrl ? { DATABASE_URL: tdb.databaseUrl } : {}),
+      };
       srv = await startServer({ cwd: tdb.dataDir, env: serverEnv, args: ['--config', config] });
       env = { FIREBREAK_URL: srv.url, FIREBREAK_TOKEN: ADMIN };
     });
@@ -36,7 +44,9 @@ for (const backend of testBackends()) {
     });
 
     test('account compromise: lock, revoke, reset delivered once each with valid signatures; the timeline shows the retry', async () => {
-      const r = await runCli(['respond', '--incident-type', 'account_compromise', '--severity', 'critical', '--user-id', 'u-1001'], { env });
+      const r = await runCli(['respond', '--incident-type', 'account_compromise', '--severity', 'critical', '--user-id', 'u-1001'], {
+        env,
+      });
       assert.equal(r.code, 0, r.stdout + r.stderr);
       assert.match(r.stdout, /Incident #\d+ account_compromise \(critical\) user:u-1001: created/);
       for (const a of ['lock_account', 'revoke_sessions', 'force_password_reset']) {
@@ -47,24 +57,48 @@ for (const backend of testBackends()) {
       assert.equal(keys.length, 3);
       for (const key of keys) {
         const hooks = app.received.filter((h) => h.headers['idempotency-key'] === key);
-        assert.deepEqual(hooks.map((h) => h.status), [500, 200]);
+        assert.deepEqual(
+          hooks.map((h) => h.status),
+          [500, 200],
+        );
         for (const h of hooks) assert.ok(verifyWebhookSignature(String(h.headers['x-firebreak-signature']), h.raw, SECRET, Date.now()));
         assert.equal(hooks[0]!.body.id, key);
       }
       assert.deepEqual(app.applied.length, 3, 'each action applied once');
-      assert.deepEqual(app.received.map((h) => h.body.action).filter((a, i, all) => all.indexOf(a) === i).sort(), ['force_password_reset', 'lock_account', 'revoke_sessions']);
+      assert.deepEqual(
+        app.received
+          .map((h) => h.body.action)
+          .filter((a, i, all) => all.indexOf(a) === i)
+          .sort(),
+        ['force_password_reset', 'lock_account', 'revoke_sessions'],
+      );
 
       const id = /Incident #(\d+)/.exec(r.stdout)![1]!;
       const show = await runCli(['incidents', 'show', id, '--json'], { env });
-      const timeline = JSON.parse(show.stdout).timeline as { kind: string; data: { action?: string; outcome?: string; attempt?: number } }[];
+      const timeline = JSON.parse(show.stdout).timeline as {
+        kind: string;
+        data: { action?: string; outcome?: string; attempt?: number };
+      }[];
       for (const a of ['lock_account', 'revoke_sessions', 'force_password_reset']) {
         const entries = timeline.filter((e) => e.kind === 'action' && e.data.action === a).map((e) => [e.data.outcome, e.data.attempt]);
-        assert.deepEqual(entries, [['failed', 1], ['succeeded', 2]], a);
+        assert.deepEqual(
+          entries,
+          [
+            ['failed', 1],
+            ['succeeded', 2],
+          ],
+          a,
+        );
       }
       const locks = await runCli(['decisions', 'list', '--user', 'u-1001', '--json'], { env });
-      assert.deepEqual(JSON.parse(locks.stdout).items.map((d: { type: string }) => d.type), ['lock']);
+      assert.deepEqual(
+        JSON.parse(locks.stdout).items.map((d: { type: string }) => d.type),
+        ['lock'],
+      );
 
-      const again = await runCli(['respond', '--incident-type', 'account_compromise', '--severity', 'critical', '--user-id', 'u-1001'], { env });
+      const again = await runCli(['respond', '--incident-type', 'account_compromise', '--severity', 'critical', '--user-id', 'u-1001'], {
+        env,
+      });
       assert.equal(again.code, 0, again.stderr);
       assert.match(again.stdout, /appended/);
       assert.match(again.stdout, /already done earlier/);
@@ -72,22 +106,34 @@ for (const backend of testBackends()) {
     });
 
     test('brute force: ban with doubling on the next incident; dry run and allowlisted plan; bad flags exit 2', async () => {
-      const dry = await runCli(['respond', '--incident-type', 'brute_force_attempt', '--severity', 'high', '--ip-address', '192.0.2.50', '--dry-run'], { env });
+      const dry = await runCli(
+        ['respond', '--incident-type', 'brute_force_attempt', '--severity', 'high', '--ip-address', '192.0.2.50', '--dry-run'],
+        { env },
+      );
       assert.equal(dry.code, 0, dry.stderr);
       assert.match(dry.stdout, /block_ip +ip:192\.0\.2\.50 +ban 192\.0\.2\.50 for 1h/);
       assert.match(dry.stdout, /note: allowlisted: 192\.0\.2\.0\/24/);
       assert.match(dry.stdout, /Nothing was changed/);
       const none = await runCli(['incidents', 'list', '--json'], { env });
-      assert.equal(JSON.parse(none.stdout).items.filter((i: { dedup_key: string }) => i.dedup_key === 'ip:192.0.2.50').length, 0, 'the dry run opened nothing');
+      assert.equal(
+        JSON.parse(none.stdout).items.filter((i: { dedup_key: string }) => i.dedup_key === 'ip:192.0.2.50').length,
+        0,
+        'the dry run opened nothing',
+      );
 
-      const r = await runCli(['respond', '--incident-type', 'brute_force_attempt', '--severity', 'high', '--ip-address', '203.0.113.77'], { env });
+      const r = await runCli(['respond', '--incident-type', 'brute_force_attempt', '--severity', 'high', '--ip-address', '203.0.113.77'], {
+        env,
+      });
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, /block_ip +ip:203\.0\.113\.77 +succeeded: banned: 203\.0\.113\.77 until .* \(1h\)/);
       const list = await runCli(['decisions', 'list', '--ip', '203.0.113.77'], { env });
       assert.match(list.stdout, /^ID +TYPE +SCOPE +VALUE +UNTIL/m);
       assert.match(list.stdout, /ban +ip +203\.0\.113\.77 .* firebreak/);
 
-      const allowed = await runCli(['respond', '--incident-type', 'brute_force_attempt', '--severity', 'high', '--ip-address', '192.0.2.50'], { env });
+      const allowed = await runCli(
+        ['respond', '--incident-type', 'brute_force_attempt', '--severity', 'high', '--ip-address', '192.0.2.50'],
+        { env },
+      );
       assert.equal(allowed.code, 0, allowed.stderr);
       assert.match(allowed.stdout, /block_ip +ip:192\.0\.2\.50 +allowlisted: not banned/);
 
@@ -95,8 +141,14 @@ for (const backend of testBackends()) {
         [['respond', '--incident-type', 'brute_force_attempt', '--severity', 'high'], /needs --ip-address/],
         [['respond', '--incident-type', 'brute_force_attempt', '--severity', 'high', '--ip-address', '300.1.1.1'], /not an IP address/],
         [['respond', '--incident-type', 'account_compromise', '--severity', 'critical'], /needs --user-id/],
-        [['respond', '--incident-type', 'brute_force_attempt', '--severity', 'urgent', '--ip-address', '1.2.3.4'], /--severity must be one of/],
-        [['respond', '--incident-type', 'alien_invasion', '--severity', 'high', '--ip-address', '1.2.3.4'], /no rule opens incidents of type "alien_invasion"/],
+        [
+          ['respond', '--incident-type', 'brute_force_attempt', '--severity', 'urgent', '--ip-address', '1.2.3.4'],
+          /--severity must be one of/,
+        ],
+        [
+          ['respond', '--incident-type', 'alien_invasion', '--severity', 'high', '--ip-address', '1.2.3.4'],
+          /no rule opens incidents of type "alien_invasion"/,
+        ],
         [['respond', '--severity', 'high'], /incident-type/],
       ];
       for (const [args, msg] of bad) {
@@ -107,7 +159,10 @@ for (const backend of testBackends()) {
     });
 
     test('decisions add, list, delete with tables and --json; bad input exits 2', async () => {
-      const add = await runCli(['decisions', 'add', '--range', '198.18.0.0/15', '--type', 'captcha', '--duration', '30m', '--reason', 'scanner'], { env });
+      const add = await runCli(
+        ['decisions', 'add', '--range', '198.18.0.0/15', '--type', 'captcha', '--duration', '30m', '--reason', 'scanner'],
+        { env },
+      );
       assert.equal(add.code, 0, add.stderr);
       assert.match(add.stdout, /added: decision (\d+) captcha on range 198\.18\.0\.0\/15/);
       const id = /decision (\d+)/.exec(add.stdout)![1]!;
@@ -123,7 +178,12 @@ for (const backend of testBackends()) {
       const allow = await runCli(['decisions', 'add', '--ip', '192.0.2.9'], { env });
       assert.equal(allow.code, 1);
       assert.match(allow.stderr, /allowlist/);
-      for (const args of [['decisions', 'add', '--ip', 'nope'], ['decisions', 'add', '--ip', '203.0.113.1', '--duration', '-5m'], ['decisions', 'add'], ['decisions', 'add', '--ip', '1.2.3.4', '--type', 'nuke']]) {
+      for (const args of [
+        ['decisions', 'add', '--ip', 'nope'],
+        ['decisions', 'add', '--ip', '203.0.113.1', '--duration', '-5m'],
+        ['decisions', 'add'],
+        ['decisions', 'add', '--ip', '1.2.3.4', '--type', 'nuke'],
+      ]) {
         const b = await runCli(args, { env });
         assert.equal(b.code, 2, `${args.join(' ')}: ${b.stderr}`);
       }

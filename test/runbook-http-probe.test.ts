@@ -126,12 +126,18 @@ auto_resolve: true
       assert.equal(resolved.run.checks[0].ok, true);
       assert.ok(resolved.run.verified_at);
 
-      const tl = (await t.call('GET', `/api/v1/incidents/${id}/timeline`)).body.items as { kind: string; actor: string; data: any; message: string }[];
+      const tl = (await t.call('GET', `/api/v1/incidents/${id}/timeline`)).body.items as {
+        kind: string;
+        actor: string;
+        data: any;
+        message: string;
+      }[];
       const kinds = tl.map((e) => e.kind);
       assert.equal(kinds[0], 'opened');
       assert.equal(tl[0]!.data.evidence.consecutive_failures, 3);
       assert.match(tl[0]!.data.evidence.last_error, /503/);
-      for (const k of ['step', 'probe', 'check', 'mitigated', 'resolved']) assert.ok(kinds.includes(k), `timeline has ${k}: ${kinds.join(',')}`);
+      for (const k of ['step', 'probe', 'check', 'mitigated', 'resolved'])
+        assert.ok(kinds.includes(k), `timeline has ${k}: ${kinds.join(',')}`);
       assert.ok(kinds.indexOf('mitigated') < kinds.indexOf('resolved'));
       const output = tl.find((e) => e.kind === 'step' && e.data.step === 'restart-service' && e.data.status === 'succeeded');
       assert.equal(output?.data.output, 'approved-run\n');

@@ -43,7 +43,10 @@ auto_resolve: true
 `,
       );
       t = await startTestFirebreak(backend, {
-        configYaml: { runbooks_dir: dir, probes: [{ name: 'db', type: 'postgres', url: pg.url, interval: '100ms', timeout: '1s', failures: 2 }] },
+        configYaml: {
+          runbooks_dir: dir,
+          probes: [{ name: 'db', type: 'postgres', url: pg.url, interval: '100ms', timeout: '1s', failures: 2 }],
+        },
         create: { background: true, schedulerIntervalMs: 50, verifyIntervalMs: 150 },
       });
     });
@@ -95,7 +98,13 @@ auto_resolve: true
       });
       assert.ok(done.mitigated_at);
       assert.equal(done.resolved_by, 'runbook:database_connection_failure');
-      assert.deepEqual(done.run.checks.map((c: { id: string; ok: boolean }) => [c.id, c.ok]), [['db-probe', true], ['select-one', true]]);
+      assert.deepEqual(
+        done.run.checks.map((c: { id: string; ok: boolean }) => [c.id, c.ok]),
+        [
+          ['db-probe', true],
+          ['select-one', true],
+        ],
+      );
       const tl = (await t.call('GET', `/api/v1/incidents/${id}/timeline`)).body.items as { kind: string; message: string; data: any }[];
       assert.match(tl[0]!.message, /Database unreachable: probe db failing/);
       assert.ok(tl[0]!.data.evidence.last_error);

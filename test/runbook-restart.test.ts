@@ -55,7 +55,12 @@ for (const backend of testBackends()) {
       const files = writeRunbook(runbooks);
       const config = path.join(dir, 'firebreak.yaml'); // beside, not inside, the runbooks directory
       writeFileSync(config, `runbooks_dir: ${runbooks}\n`);
-      const env: Record<string, string> = { FIREBREAK_ADMIN_TOKEN: ADMIN, FIREBREAK_DATA_DIR: tdb.dataDir, FIREBREAK_CONFIG: config, ...(tdb.databaseUrl ? { DATABASE_URL: tdb.databaseUrl } : {}) };
+      const env: Record<string, string> = {
+        FIREBREAK_ADMIN_TOKEN: ADMIN,
+        FIREBREAK_DATA_DIR: tdb.dataDir,
+        FIREBREAK_CONFIG: config,
+        ...(tdb.databaseUrl ? { DATABASE_URL: tdb.databaseUrl } : {}),
+      };
       const auth = { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' };
       let srv: Awaited<ReturnType<typeof startServer>> | undefined;
       const api = async (method: string, url: string, body?: unknown) => {
@@ -64,7 +69,12 @@ for (const backend of testBackends()) {
       };
       try {
         srv = await startServer({ cwd: dir, env });
-        const created = await api('POST', '/api/v1/incidents', { type: 'restart_drill', severity: 'high', title: 'drill', dedup_key: 'global' });
+        const created = await api('POST', '/api/v1/incidents', {
+          type: 'restart_drill',
+          severity: 'high',
+          title: 'drill',
+          dedup_key: 'global',
+        });
         assert.equal(created.status, 201);
         const id = created.body.id as string;
         await waitFor('automated steps', async () => {
@@ -86,7 +96,10 @@ for (const backend of testBackends()) {
         assert.deepEqual(lines(files.gated), [], 'still waiting for an approval');
 
         assert.equal((await api('POST', `/api/v1/incidents/${id}/steps/gated/approve`, {})).status, 200);
-        await waitFor('the approved command', async () => step((await api('GET', `/api/v1/incidents/${id}`)).body.run, 'gated').state === 'succeeded');
+        await waitFor(
+          'the approved command',
+          async () => step((await api('GET', `/api/v1/incidents/${id}`)).body.run, 'gated').state === 'succeeded',
+        );
         await srv.kill9();
 
         srv = await startServer({ cwd: dir, env });
@@ -113,9 +126,15 @@ for (const backend of testBackends()) {
       const dir = mkdtempSync(path.join(tmpdir(), 'fb-rb-recreate-'));
       const files = writeRunbook(dir);
       const t = await startTestFirebreak(backend, { configYaml: { runbooks_dir: dir } });
-      const reopen = async (clock?: () => Date): Promise<Firebreak> => createFirebreak(t.config, { logger: pino({ level: 'silent' }), background: false, ...(clock ? { clock } : {}) });
+      const reopen = async (clock?: () => Date): Promise<Firebreak> =>
+        createFirebreak(t.config, { logger: pino({ level: 'silent' }), background: false, ...(clock ? { clock } : {}) });
       const call = async (fb: Firebreak, method: string, url: string, body?: unknown) => {
-        const r = await fb.app.inject({ method: method as 'GET', url, headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}`, 'content-type': 'application/json' }, payload: body === undefined ? undefined : JSON.stringify(body) });
+        const r = await fb.app.inject({
+          method: method as 'GET',
+          url,
+          headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}`, 'content-type': 'application/json' },
+          payload: body === undefined ? undefined : JSON.stringify(body),
+        });
         return { status: r.statusCode, body: JSON.parse(r.body) };
       };
       const settle = async (fb: Firebreak) => {
@@ -126,7 +145,8 @@ for (const backend of testBackends()) {
       let fb = t.fb;
       try {
         // 1. An approval committed, the command not executed yet, then a restart.
-        const a = (await call(fb, 'POST', '/api/v1/incidents', { type: 'restart_drill', severity: 'high', title: 'a', dedup_key: 'a' })).body.id;
+        const a = (await call(fb, 'POST', '/api/v1/incidents', { type: 'restart_drill', severity: 'high', title: 'a', dedup_key: 'a' }))
+          .body.id;
         await settle(fb);
         assert.equal((await call(fb, 'POST', `/api/v1/incidents/${a}/steps/gated/approve`, {})).status, 200);
         await fb.close(); // no tick between the approval and the restart
@@ -140,7 +160,18 @@ for (const backend of testBackends()) {
 
         // 2. The incident committed, the run never started (crash in between): started at the next start.
         const now = new Date();
-        const b = (await insertIncident(fb.deps.db, { type: 'restart_drill', severity: 'high', title: 'b', description: null, dedup_key: 'b', source: 'api', created_by: 'test', now, detected_at: now, ack_deadline: new Date(now.getTime() + 3_600_000) }))!.id;
+        const b = (await insertIncident(fb.deps.db, {
+          type: 'restart_drill',
+          severity: 'high',
+          title: 'b',
+          description: null,
+          dedup_key: 'b',
+          source: 'api',
+          created_by: 'test',
+          now,
+          detected_at: now,
+          ack_deadline: new Date(now.getTime() + 3_600_000),
+        }))!.id;
         assert.equal((await call(fb, 'GET', `/api/v1/incidents/${b}`)).body.run, undefined);
         await fb.close();
         fb = await reopen();
@@ -150,7 +181,8 @@ for (const backend of testBackends()) {
         assert.deepEqual(lines(files.auto), ['auto-run', 'auto-run'], 'incident a and incident b, once each');
 
         // 3. A step claimed (running) whose process died before it ran: interrupted, never re-run by itself.
-        const c = (await call(fb, 'POST', '/api/v1/incidents', { type: 'restart_drill', severity: 'high', title: 'c', dedup_key: 'c' })).body.id;
+        const c = (await call(fb, 'POST', '/api/v1/incidents', { type: 'restart_drill', severity: 'high', title: 'c', dedup_key: 'c' }))
+          .body.id;
         await fb.runbooks.idle();
         await fb.runbooks.stop(); // from here on deferred executions are dropped, as in a crash
         await fb.scheduler.tick(); // claims the steps: running, watchdog timers set

@@ -51,11 +51,18 @@ export async function startFakeFirebreak({ port: wanted = 0 } = {}) {
     }
     if (req.method === 'POST' && u.pathname === '/api/v1/events') {
       let raw = '';
-      req.on('data', (c) => { raw += c; });
+      req.on('data', (c) => {
+        raw += c;
+      });
       req.on('end', () => {
         const answer = eventAnswers.shift() ?? { status: 202 };
         batches.push({ at: Date.now(), auth: req.headers.authorization, status: answer.status, events: JSON.parse(raw) });
-        send(res, answer.status, answer.status === 202 ? { accepted: 0 } : { error: { code: 'unavailable', message: 'try later' } }, answer.headers);
+        send(
+          res,
+          answer.status,
+          answer.status === 202 ? { accepted: 0 } : { error: { code: 'unavailable', message: 'try later' } },
+          answer.headers,
+        );
       });
       return undefined;
     }
@@ -81,7 +88,9 @@ export async function startFakeFirebreak({ port: wanted = 0 } = {}) {
 
   await listen(wanted);
   return {
-    get url() { return `http://127.0.0.1:${port}`; },
+    get url() {
+      return `http://127.0.0.1:${port}`;
+    },
     pulls,
     batches,
     /** Adds an active decision: {id, type, scope, value, ttlMs}. */
@@ -98,8 +107,12 @@ export async function startFakeFirebreak({ port: wanted = 0 } = {}) {
       pendingDeleted.push(d);
     },
     /** Scripts the next answers of the events endpoint, e.g. {status: 503, headers: {'retry-after': '1'}}. */
-    answerEvents(...answers) { eventAnswers.push(...answers); },
-    async down() { await close(); },
+    answerEvents(...answers) {
+      eventAnswers.push(...answers);
+    },
+    async down() {
+      await close();
+    },
     async up() {
       pendingNew = [];
       pendingDeleted = [];

@@ -56,13 +56,17 @@ export async function runMiddlewareCases(t, listen) {
 /** X-Forwarded-For is ignored unless trustProxy is set, and then only its right-most hop counts. */
 export async function runProxyCases(t, listen) {
   const guard = createGuard({ url: 'http://unused.invalid', apiKey: 'k' });
-  guard._apply({ new: [{ id: 1, type: 'ban', scope: 'Ip', value: '203.0.113.5', duration: '1h', origin: 'o', scenario: 's' }], deleted: null }, true);
+  guard._apply(
+    { new: [{ id: 1, type: 'ban', scope: 'Ip', value: '203.0.113.5', duration: '1h', origin: 'o', scenario: 's' }], deleted: null },
+    true,
+  );
   const direct = await listen(guard, {});
   const proxied = await listen(guard, { trustProxy: true });
   const blocked = [];
   const custom = await listen(guard, { onBlock: (_req, _res, verdict) => blocked.push(verdict.decision.id), getIp: () => '203.0.113.5' });
   t.after(() => Promise.all([direct.close(), proxied.close(), custom.close()]));
-  const get = (app, xff) => fetch(`http://127.0.0.1:${app.port}/hello`, { headers: xff ? { 'x-forwarded-for': xff } : {} }).then((r) => r.status);
+  const get = (app, xff) =>
+    fetch(`http://127.0.0.1:${app.port}/hello`, { headers: xff ? { 'x-forwarded-for': xff } : {} }).then((r) => r.status);
 
   assert.equal(await get(direct, '203.0.113.5'), 200, 'a client cannot pick its address by header...');
   assert.equal(await get(proxied, '203.0.113.5'), 403, '...unless the app says a proxy sets it');

@@ -34,7 +34,11 @@ export function createApiClient(baseUrl: string, token: string): ApiClient {
           signal: AbortSignal.timeout(30_000),
         });
       } catch (err) {
-        throw new AppError('unavailable', `cannot reach Firebreak at ${base}: ${(err as Error).cause ? String((err as { cause: Error }).cause.message) : (err as Error).message}. Is \`firebreak serve\` running?`, { cause: err });
+        throw new AppError(
+          'unavailable',
+          `cannot reach Firebreak at ${base}: ${(err as Error).cause ? String((err as { cause: Error }).cause.message) : (err as Error).message}. Is \`firebreak serve\` running?`,
+          { cause: err },
+        );
       }
       const text = await res.text();
       let json: unknown = null;
@@ -46,8 +50,11 @@ export function createApiClient(baseUrl: string, token: string): ApiClient {
         }
       }
       if (!res.ok) {
-        const e = (json as { error?: { code?: ErrorCode; message?: string; details?: { path?: string; message: string }[] } } | null)?.error;
-        throw new AppError(e?.code ?? (res.status === 400 ? 'invalid' : 'internal'), e?.message ?? `HTTP ${res.status}`, { details: e?.details });
+        const e = (json as { error?: { code?: ErrorCode; message?: string; details?: { path?: string; message: string }[] } } | null)
+          ?.error;
+        throw new AppError(e?.code ?? (res.status === 400 ? 'invalid' : 'internal'), e?.message ?? `HTTP ${res.status}`, {
+          details: e?.details,
+        });
       }
       return json as T;
     },

@@ -17,10 +17,18 @@ export function createRawApi(baseUrl: string, token: string): RawApi {
     async fetch(method, path, opts = {}) {
       let res: Response;
       try {
-        res = await fetch(base + path, { method, headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(opts.timeoutMs ?? 30_000) });
+        res = await fetch(base + path, {
+          method,
+          headers: { authorization: `Bearer ${token}` },
+          signal: AbortSignal.timeout(opts.timeoutMs ?? 30_000),
+        });
       } catch (err) {
         const cause = (err as { cause?: Error }).cause;
-        throw new AppError('unavailable', `cannot reach Firebreak at ${base}: ${cause ? cause.message : (err as Error).message}. Is \`firebreak serve\` running?`, { cause: err });
+        throw new AppError(
+          'unavailable',
+          `cannot reach Firebreak at ${base}: ${cause ? cause.message : (err as Error).message}. Is \`firebreak serve\` running?`,
+          { cause: err },
+        );
       }
       if (res.ok) return res;
       const text = await res.text();
@@ -30,7 +38,11 @@ export function createRawApi(baseUrl: string, token: string): RawApi {
       } catch {
         /* not JSON: use the status */
       }
-      throw new AppError(e?.code ?? (res.status === 400 ? 'invalid' : res.status === 404 ? 'not_found' : 'internal'), e?.message ?? `HTTP ${res.status} from ${base}${path}`, { details: e?.details });
+      throw new AppError(
+        e?.code ?? (res.status === 400 ? 'invalid' : res.status === 404 ? 'not_found' : 'internal'),
+        e?.message ?? `HTTP ${res.status} from ${base}${path}`,
+        { details: e?.details },
+      );
     },
   };
 }

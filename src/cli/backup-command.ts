@@ -48,7 +48,11 @@ async function backupThroughApi(io: CliIo, url: string, token: string, config: C
         cb(null, chunk);
       },
     });
-    await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream), count, createWriteStream(partial, { mode: 0o600 }));
+    await pipeline(
+      Readable.fromWeb(res.body as import('node:stream/web').ReadableStream),
+      count,
+      createWriteStream(partial, { mode: 0o600 }),
+    );
     progress.stop();
     await verifyBackupFile(partial);
     renameSync(partial, target);
@@ -56,7 +60,9 @@ async function backupThroughApi(io: CliIo, url: string, token: string, config: C
   } catch (err) {
     progress.stop();
     rmSync(partial, { force: true });
-    throw err instanceof AppError ? err : new AppError('unavailable', `the download from ${url} failed: ${(err as Error).message}`, { cause: err });
+    throw err instanceof AppError
+      ? err
+      : new AppError('unavailable', `the download from ${url} failed: ${(err as Error).message}`, { cause: err });
   }
 }
 
@@ -82,7 +88,10 @@ Examples:
   firebreak backup verify data/backups/firebreak-backup-2026-03-02T08-00-00-000Z.tar.gz
   firebreak backup restore --backup-path data/backups/firebreak-backup-2026-03-02T08-00-00-000Z.tar.gz --force`,
     );
-  const common = (c: Command) => c.option('-c, --config <file>', 'configuration file (env FIREBREAK_CONFIG)').option('--data-dir <dir>', 'data directory (env FIREBREAK_DATA_DIR)');
+  const common = (c: Command) =>
+    c
+      .option('-c, --config <file>', 'configuration file (env FIREBREAK_CONFIG)')
+      .option('--data-dir <dir>', 'data directory (env FIREBREAK_DATA_DIR)');
   const config = (o: Common) => loadConfig({ file: o.config, env: io.env, overrides: { data_dir: o.dataDir } });
 
   common(cmd.command('create').description('take a backup; prints its path alone on the last line'))
@@ -95,7 +104,11 @@ Examples:
       if (viaApi) file = await backupThroughApi(io, env.FIREBREAK_URL!, env.FIREBREAK_TOKEN!, cfg, o.output);
       else {
         // db.ts keeps the embedded database in <data_dir>/pg; opening a missing one would create an empty one.
-        if (!cfg.database_url && !existsSync(path.join(cfg.data_dir, 'pg'))) throw new AppError('not_found', `there is no Firebreak database in ${cfg.data_dir}: set --data-dir, FIREBREAK_DATA_DIR or DATABASE_URL`);
+        if (!cfg.database_url && !existsSync(path.join(cfg.data_dir, 'pg')))
+          throw new AppError(
+            'not_found',
+            `there is no Firebreak database in ${cfg.data_dir}: set --data-dir, FIREBREAK_DATA_DIR or DATABASE_URL`,
+          );
         let db: Db | null = null;
         try {
           db = await openDirect(cfg);
@@ -104,15 +117,23 @@ Examples:
           // A server holds the embedded database: ask it for the backup instead.
           const tokenFile = path.join(cfg.data_dir, 'admin-token');
           const token = env.FIREBREAK_TOKEN || (existsSync(tokenFile) ? readFileSync(tokenFile, 'utf8').trim() : '');
-          if (!token) throw new AppError('unavailable', `${(err as Error).message} Set FIREBREAK_TOKEN (an admin token) to back up through the running server.`);
-          const url = env.FIREBREAK_URL || `http://${['0.0.0.0', '::'].includes(cfg.server.host) ? '127.0.0.1' : cfg.server.host}:${cfg.server.port}`;
+          if (!token)
+            throw new AppError(
+              'unavailable',
+              `${(err as Error).message} Set FIREBREAK_TOKEN (an admin token) to back up through the running server.`,
+            );
+          const url =
+            env.FIREBREAK_URL || `http://${['0.0.0.0', '::'].includes(cfg.server.host) ? '127.0.0.1' : cfg.server.host}:${cfg.server.port}`;
           io.stderr.write(`a server is running on ${cfg.data_dir}: backing up through its API at ${url}\n`);
           file = await backupThroughApi(io, url, token, cfg, o.output);
         }
         if (db) {
           const progress = createProgress(io, 'backup', 'rows');
           try {
-            const b = await createBackup({ db, config: cfg, clock: () => new Date() }, LOCAL_OPERATOR, { output: o.output, onProgress: (d, t, label) => progress.update(d, t, label) });
+            const b = await createBackup({ db, config: cfg, clock: () => new Date() }, LOCAL_OPERATOR, {
+              output: o.output,
+              onProgress: (d, t, label) => progress.update(d, t, label),
+            });
             file = b.path;
           } finally {
             progress.stop();
@@ -121,7 +142,9 @@ Examples:
         }
       }
       const v = await verifyBackupFile(file!);
-      io.stdout.write(`backup of ${v.manifest.tables.length} tables, ${v.manifest.total_rows} rows (schema version ${v.manifest.schema_version}, ${v.manifest.source}), ${formatBytes(v.bytes)}:\n${file!}\n`);
+      io.stdout.write(
+        `backup of ${v.manifest.tables.length} tables, ${v.manifest.total_rows} rows (schema version ${v.manifest.schema_version}, ${v.manifest.source}), ${formatBytes(v.bytes)}:\n${file!}\n`,
+      );
     });
 
   common(cmd.command('list').description('list the backups in <data_dir>/backups/'))
@@ -130,7 +153,12 @@ Examples:
       const r = listBackups({ config: config(o) }, LOCAL_OPERATOR);
       if (o.json) return void io.stdout.write(JSON.stringify({ items: r.items, next_cursor: null }) + '\n');
       if (r.items.length === 0) return void io.stdout.write(`no backups in ${r.dir}\n`);
-      io.stdout.write(renderTable(['FILE', 'SIZE', 'WRITTEN', 'PATH'], r.items.map((b) => [b.file, formatBytes(b.bytes), shortTime(b.modified_at), b.path])));
+      io.stdout.write(
+        renderTable(
+          ['FILE', 'SIZE', 'WRITTEN', 'PATH'],
+          r.items.map((b) => [b.file, formatBytes(b.bytes), shortTime(b.modified_at), b.path]),
+        ),
+      );
     });
 
   cmd
@@ -153,7 +181,11 @@ Examples:
       );
     });
 
-  common(cmd.command('restore').description('restore a backup (server stopped); refuses a damaged backup or a non-empty database without --force'))
+  common(
+    cmd
+      .command('restore')
+      .description('restore a backup (server stopped); refuses a damaged backup or a non-empty database without --force'),
+  )
     .requiredOption('--backup-path <file>', 'the backup file')
     .option('--force', 'replace a database that has data (a safety backup of it is taken first)')
     .action(async (o: Common & { backupPath: string; force?: boolean }) => {
@@ -170,10 +202,16 @@ Examples:
       try {
         db = await openDirect(cfg);
       } catch (err) {
-        if (isLockError(err)) throw new AppError('unavailable', `stop the server before restoring (a restore replaces the whole database): ${(err as Error).message}`, { cause: err });
+        if (isLockError(err))
+          throw new AppError(
+            'unavailable',
+            `stop the server before restoring (a restore replaces the whole database): ${(err as Error).message}`,
+            { cause: err },
+          );
         throw err;
       }
-      if (cfg.database_url) io.stderr.write(`restoring into ${redactUrl(cfg.database_url)}: no Firebreak server may use this database meanwhile\n`);
+      if (cfg.database_url)
+        io.stderr.write(`restoring into ${redactUrl(cfg.database_url)}: no Firebreak server may use this database meanwhile\n`);
       const progress = createProgress(io, 'restore', 'rows');
       try {
         const r = await restoreBackup({ db, config: cfg, clock: () => new Date() }, LOCAL_OPERATOR, {
@@ -184,7 +222,9 @@ Examples:
           onSafetyBackup: (b) => io.stdout.write(`safety backup of the replaced database: ${b.path}\n`),
         });
         progress.stop();
-        io.stdout.write(`restored ${r.total_rows} rows in ${r.tables} tables from ${o.backupPath} (taken ${r.created_at}, schema version ${r.schema_version})${r.upgraded.length ? `; then applied migrations ${r.upgraded.join(', ')}` : ''}\n`);
+        io.stdout.write(
+          `restored ${r.total_rows} rows in ${r.tables} tables from ${o.backupPath} (taken ${r.created_at}, schema version ${r.schema_version})${r.upgraded.length ? `; then applied migrations ${r.upgraded.join(', ')}` : ''}\n`,
+        );
       } finally {
         progress.stop();
         await db.close();

@@ -25,7 +25,8 @@ function target(o: TargetFlags, required: boolean): { scope?: string; value?: st
   if (o.ip !== undefined) return { scope: 'ip', value: o.ip };
   if (o.range !== undefined) return { scope: 'range', value: o.range };
   if (o.user !== undefined) return { scope: 'user', value: o.user };
-  if (required && o.value === undefined && o.scope !== 'global') throw new AppError('invalid', 'say what to act on: --ip <address>, --range <cidr>, --user <id>, or --scope <scope> --value <value>');
+  if (required && o.value === undefined && o.scope !== 'global')
+    throw new AppError('invalid', 'say what to act on: --ip <address>, --range <cidr>, --user <id>, or --scope <scope> --value <value>');
   return { scope: o.scope, value: o.value };
 }
 
@@ -50,7 +51,17 @@ function remaining(d: DecisionView): string {
 function table(items: DecisionView[]): string {
   return renderTable(
     ['ID', 'TYPE', 'SCOPE', 'VALUE', 'UNTIL', 'REMAINING', 'ORIGIN', 'INCIDENT', 'REASON'],
-    items.map((d) => [d.id, d.type, d.scope, d.value, shortTime(d.until), remaining(d), d.origin, d.incident_id, d.reason.length > 60 ? `${d.reason.slice(0, 57)}...` : d.reason]),
+    items.map((d) => [
+      d.id,
+      d.type,
+      d.scope,
+      d.value,
+      shortTime(d.until),
+      remaining(d),
+      d.origin,
+      d.incident_id,
+      d.reason.length > 60 ? `${d.reason.slice(0, 57)}...` : d.reason,
+    ]),
   );
 }
 
@@ -66,7 +77,10 @@ export function registerDecisionsCommand(program: Command, io: CliIo): void {
   const cmd = program
     .command('decisions')
     .description('list, add and lift decisions (bans, rate limits, locks) of a running Firebreak (needs FIREBREAK_URL and FIREBREAK_TOKEN)')
-    .addHelpText('after', `\nExamples:\n  firebreak decisions list\n  firebreak decisions list --ip 203.0.113.5 --all\n  firebreak decisions add --ip 203.0.113.5 --duration 4h --reason "credential stuffing"\n  firebreak decisions add --range 198.18.0.0/15 --type captcha --duration 30m\n  firebreak decisions add --user alice --type lock --duration 1d\n  firebreak decisions delete 42\n  firebreak decisions delete --ip 203.0.113.5`);
+    .addHelpText(
+      'after',
+      `\nExamples:\n  firebreak decisions list\n  firebreak decisions list --ip 203.0.113.5 --all\n  firebreak decisions add --ip 203.0.113.5 --duration 4h --reason "credential stuffing"\n  firebreak decisions add --range 198.18.0.0/15 --type captcha --duration 30m\n  firebreak decisions add --user alice --type lock --duration 1d\n  firebreak decisions delete 42\n  firebreak decisions delete --ip 203.0.113.5`,
+    );
 
   targetOptions(cmd.command('list').description('list decisions, newest first (active ones unless --all or --ended)'))
     .option('--type <type>', 'ban, captcha, rate_limit or lock')
@@ -75,18 +89,20 @@ export function registerDecisionsCommand(program: Command, io: CliIo): void {
     .option('--ended', 'only lifted or expired ones')
     .option('--limit <n>', 'at most this many (1-1000)', '100')
     .option('--json', 'print the API answer as JSON')
-    .action(async (o: TargetFlags & { type?: string; incident?: string; all?: boolean; ended?: boolean; limit: string; json?: boolean }) => {
-      const t = target(o, false);
-      const api = apiClientFromEnv(io.env)!;
-      const qs = targetQuery(o, t);
-      if (o.incident) qs.set('incident_id', o.incident);
-      qs.set('active', o.all ? 'all' : o.ended ? 'false' : 'true');
-      qs.set('limit', o.limit);
-      const page = await api.request<{ items: DecisionView[]; next_cursor: string | null }>('GET', `/api/v1/decisions?${qs}`);
-      if (o.json) return void io.stdout.write(JSON.stringify(page) + '\n');
-      io.stdout.write(page.items.length ? table(page.items) : 'no decisions\n');
-      if (page.next_cursor) io.stdout.write(`(more: use the API with cursor=${page.next_cursor})\n`);
-    });
+    .action(
+      async (o: TargetFlags & { type?: string; incident?: string; all?: boolean; ended?: boolean; limit: string; json?: boolean }) => {
+        const t = target(o, false);
+        const api = apiClientFromEnv(io.env)!;
+        const qs = targetQuery(o, t);
+        if (o.incident) qs.set('incident_id', o.incident);
+        qs.set('active', o.all ? 'all' : o.ended ? 'false' : 'true');
+        qs.set('limit', o.limit);
+        const page = await api.request<{ items: DecisionView[]; next_cursor: string | null }>('GET', `/api/v1/decisions?${qs}`);
+        if (o.json) return void io.stdout.write(JSON.stringify(page) + '\n');
+        io.stdout.write(page.items.length ? table(page.items) : 'no decisions\n');
+        if (page.next_cursor) io.stdout.write(`(more: use the API with cursor=${page.next_cursor})\n`);
+      },
+    );
 
   targetOptions(cmd.command('add').description('ban, rate-limit or lock by hand (allowlisted addresses are refused)'))
     .option('--type <type>', 'ban, captcha, rate_limit or lock', 'ban')
@@ -108,13 +124,16 @@ export function registerDecisionsCommand(program: Command, io: CliIo): void {
       io.stdout.write(`${what}: decision ${d.id} ${d.type} on ${d.scope} ${d.value} until ${shortTime(d.until)}\n`);
     });
 
-  targetOptions(cmd.command('delete').description('lift a decision by id, or every active one for a target').argument('[id]', 'decision id'))
+  targetOptions(
+    cmd.command('delete').description('lift a decision by id, or every active one for a target').argument('[id]', 'decision id'),
+  )
     .option('--type <type>', 'only decisions of this type')
     .option('--json', 'print JSON')
     .action(async (id: string | undefined, o: TargetFlags & { type?: string; json?: boolean }) => {
       const api = apiClientFromEnv(io.env)!;
       if (id !== undefined) {
-        if ([o.ip, o.range, o.user, o.value].some((v) => v !== undefined)) throw new AppError('invalid', 'give a decision id or a target, not both');
+        if ([o.ip, o.range, o.user, o.value].some((v) => v !== undefined))
+          throw new AppError('invalid', 'give a decision id or a target, not both');
         const d = await api.request<DecisionView>('DELETE', `/api/v1/decisions/${encodeURIComponent(id)}`);
         if (o.json) return void io.stdout.write(JSON.stringify(d) + '\n');
         return void io.stdout.write(`lifted decision ${d.id} (${d.type} on ${d.scope} ${d.value})\n`);

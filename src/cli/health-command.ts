@@ -16,12 +16,19 @@ export function registerHealthCommand(program: Command, io: CliIo): void {
       } catch (err) {
         throw new AppError('unavailable', `cannot reach Firebreak at ${base}: is it running?`, { cause: err });
       }
-      const body = (await res.json()) as { status: string; components: Record<string, { status: string; latency_ms?: number; error?: string }> } & Record<string, unknown>;
+      const body = (await res.json()) as {
+        status: string;
+        components: Record<string, { status: string; latency_ms?: number; error?: string }>;
+      } & Record<string, unknown>;
       if (o.json) io.stdout.write(JSON.stringify(body) + '\n');
       else {
-        io.stdout.write(`status: ${body.status}  version ${String(body.version)}  uptime ${String(body.uptime_seconds)}s  storage ${String(body.storage)}\n`);
+        io.stdout.write(
+          `status: ${body.status}  version ${String(body.version)}  uptime ${String(body.uptime_seconds)}s  storage ${String(body.storage)}\n`,
+        );
         for (const [name, c] of Object.entries(body.components)) {
-          io.stdout.write(`  ${name.padEnd(12)} ${c.status.padEnd(9)} ${c.latency_ms !== undefined ? `${c.latency_ms} ms` : ''}${c.error ? `  ${c.error}` : ''}\n`);
+          io.stdout.write(
+            `  ${name.padEnd(12)} ${c.status.padEnd(9)} ${c.latency_ms !== undefined ? `${c.latency_ms} ms` : ''}${c.error ? `  ${c.error}` : ''}\n`,
+          );
         }
       }
       if (!res.ok) throw new AppError('unavailable', `Firebreak reports ${body.status}`);

@@ -10,7 +10,10 @@ export function registerIncidentsCommand(program: Command, io: CliIo): void {
   const cmd = program
     .command('incidents')
     .description('list and act on incidents of a running Firebreak (needs FIREBREAK_URL and FIREBREAK_TOKEN)')
-    .addHelpText('after', `\nExamples:\n  firebreak incidents list --status triggered,acknowledged\n  firebreak incidents show 42\n  firebreak incidents ack 42 --note "looking into it"\n  firebreak incidents resolve 42 --note "blocked at the edge"\n  firebreak incidents note 42 "rolled back deploy 1234"`);
+    .addHelpText(
+      'after',
+      `\nExamples:\n  firebreak incidents list --status triggered,acknowledged\n  firebreak incidents show 42\n  firebreak incidents ack 42 --note "looking into it"\n  firebreak incidents resolve 42 --note "blocked at the edge"\n  firebreak incidents note 42 "rolled back deploy 1234"`,
+    );
 
   cmd
     .command('list')
@@ -34,7 +37,16 @@ export function registerIncidentsCommand(program: Command, io: CliIo): void {
       io.stdout.write(
         renderTable(
           ['ID', 'SEVERITY', 'STATUS', 'TYPE', 'KEY', 'OPENED', 'ACK BY', 'TITLE'],
-          page.items.map((i) => [i.id, i.severity, i.status + (i.sla_breached ? ' (SLA!)' : ''), i.type, i.dedup_key, shortTime(i.created_at), i.status === 'triggered' ? shortTime(i.ack_deadline) : '-', i.title]),
+          page.items.map((i) => [
+            i.id,
+            i.severity,
+            i.status + (i.sla_breached ? ' (SLA!)' : ''),
+            i.type,
+            i.dedup_key,
+            shortTime(i.created_at),
+            i.status === 'triggered' ? shortTime(i.ack_deadline) : '-',
+            i.title,
+          ]),
         ),
       );
       if (page.next_cursor) io.stdout.write(`(more: use the API with cursor=${page.next_cursor})\n`);
@@ -74,7 +86,11 @@ export function registerIncidentsCommand(program: Command, io: CliIo): void {
       .option('--json', 'print the incident as JSON')
       .action(async (id: string, o: { note?: string; json?: boolean }) => {
         const api = apiClientFromEnv(io.env)!;
-        const inc = await api.request<Incident>('POST', `/api/v1/incidents/${encodeURIComponent(id)}/${verb}`, o.note ? { note: o.note } : {});
+        const inc = await api.request<Incident>(
+          'POST',
+          `/api/v1/incidents/${encodeURIComponent(id)}/${verb}`,
+          o.note ? { note: o.note } : {},
+        );
         if (o.json) io.stdout.write(JSON.stringify(inc) + '\n');
         else io.stdout.write(`#${inc.id} is now ${inc.status}\n`);
       });

@@ -13,7 +13,10 @@ import { AppError } from '../errors.ts';
 
 export const LOCAL_OPERATOR: Actor = Object.freeze({ id: 'cli:local', name: 'local-cli', role: 'system' });
 
-export async function withLocalDeps<T>(opts: { config?: string; dataDir?: string; env: Record<string, string | undefined> }, fn: (deps: Deps) => Promise<T>): Promise<T> {
+export async function withLocalDeps<T>(
+  opts: { config?: string; dataDir?: string; env: Record<string, string | undefined> },
+  fn: (deps: Deps) => Promise<T>,
+): Promise<T> {
   const config = loadConfig({ file: opts.config, env: opts.env, overrides: { data_dir: opts.dataDir } });
   let db;
   try {

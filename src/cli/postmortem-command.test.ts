@@ -49,7 +49,10 @@ describe('postmortem and report commands (embedded)', () => {
     const edited = exported
       .replace(/^# Post-mortem: .*$/m, '# Post-mortem: Errors after deploy 1234 (bad migration)')
       .replace('## Root cause\n\n_Not written yet._', '## Root cause\n\nMigration 0042 locked the orders table.')
-      .replace('## Lessons learned\n\n_Not written yet._', '## Lessons learned\n\n- Run migrations in a maintenance window.\n- Alert on lock waits.');
+      .replace(
+        '## Lessons learned\n\n_Not written yet._',
+        '## Lessons learned\n\n- Run migrations in a maintenance window.\n- Alert on lock waits.',
+      );
     writeFileSync(file, edited);
     const im = await cli(['postmortem', 'import', pmId, file, '--status', 'in_review'], env);
     assert.equal(im.code, 0, im.stderr);

@@ -27,8 +27,14 @@ export function registerPostmortemCommand(program: Command, io: CliIo): void {
   const cmd = program
     .command('postmortem')
     .description('post-mortems drafted when incidents resolve: list, export as Markdown, import an edited export')
-    .addHelpText('after', `\nExamples:\n  firebreak postmortem list --overdue\n  firebreak postmortem export 3 --output pm-3.md\n  $EDITOR pm-3.md && firebreak postmortem import 3 pm-3.md --status in_review`);
-  const common = (c: Command) => c.option('-c, --config <file>', 'configuration file (for direct database access)').option('--data-dir <dir>', 'data directory (for direct database access)');
+    .addHelpText(
+      'after',
+      `\nExamples:\n  firebreak postmortem list --overdue\n  firebreak postmortem export 3 --output pm-3.md\n  $EDITOR pm-3.md && firebreak postmortem import 3 pm-3.md --status in_review`,
+    );
+  const common = (c: Command) =>
+    c
+      .option('-c, --config <file>', 'configuration file (for direct database access)')
+      .option('--data-dir <dir>', 'data directory (for direct database access)');
 
   common(cmd.command('list').description('list post-mortems, newest first'))
     .option('--overdue', 'only unpublished post-mortems past their due date')
@@ -42,10 +48,25 @@ export function registerPostmortemCommand(program: Command, io: CliIo): void {
       if (o.incident) query.incident_id = o.incident;
       const api = apiClientFromEnv(io.env, false);
       const page = api
-        ? await api.request<{ items: (Omit<PostmortemView, 'timeline'> & { timeline_count: number })[]; next_cursor: string | null }>('GET', `/api/v1/postmortems?${new URLSearchParams(query)}`)
+        ? await api.request<{ items: (Omit<PostmortemView, 'timeline'> & { timeline_count: number })[]; next_cursor: string | null }>(
+            'GET',
+            `/api/v1/postmortems?${new URLSearchParams(query)}`,
+          )
         : await withLocalDeps({ ...o, env: io.env }, (d) => listPostmortems(d, LOCAL_OPERATOR, query));
       if (o.json) return void io.stdout.write(JSON.stringify(page) + '\n');
-      io.stdout.write(renderTable(['ID', 'INCIDENT', 'STATUS', 'DUE', 'REMINDERS', 'TITLE'], page.items.map((p) => [p.id, p.incident_id, p.status, `${shortTime(p.due_at)}${p.overdue ? ' (overdue)' : ''}`, p.reminders, p.title])));
+      io.stdout.write(
+        renderTable(
+          ['ID', 'INCIDENT', 'STATUS', 'DUE', 'REMINDERS', 'TITLE'],
+          page.items.map((p) => [
+            p.id,
+            p.incident_id,
+            p.status,
+            `${shortTime(p.due_at)}${p.overdue ? ' (overdue)' : ''}`,
+            p.reminders,
+            p.title,
+          ]),
+        ),
+      );
     });
 
   common(cmd.command('export').description('write a post-mortem as Markdown to stdout or a file').argument('<id>', 'post-mortem id'))
@@ -60,7 +81,13 @@ export function registerPostmortemCommand(program: Command, io: CliIo): void {
       io.stderr.write(`post-mortem ${id} written to ${o.output}\n`);
     });
 
-  common(cmd.command('import').description('update a post-mortem from an edited Markdown export (title and written sections)').argument('<id>', 'post-mortem id').argument('<file>', 'the edited Markdown file ("-" for stdin)'))
+  common(
+    cmd
+      .command('import')
+      .description('update a post-mortem from an edited Markdown export (title and written sections)')
+      .argument('<id>', 'post-mortem id')
+      .argument('<file>', 'the edited Markdown file ("-" for stdin)'),
+  )
     .option('--status <status>', 'also set the status: draft, in_review or published')
     .option('--force', 'overwrite even if the post-mortem changed since the export')
     .option('--json', 'print the updated post-mortem as JSON')
@@ -74,7 +101,11 @@ export function registerPostmortemCommand(program: Command, io: CliIo): void {
       const from = exportedFrom(text);
       if (from && from.id !== id) throw new AppError('invalid', `${file} is an export of post-mortem ${from.id}, not ${id}`);
       const body: Record<string, unknown> = { ...parsePostmortem(text) };
-      if (Object.keys(body).length === 0) throw new AppError('invalid', `${file} has no post-mortem sections (## Summary, ## Root cause, …); export one with \`firebreak postmortem export ${id}\``);
+      if (Object.keys(body).length === 0)
+        throw new AppError(
+          'invalid',
+          `${file} has no post-mortem sections (## Summary, ## Root cause, …); export one with \`firebreak postmortem export ${id}\``,
+        );
       if (o.status) body.status = o.status;
       if (from && !o.force) body.version = from.version;
       const api = apiClientFromEnv(io.env, false);

@@ -15,7 +15,12 @@ export function createProgress(io: CliIo, what: string, unit: 'rows' | 'bytes', 
   const fmt = (n: number) => (unit === 'bytes' ? formatBytes(n) : String(n));
   if (io.stderr.isTTY) {
     const bar = new cliProgress.SingleBar(
-      { stream: io.stderr as NodeJS.WritableStream, format: `${what} [{bar}] {percentage}% | {done}/{all} ${unit === 'bytes' ? '' : 'rows '}| {label}`, hideCursor: true, clearOnComplete: false },
+      {
+        stream: io.stderr as NodeJS.WritableStream,
+        format: `${what} [{bar}] {percentage}% | {done}/{all} ${unit === 'bytes' ? '' : 'rows '}| {label}`,
+        hideCursor: true,
+        clearOnComplete: false,
+      },
       cliProgress.Presets.shades_classic,
     );
     let started = false;

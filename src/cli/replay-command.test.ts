@@ -34,7 +34,13 @@ const line = (t: string, ip: string) => `2026-03-02T08:00:${t}+00:00 web1 sshd[7
 
 test('replay prints one exact NDJSON line per firing and a summary on stderr', async () => {
   const f = path.join(dir, 'auth.log');
-  writeFileSync(f, ['00.218229', '01', '02.5', '03.100', '04.218229'].map((t) => line(t, '203.0.113.5')).concat(['00.000000', '01', '02', '03', '04'].map((t) => line(t, '2001:db8::9'))).join('\n'));
+  writeFileSync(
+    f,
+    ['00.218229', '01', '02.5', '03.100', '04.218229']
+      .map((t) => line(t, '203.0.113.5'))
+      .concat(['00.000000', '01', '02', '03', '04'].map((t) => line(t, '2001:db8::9')))
+      .join('\n'),
+  );
   const { out, err } = await run(['--format', 'sshd', f]);
   assert.equal(
     out,
@@ -84,7 +90,10 @@ test('replay --help shows the formats and an example', async () => {
   const program = new Command('firebreak').exitOverride();
   program.configureOutput({ writeOut: (s) => (help += s), writeErr: (s) => (help += s) });
   registerReplayCommand(program, { stdout: new Sink(), stderr: new Sink(), env: {} });
-  await assert.rejects(program.parseAsync(['node', 'firebreak', 'replay', '--help']), (e: unknown) => (e as { code?: string }).code === 'commander.helpDisplayed');
+  await assert.rejects(
+    program.parseAsync(['node', 'firebreak', 'replay', '--help']),
+    (e: unknown) => (e as { code?: string }).code === 'commander.helpDisplayed',
+  );
   assert.match(help, /--format <format>\s+log format: sshd, nginx, ndjson/);
   assert.match(help, /\$ firebreak replay --format sshd --year 2026 \/var\/log\/auth.log.1 \/var\/log\/auth.log/);
 });
@@ -92,7 +101,7 @@ test('replay --help shows the formats and an example', async () => {
 test('replay stops quietly when the stdout reader goes away (EPIPE)', async () => {
   const f = path.join(dir, 'many.log');
   const lines: string[] = [];
-  for (let i = 0; i < 20_000; i++) lines.push(line(String(i % 60).padStart(2, '0'), `10.0.${i >> 8 & 255}.${i & 255}`));
+  for (let i = 0; i < 20_000; i++) lines.push(line(String(i % 60).padStart(2, '0'), `10.0.${(i >> 8) & 255}.${i & 255}`));
   writeFileSync(f, lines.join('\n'));
   class Broken extends Writable {
     override _write(_c: Buffer, _e: string, cb: (err?: Error) => void) {

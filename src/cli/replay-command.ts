@@ -56,10 +56,12 @@ async function runReplay(files: string[], opts: { format?: string; year?: string
   const problems: ErrorDetail[] = [];
   for (const f of files) if (f.startsWith('-') && f !== '-') problems.push({ path: f, message: 'unknown option' });
   if (opts.format === undefined) problems.push({ path: '--format', message: `required: one of ${LOG_FORMATS.join(', ')}` });
-  else if (!isLogFormat(opts.format)) problems.push({ path: '--format', message: `"${opts.format}" is not one of ${LOG_FORMATS.join(', ')}` });
+  else if (!isLogFormat(opts.format))
+    problems.push({ path: '--format', message: `"${opts.format}" is not one of ${LOG_FORMATS.join(', ')}` });
   let year: number | undefined;
   if (opts.year !== undefined) {
-    if (!/^\d{4}$/.test(opts.year) || Number(opts.year) < 1970) problems.push({ path: '--year', message: `"${opts.year}" is not a year (YYYY)` });
+    if (!/^\d{4}$/.test(opts.year) || Number(opts.year) < 1970)
+      problems.push({ path: '--year', message: `"${opts.year}" is not a year (YYYY)` });
     else year = Number(opts.year);
   }
   if (files.length === 0) problems.push({ path: 'FILE', message: 'give at least one log file' });
@@ -106,7 +108,12 @@ async function runReplay(files: string[], opts: { format?: string; year?: string
   const cliProgress = io.stderr.isTTY ? (await import('cli-progress')).default : null;
   const bar = cliProgress
     ? new cliProgress.SingleBar(
-        { stream: io.stderr, format: 'replay [{bar}] {percentage}% | {lines} lines | {detections} detections | ETA {eta_formatted}', hideCursor: true, clearOnComplete: true },
+        {
+          stream: io.stderr,
+          format: 'replay [{bar}] {percentage}% | {lines} lines | {detections} detections | ETA {eta_formatted}',
+          hideCursor: true,
+          clearOnComplete: true,
+        },
         cliProgress.Presets.shades_classic,
       )
     : null;

@@ -98,7 +98,13 @@ Examples:
       const escalationPath = levels
         ? levels.map((l, i) => `${l.name ?? `Level ${i + 1}`} (notifies ${l.notify.join(', ')})`)
         : DEFAULT_ESCALATION_PATH;
-      io.stdout.write(renderPack([...all.values()].map((l) => l.runbook), ctx.config.ackDeadlinesMs, { escalationPath }));
+      io.stdout.write(
+        renderPack(
+          [...all.values()].map((l) => l.runbook),
+          ctx.config.ackDeadlinesMs,
+          { escalationPath },
+        ),
+      );
     });
 
   runbooks

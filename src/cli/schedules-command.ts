@@ -15,7 +15,10 @@ export function registerSchedulesCommand(program: Command, io: CliIo): void {
   const cmd = program
     .command('schedules')
     .description('on-call schedules of a running Firebreak (needs FIREBREAK_URL and FIREBREAK_TOKEN)')
-    .addHelpText('after', `\nExamples:\n  firebreak schedules list\n  firebreak schedules oncall primary --at 2026-03-29T01:30:00Z\n  firebreak schedules override primary --person carol --start 2026-03-29T00:00:00Z --end 2026-03-29T08:00:00Z`);
+    .addHelpText(
+      'after',
+      `\nExamples:\n  firebreak schedules list\n  firebreak schedules oncall primary --at 2026-03-29T01:30:00Z\n  firebreak schedules override primary --person carol --start 2026-03-29T00:00:00Z --end 2026-03-29T08:00:00Z`,
+    );
 
   cmd
     .command('list')
@@ -24,7 +27,12 @@ export function registerSchedulesCommand(program: Command, io: CliIo): void {
     .action(async (o: { json?: boolean }) => {
       const page = await apiClientFromEnv(io.env)!.request<{ items: ScheduleItem[] }>('GET', '/api/v1/schedules');
       if (o.json) return void io.stdout.write(JSON.stringify(page) + '\n');
-      io.stdout.write(renderTable(['SCHEDULE', 'TIME ZONE', 'ON CALL', 'UNTIL', 'NEXT'], page.items.map((s) => [s.name, s.time_zone, s.now.person ?? '(nobody)', shortTime(s.now.until), s.next?.person ?? '-'])));
+      io.stdout.write(
+        renderTable(
+          ['SCHEDULE', 'TIME ZONE', 'ON CALL', 'UNTIL', 'NEXT'],
+          page.items.map((s) => [s.name, s.time_zone, s.now.person ?? '(nobody)', shortTime(s.now.until), s.next?.person ?? '-']),
+        ),
+      );
     });
 
   cmd
@@ -34,10 +42,12 @@ export function registerSchedulesCommand(program: Command, io: CliIo): void {
     .option('--at <time>', 'RFC 3339 time (default: now)')
     .option('--json', 'print the API answer as JSON')
     .action(async (name: string, o: { at?: string; json?: boolean }) => {
-      const r = await apiClientFromEnv(io.env)!.request<{ person: string | null; shift_start: string | null; shift_end: string | null; source: string }>(
-        'GET',
-        `/api/v1/schedules/${encodeURIComponent(name)}/oncall${o.at ? `?at=${encodeURIComponent(o.at)}` : ''}`,
-      );
+      const r = await apiClientFromEnv(io.env)!.request<{
+        person: string | null;
+        shift_start: string | null;
+        shift_end: string | null;
+        source: string;
+      }>('GET', `/api/v1/schedules/${encodeURIComponent(name)}/oncall${o.at ? `?at=${encodeURIComponent(o.at)}` : ''}`);
       if (o.json) return void io.stdout.write(JSON.stringify(r) + '\n');
       io.stdout.write(`${r.person ?? '(nobody)'}  ${shortTime(r.shift_start)} → ${shortTime(r.shift_end)}  (${r.source})\n`);
     });
@@ -51,7 +61,11 @@ export function registerSchedulesCommand(program: Command, io: CliIo): void {
     .requiredOption('--end <time>', 'RFC 3339 time')
     .option('--json', 'print the override as JSON')
     .action(async (name: string, o: { person: string; start: string; end: string; json?: boolean }) => {
-      const r = await apiClientFromEnv(io.env)!.request<{ id: string }>('POST', `/api/v1/schedules/${encodeURIComponent(name)}/overrides`, { person: o.person, start: o.start, end: o.end });
+      const r = await apiClientFromEnv(io.env)!.request<{ id: string }>('POST', `/api/v1/schedules/${encodeURIComponent(name)}/overrides`, {
+        person: o.person,
+        start: o.start,
+        end: o.end,
+      });
       io.stdout.write(o.json ? JSON.stringify(r) + '\n' : `override ${r.id}: ${o.person} covers ${name} from ${o.start} to ${o.end}\n`);
     });
 }

@@ -25,11 +25,18 @@ Examples:
   DATABASE_URL=postgres://postgres@127.0.0.1:5432/firebreak firebreak serve`,
     )
     .action(async (opts: { config?: string; port?: number; host?: string; dataDir?: string }) => {
-      const config = loadConfig({ file: opts.config, env: io.env, overrides: { port: opts.port, host: opts.host, data_dir: opts.dataDir } });
+      const config = loadConfig({
+        file: opts.config,
+        env: io.env,
+        overrides: { port: opts.port, host: opts.host, data_dir: opts.dataDir },
+      });
       const fb = await createFirebreak(config);
       const address = await fb.listen();
       const log = fb.deps.logger;
-      log.info({ address, storage: fb.deps.db.kind }, `Firebreak ${address} (storage: ${fb.deps.db.kind === 'embedded' ? `embedded PostgreSQL in ${config.data_dir}` : 'PostgreSQL server'})`);
+      log.info(
+        { address, storage: fb.deps.db.kind },
+        `Firebreak ${address} (storage: ${fb.deps.db.kind === 'embedded' ? `embedded PostgreSQL in ${config.data_dir}` : 'PostgreSQL server'})`,
+      );
       io.stderr.write(`Firebreak is listening on ${address}\n`);
       if (fb.generatedAdminToken) {
         io.stdout.write(

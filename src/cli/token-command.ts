@@ -21,9 +21,15 @@ export function registerTokenCommand(program: Command, io: CliIo): void {
   const token = program
     .command('token')
     .description('manage API tokens (through the API when FIREBREAK_URL/FIREBREAK_TOKEN are set, else directly on the database)')
-    .addHelpText('after', `\nRoles: ${ROLES.join(', ')}\n\nExamples:\n  firebreak token create --role ingest --name web-app\n  firebreak token list\n  firebreak token revoke tok_1a2b3c4d5e6f`);
+    .addHelpText(
+      'after',
+      `\nRoles: ${ROLES.join(', ')}\n\nExamples:\n  firebreak token create --role ingest --name web-app\n  firebreak token list\n  firebreak token revoke tok_1a2b3c4d5e6f`,
+    );
   const common = (c: Command) =>
-    c.option('-c, --config <file>', 'configuration file (for direct database access)').option('--data-dir <dir>', 'data directory (for direct database access)').option('--json', 'print JSON');
+    c
+      .option('-c, --config <file>', 'configuration file (for direct database access)')
+      .option('--data-dir <dir>', 'data directory (for direct database access)')
+      .option('--json', 'print JSON');
 
   common(token.command('create').description('create a token; prints the secret alone on the last line (shown only once)'))
     .requiredOption('--role <role>', `one of ${ROLES.join(', ')}`)
@@ -45,14 +51,31 @@ export function registerTokenCommand(program: Command, io: CliIo): void {
         ? (await api.request<{ items: TokenRecord[] }>('GET', `/api/v1/tokens${o.all ? '?include_revoked=true' : ''}`)).items
         : await withLocalDeps({ ...o, env: io.env }, (d) => listTokens(d, LOCAL_OPERATOR, !!o.all));
       if (o.json) io.stdout.write(JSON.stringify({ items, next_cursor: null }) + '\n');
-      else io.stdout.write(renderTable(['ID', 'NAME', 'ROLE', 'PREFIX', 'CREATED', 'LAST USED', 'REVOKED'], items.map((t) => [t.id, t.name, t.role, t.prefix + '…', shortTime(t.created_at), shortTime(t.last_used_at), shortTime(t.revoked_at)])));
+      else
+        io.stdout.write(
+          renderTable(
+            ['ID', 'NAME', 'ROLE', 'PREFIX', 'CREATED', 'LAST USED', 'REVOKED'],
+            items.map((t) => [
+              t.id,
+              t.name,
+              t.role,
+              t.prefix + '…',
+              shortTime(t.created_at),
+              shortTime(t.last_used_at),
+              shortTime(t.revoked_at),
+            ]),
+          ),
+        );
     });
 
-  common(token.command('revoke').description('revoke a token by id').argument('<id>', 'token id (tok_…)'))
-    .action(async (id: string, o: Common) => {
+  common(token.command('revoke').description('revoke a token by id').argument('<id>', 'token id (tok_…)')).action(
+    async (id: string, o: Common) => {
       const api = apiClientFromEnv(io.env, false);
-      const t = api ? await api.request<TokenRecord>('DELETE', `/api/v1/tokens/${encodeURIComponent(id)}`) : await withLocalDeps({ ...o, env: io.env }, (d) => revokeToken(d, LOCAL_OPERATOR, id));
+      const t = api
+        ? await api.request<TokenRecord>('DELETE', `/api/v1/tokens/${encodeURIComponent(id)}`)
+        : await withLocalDeps({ ...o, env: io.env }, (d) => revokeToken(d, LOCAL_OPERATOR, id));
       if (o.json) io.stdout.write(JSON.stringify(t) + '\n');
       else io.stdout.write(`revoked ${t.id} (${t.role}, "${t.name}")\n`);
-    });
+    },
+  );
 }

@@ -7,7 +7,20 @@ import type { FbEvent } from '../domain/event.ts';
 import { canonicalIp } from '../domain/ip.ts';
 import { TimeScan, scanRfc3339 } from './parsers/time.ts';
 
-const KNOWN = new Set(['type', 'ts', 'ip', 'user_id', 'method', 'route', 'status', 'bytes', 'user_agent', 'latency_ms', 'message', 'attrs']);
+const KNOWN = new Set([
+  'type',
+  'ts',
+  'ip',
+  'user_id',
+  'method',
+  'route',
+  'status',
+  'bytes',
+  'user_agent',
+  'latency_ms',
+  'message',
+  'attrs',
+]);
 const STRING_FIELDS = ['method', 'route', 'user_agent', 'message'] as const;
 const TYPE_RE = /^[A-Za-z0-9_.:-]{1,100}$/;
 
@@ -20,7 +33,8 @@ export function eventFromObject(raw: unknown, scan: TimeScan = new TimeScan()): 
   if (typeof o.type !== 'string' || o.type === '') return no('type must be a non-empty string');
   if (!TYPE_RE.test(o.type)) return no('type must be 1-100 characters of letters, digits, _ . : -');
   if (typeof o.ts !== 'string') return no('ts must be an RFC 3339 string');
-  if (!scanRfc3339(o.ts, 0, scan, true) || scan.end !== o.ts.length) return no('ts must be an RFC 3339 string with a zone, e.g. 2026-03-02T08:00:00Z');
+  if (!scanRfc3339(o.ts, 0, scan, true) || scan.end !== o.ts.length)
+    return no('ts must be an RFC 3339 string with a zone, e.g. 2026-03-02T08:00:00Z');
   const ev: FbEvent = { type: o.type, tsUs: scan.us };
   if (o.ip !== undefined && o.ip !== null) {
     const ip = typeof o.ip === 'string' ? canonicalIp(o.ip) : null;
@@ -39,7 +53,8 @@ export function eventFromObject(raw: unknown, scan: TimeScan = new TimeScan()): 
     ev[f] = v;
   }
   if (o.status !== undefined && o.status !== null) {
-    if (!Number.isInteger(o.status) || (o.status as number) < 100 || (o.status as number) > 599) return no('status must be an HTTP status code (100-599)');
+    if (!Number.isInteger(o.status) || (o.status as number) < 100 || (o.status as number) > 599)
+      return no('status must be an HTTP status code (100-599)');
     ev.status = o.status as number;
   }
   if (o.bytes !== undefined && o.bytes !== null) {
@@ -47,7 +62,8 @@ export function eventFromObject(raw: unknown, scan: TimeScan = new TimeScan()): 
     ev.bytes = o.bytes as number;
   }
   if (o.latency_ms !== undefined && o.latency_ms !== null) {
-    if (typeof o.latency_ms !== 'number' || !(o.latency_ms >= 0) || !Number.isFinite(o.latency_ms)) return no('latency_ms must be a non-negative number');
+    if (typeof o.latency_ms !== 'number' || !(o.latency_ms >= 0) || !Number.isFinite(o.latency_ms))
+      return no('latency_ms must be a non-negative number');
     ev.latency_ms = o.latency_ms;
   }
   let attrs: Record<string, unknown> | undefined;

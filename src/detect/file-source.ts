@@ -51,7 +51,14 @@ export interface FileSource {
 
 const MAX_READ = 4 * 1024 * 1024;
 
-export function createFileSource(opts: { cfg: FileSourceConfig; db: Db; pipeline: Pipeline; logger: Logger; intervalMs?: number; clock?: () => Date }): FileSource {
+export function createFileSource(opts: {
+  cfg: FileSourceConfig;
+  db: Db;
+  pipeline: Pipeline;
+  logger: Logger;
+  intervalMs?: number;
+  clock?: () => Date;
+}): FileSource {
   const name = opts.cfg.name ?? `file:${opts.cfg.path}`;
   const parser: LineParser = createLineParser(opts.cfg.format, { year: opts.cfg.year });
   let fh: FileHandle | null = null;
@@ -61,8 +68,19 @@ export function createFileSource(opts: { cfg: FileSourceConfig; db: Db; pipeline
   let timer: NodeJS.Timeout | null = null;
   let polling: Promise<void> | null = null;
   const st: FileSourceStatus = {
-    name, path: opts.cfg.path, format: opts.cfg.format, status: 'waiting', position: 0, lines: 0, parsed: 0, ignored: 0, skipped: 0,
-    skipReasons: {}, rotations: 0, truncations: 0, lastError: null,
+    name,
+    path: opts.cfg.path,
+    format: opts.cfg.format,
+    status: 'waiting',
+    position: 0,
+    lines: 0,
+    parsed: 0,
+    ignored: 0,
+    skipped: 0,
+    skipReasons: {},
+    rotations: 0,
+    truncations: 0,
+    lastError: null,
   };
 
   async function openCurrent(): Promise<boolean> {

@@ -90,8 +90,18 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
   let timer: NodeJS.Timeout | null = null;
   let lastRetention = 0;
   const st: PipelineStats = {
-    accepted: 0, rejected: 0, detections: 0, byType: new Map(), rejectedByType: new Map(), detectionsByRule: new Map(),
-    persisted: 0, persistErrors: 0, lastPersistError: null, pendingPersist: 0, pendingDetections: 0, rebuiltEvents: 0,
+    accepted: 0,
+    rejected: 0,
+    detections: 0,
+    byType: new Map(),
+    rejectedByType: new Map(),
+    detectionsByRule: new Map(),
+    persisted: 0,
+    persistErrors: 0,
+    lastPersistError: null,
+    pendingPersist: 0,
+    pendingDetections: 0,
+    rebuiltEvents: 0,
   };
 
   const bump = (m: Map<string, number>, k: string, n = 1) => m.set(k, (m.get(k) ?? 0) + n);
@@ -134,7 +144,8 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
       await opts.db.tx(async (q) => {
         await insertEvents(q, batch);
         const rows: Parameters<typeof addMinuteCounts>[1] = [];
-        for (const [minute, byType] of mins) for (const [type, c] of byType) rows.push({ minute: new Date(minute), type, events: c[0], rejected: c[1], detections: c[2] });
+        for (const [minute, byType] of mins)
+          for (const [type, c] of byType) rows.push({ minute: new Date(minute), type, events: c[0], rejected: c[1], detections: c[2] });
         await addMinuteCounts(q, rows);
         for (const p of pos.values()) await saveSourcePosition(q, p, now);
       });
@@ -143,7 +154,8 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
       // Put everything back in front; the next flush retries. Nothing is dropped.
       buffer = batch.concat(buffer);
       for (const [k, p] of pos) if (!positions.has(k)) positions.set(k, p);
-      for (const [minute, byType] of mins) for (const [type, c] of byType) for (const col of [0, 1, 2] as const) if (c[col]) countMinuteAt(minute, type, col, c[col]);
+      for (const [minute, byType] of mins)
+        for (const [type, c] of byType) for (const col of [0, 1, 2] as const) if (c[col]) countMinuteAt(minute, type, col, c[col]);
       st.persistErrors++;
       st.lastPersistError = (err as Error).message;
       opts.logger.warn({ err }, 'storing events failed; will retry');
@@ -151,7 +163,9 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
     }
     if (opts.retentionMs && now.getTime() - lastRetention > 60_000) {
       lastRetention = now.getTime();
-      deleteEventsBefore(opts.db, new Date(now.getTime() - opts.retentionMs)).catch((err: unknown) => opts.logger.warn({ err }, 'event retention failed'));
+      deleteEventsBefore(opts.db, new Date(now.getTime() - opts.retentionMs)).catch((err: unknown) =>
+        opts.logger.warn({ err }, 'event retention failed'),
+      );
     }
   }
   function countMinuteAt(minute: number, type: string, col: 0 | 1 | 2, n: number): void {
@@ -185,7 +199,9 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
     rules: opts.rules,
     accept(events, source) {
       if (buffer.length + events.length > queueLimit || detQueue.length > 10_000) {
-        throw new AppError('rate_limited', `Firebreak is catching up (${buffer.length} events waiting to be stored); retry shortly`, { retryAfter: 1 });
+        throw new AppError('rate_limited', `Firebreak is catching up (${buffer.length} events waiting to be stored); retry shortly`, {
+          retryAfter: 1,
+        });
       }
       const out: Detection[] = [];
       for (const ev of events) {

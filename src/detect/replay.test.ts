@@ -79,37 +79,68 @@ test('replay: tiny read blocks and lines longer than a block give the same resul
 });
 
 test('replay: several files are one stream, with one parser (year state) per file', async () => {
-  const a = file('a.log', [fail('Mar  1 10:00:00', '192.0.2.1'), fail('Mar  1 10:00:01', '192.0.2.1'), fail('Mar  1 10:00:02', '192.0.2.1')].join('\n'));
+  const a = file(
+    'a.log',
+    [fail('Mar  1 10:00:00', '192.0.2.1'), fail('Mar  1 10:00:01', '192.0.2.1'), fail('Mar  1 10:00:02', '192.0.2.1')].join('\n'),
+  );
   const b = file('b.log', [fail('Mar  1 10:00:03', '192.0.2.1'), fail('Mar  1 10:00:04.5', '192.0.2.1')].join('\n') + '\n');
   const got: Detection[] = [];
   await replayFiles({ files: [a, b], format: 'sshd', year: 2026, rules: resolveRules({}), onDetection: (d) => got.push(d) });
-  assert.deepEqual(got, [{ rule: 'brute_force_attempt', key: 'ip:192.0.2.1', atUs: Date.UTC(2026, 2, 1, 10, 0, 4) * 1000 + 500_000, value: 5 }]);
+  assert.deepEqual(got, [
+    { rule: 'brute_force_attempt', key: 'ip:192.0.2.1', atUs: Date.UTC(2026, 2, 1, 10, 0, 4) * 1000 + 500_000, value: 5 },
+  ]);
 });
 
 test('replay: nginx and ndjson formats', async () => {
   const lines: string[] = [];
-  for (let i = 0; i < 11; i++) lines.push(`192.0.2.${i} - - [02/Mar/2026:08:00:${String(i).padStart(2, '0')} +0000] "GET /x?y HTTP/1.1" 502 0 "-" "ua" 0.010`);
+  for (let i = 0; i < 11; i++)
+    lines.push(`192.0.2.${i} - - [02/Mar/2026:08:00:${String(i).padStart(2, '0')} +0000] "GET /x?y HTTP/1.1" 502 0 "-" "ua" 0.010`);
   const got: Detection[] = [];
-  await replayFiles({ files: [file('access.log', lines.join('\n'))], format: 'nginx', rules: resolveRules({}), onDetection: (d) => got.push(d) });
+  await replayFiles({
+    files: [file('access.log', lines.join('\n'))],
+    format: 'nginx',
+    rules: resolveRules({}),
+    onDetection: (d) => got.push(d),
+  });
   assert.deepEqual(got, [{ rule: 'high_error_rate', key: 'global', atUs: Date.UTC(2026, 2, 2, 8, 0, 10) * 1000, value: 11 }]);
 
-  const nd = [{ type: 'data.integrity_error', ts: '2026-03-02T08:00:00.25Z' }, { type: 'data.integrity_error', ts: '2026-03-02T08:00:59.25Z' }, { type: 'data.integrity_error', ts: '2026-03-02T08:01:00.25Z' }];
+  const nd = [
+    { type: 'data.integrity_error', ts: '2026-03-02T08:00:00.25Z' },
+    { type: 'data.integrity_error', ts: '2026-03-02T08:00:59.25Z' },
+    { type: 'data.integrity_error', ts: '2026-03-02T08:01:00.25Z' },
+  ];
   const got2: Detection[] = [];
-  await replayFiles({ files: [file('ev.ndjson', nd.map((o) => JSON.stringify(o)).join('\n'))], format: 'ndjson', rules: resolveRules({}), onDetection: (d) => got2.push(d) });
-  assert.deepEqual(got2.map((d) => d.atUs), [Date.UTC(2026, 2, 2, 8, 0, 0) * 1000 + 250_000, Date.UTC(2026, 2, 2, 8, 1, 0) * 1000 + 250_000]);
+  await replayFiles({
+    files: [file('ev.ndjson', nd.map((o) => JSON.stringify(o)).join('\n'))],
+    format: 'ndjson',
+    rules: resolveRules({}),
+    onDetection: (d) => got2.push(d),
+  });
+  assert.deepEqual(
+    got2.map((d) => d.atUs),
+    [Date.UTC(2026, 2, 2, 8, 0, 0) * 1000 + 250_000, Date.UTC(2026, 2, 2, 8, 1, 0) * 1000 + 250_000],
+  );
 });
 
 test('replay: missing files and bad formats are AppError invalid, before reading anything', async () => {
   const ok = file('ok.log', '');
   await assert.rejects(
-    replayFiles({ files: [ok, path.join(dir, 'missing.log')], format: 'sshd', rules: [], onDetection: () => assert.fail('no output expected') }),
+    replayFiles({
+      files: [ok, path.join(dir, 'missing.log')],
+      format: 'sshd',
+      rules: [],
+      onDetection: () => assert.fail('no output expected'),
+    }),
     (err: unknown) => err instanceof AppError && err.code === 'invalid' && err.details?.[0]?.message === 'no such file',
   );
   await assert.rejects(
     replayFiles({ files: [ok], format: 'syslog' as 'sshd', rules: [], onDetection: () => undefined }),
     (err: unknown) => err instanceof AppError && err.code === 'invalid',
   );
-  await assert.rejects(replayFiles({ files: [dir], format: 'sshd', rules: [], onDetection: () => undefined }), (err: unknown) => err instanceof AppError && err.code === 'invalid');
+  await assert.rejects(
+    replayFiles({ files: [dir], format: 'sshd', rules: [], onDetection: () => undefined }),
+    (err: unknown) => err instanceof AppError && err.code === 'invalid',
+  );
 });
 
 test('replay: UTF-8 characters split across read blocks stay intact', async () => {
@@ -117,8 +148,27 @@ test('replay: UTF-8 characters split across read blocks stay intact', async () =
   const f = file('utf8.log', lines.join('\n'));
   for (const chunkSize of [5, 7, 11, 64, 1 << 20]) {
     const got: Detection[] = [];
-    const s = await replayFiles({ files: [f], format: 'sshd', year: 2026, rules: resolveRules({ u: { match: [{ type: 'auth.login_failed', where: [{ field: 'user_id', op: 'eq', value: 'jürgen_ü€3' }] }], key: 'user_id', value: { kind: 'count' }, threshold: 1, window: 1000 } }), onDetection: (d) => got.push(d), chunkSize });
+    const s = await replayFiles({
+      files: [f],
+      format: 'sshd',
+      year: 2026,
+      rules: resolveRules({
+        u: {
+          match: [{ type: 'auth.login_failed', where: [{ field: 'user_id', op: 'eq', value: 'jürgen_ü€3' }] }],
+          key: 'user_id',
+          value: { kind: 'count' },
+          threshold: 1,
+          window: 1000,
+        },
+      }),
+      onDetection: (d) => got.push(d),
+      chunkSize,
+    });
     assert.equal(s.parsed, 5, `chunk ${chunkSize}`);
-    assert.deepEqual(got.map((d) => d.key), ['user:jürgen_ü€3', 'ip:192.0.2.7'], `chunk ${chunkSize}`);
+    assert.deepEqual(
+      got.map((d) => d.key),
+      ['user:jürgen_ü€3', 'ip:192.0.2.7'],
+      `chunk ${chunkSize}`,
+    );
   }
 });

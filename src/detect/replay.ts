@@ -76,7 +76,10 @@ async function checkInputs(opts: ReplayOptions): Promise<number[]> {
       if (!st.isFile()) problems.push({ path: f, message: 'not a regular file' });
       sizes.push(st.size);
     } catch (err) {
-      problems.push({ path: f, message: (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : `cannot read: ${(err as Error).message}` });
+      problems.push({
+        path: f,
+        message: (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : `cannot read: ${(err as Error).message}`,
+      });
     }
   }
   if (problems.length > 0) {
@@ -139,7 +142,10 @@ export async function replayFiles(opts: ReplayOptions): Promise<ReplaySummary> {
       // The callbacks' own errors pass through; a file that vanished or cannot be read is bad input.
       const e = err as NodeJS.ErrnoException | undefined;
       if (e?.syscall === 'open' || e?.syscall === 'read') {
-        throw new AppError('invalid', `cannot read ${file}: ${e.message}`, { cause: err, details: [{ path: file, message: e.code ?? 'read error' }] });
+        throw new AppError('invalid', `cannot read ${file}: ${e.message}`, {
+          cause: err,
+          details: [{ path: file, message: e.code ?? 'read error' }],
+        });
       }
       throw err;
     });

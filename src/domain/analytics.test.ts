@@ -1,6 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { computeAnalytics, durationStats, isAutomatedResolver, isoWeek, percentileNearestRank, topOffenders, type AnalyticsIncident } from './analytics.ts';
+import {
+  computeAnalytics,
+  durationStats,
+  isAutomatedResolver,
+  isoWeek,
+  percentileNearestRank,
+  topOffenders,
+  type AnalyticsIncident,
+} from './analytics.ts';
 
 test('percentileNearestRank: rank ⌈p/100·n⌉, always an observed value', () => {
   const cases: [number[], number, number | null][] = [
@@ -69,13 +77,56 @@ const inc = (o: Partial<AnalyticsIncident> & Pick<AnalyticsIncident, 'type' | 's
 
 // Figures below are computed by hand from these six incidents.
 const FIXTURE: AnalyticsIncident[] = [
-  inc({ type: 'brute_force_attempt', severity: 'high', dedup_key: 'ip:203.0.113.5', detectedAtMs: T0, acknowledgedAtMs: T0 + 5 * M, resolvedAtMs: T0 + 30 * M, resolved_by: 'rule:brute_force_attempt' }),
-  inc({ type: 'brute_force_attempt', severity: 'high', dedup_key: 'ip:203.0.113.5', detectedAtMs: T0 + D, acknowledgedAtMs: T0 + D + 90 * M, resolvedAtMs: T0 + D + 120 * M, resolved_by: 'alice', sla_breached: true }),
-  inc({ type: 'ddos', severity: 'high', dedup_key: 'ip:198.51.100.7', detectedAtMs: T0 + 2 * D, acknowledgedAtMs: T0 + 2 * D + M, resolvedAtMs: T0 + 2 * D + 11 * M, resolved_by: 'runbook:ddos' }),
-  inc({ type: 'high_error_rate', severity: 'critical', dedup_key: 'global', detectedAtMs: T0 + 7 * D, acknowledgedAtMs: T0 + 7 * D + 20 * M, resolvedAtMs: T0 + 7 * D + 60 * M, resolved_by: 'bob', sla_breached: true }),
+  inc({
+    type: 'brute_force_attempt',
+    severity: 'high',
+    dedup_key: 'ip:203.0.113.5',
+    detectedAtMs: T0,
+    acknowledgedAtMs: T0 + 5 * M,
+    resolvedAtMs: T0 + 30 * M,
+    resolved_by: 'rule:brute_force_attempt',
+  }),
+  inc({
+    type: 'brute_force_attempt',
+    severity: 'high',
+    dedup_key: 'ip:203.0.113.5',
+    detectedAtMs: T0 + D,
+    acknowledgedAtMs: T0 + D + 90 * M,
+    resolvedAtMs: T0 + D + 120 * M,
+    resolved_by: 'alice',
+    sla_breached: true,
+  }),
+  inc({
+    type: 'ddos',
+    severity: 'high',
+    dedup_key: 'ip:198.51.100.7',
+    detectedAtMs: T0 + 2 * D,
+    acknowledgedAtMs: T0 + 2 * D + M,
+    resolvedAtMs: T0 + 2 * D + 11 * M,
+    resolved_by: 'runbook:ddos',
+  }),
+  inc({
+    type: 'high_error_rate',
+    severity: 'critical',
+    dedup_key: 'global',
+    detectedAtMs: T0 + 7 * D,
+    acknowledgedAtMs: T0 + 7 * D + 20 * M,
+    resolvedAtMs: T0 + 7 * D + 60 * M,
+    resolved_by: 'bob',
+    sla_breached: true,
+  }),
   inc({ type: 'data_corruption', severity: 'critical', detectedAtMs: T0 + 8 * D, sla_breached: true }),
   // detected before the period: ignored everywhere
-  inc({ type: 'brute_force_attempt', severity: 'low', dedup_key: 'ip:192.0.2.1', detectedAtMs: T0 - D, acknowledgedAtMs: T0 - D + M, resolvedAtMs: T0 - D + 2 * M, resolved_by: 'carol', sla_breached: true }),
+  inc({
+    type: 'brute_force_attempt',
+    severity: 'low',
+    dedup_key: 'ip:192.0.2.1',
+    detectedAtMs: T0 - D,
+    acknowledgedAtMs: T0 - D + M,
+    resolvedAtMs: T0 - D + 2 * M,
+    resolved_by: 'carol',
+    sla_breached: true,
+  }),
 ];
 const PERIOD = { fromMs: T0, toMs: T0 + 30 * D };
 
@@ -101,10 +152,22 @@ test('computeAnalytics: totals over a fixed set, by hand', () => {
 });
 
 test('computeAnalytics: groups by type, severity and ISO week', () => {
-  const keys = (by: 'type' | 'severity' | 'week') => computeAnalytics(FIXTURE, { ...PERIOD, groupBy: by }).groups.map((g) => [g.key, g.incidents]);
-  assert.deepEqual(keys('type'), [['brute_force_attempt', 2], ['data_corruption', 1], ['ddos', 1], ['high_error_rate', 1]]);
-  assert.deepEqual(keys('severity'), [['critical', 2], ['high', 3]]);
-  assert.deepEqual(keys('week'), [['2026-W10', 3], ['2026-W11', 2]]);
+  const keys = (by: 'type' | 'severity' | 'week') =>
+    computeAnalytics(FIXTURE, { ...PERIOD, groupBy: by }).groups.map((g) => [g.key, g.incidents]);
+  assert.deepEqual(keys('type'), [
+    ['brute_force_attempt', 2],
+    ['data_corruption', 1],
+    ['ddos', 1],
+    ['high_error_rate', 1],
+  ]);
+  assert.deepEqual(keys('severity'), [
+    ['critical', 2],
+    ['high', 3],
+  ]);
+  assert.deepEqual(keys('week'), [
+    ['2026-W10', 3],
+    ['2026-W11', 2],
+  ]);
 
   const bySev = computeAnalytics(FIXTURE, { ...PERIOD, groupBy: 'severity' }).groups;
   const critical = bySev[0]!;
@@ -138,7 +201,11 @@ test('topOffenders: dedup keys ip:* plus decisions, ties by incidents then addre
     { address: '203.0.113.5', incidents: 2, decisions: 0 },
     { address: '198.51.100.7', incidents: 1, decisions: 0 },
   ]);
-  const decisions = new Map([['203.0.113.5', 3], ['192.0.2.99', 5], ['198.51.100.7', 0]]);
+  const decisions = new Map([
+    ['203.0.113.5', 3],
+    ['192.0.2.99', 5],
+    ['198.51.100.7', 0],
+  ]);
   assert.deepEqual(topOffenders(inPeriod, decisions), [
     { address: '203.0.113.5', incidents: 2, decisions: 3 },
     { address: '192.0.2.99', incidents: 0, decisions: 5 },

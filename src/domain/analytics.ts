@@ -149,7 +149,11 @@ function groupKey(i: AnalyticsIncident, by: GroupBy): string {
 const SEVERITY_ORDER = ['critical', 'high', 'medium', 'low'];
 
 /** Offenders by incident count plus decision count, then by address; at most `limit`. */
-export function topOffenders(incidents: readonly AnalyticsIncident[], decisionsByAddress: ReadonlyMap<string, number>, limit = 10): Offender[] {
+export function topOffenders(
+  incidents: readonly AnalyticsIncident[],
+  decisionsByAddress: ReadonlyMap<string, number>,
+  limit = 10,
+): Offender[] {
   const by = new Map<string, Offender>();
   const get = (address: string) => {
     let o = by.get(address);
@@ -159,7 +163,12 @@ export function topOffenders(incidents: readonly AnalyticsIncident[], decisionsB
   for (const i of incidents) if (i.dedup_key?.startsWith('ip:') && i.dedup_key.length > 3) get(i.dedup_key.slice(3)).incidents++;
   for (const [address, n] of decisionsByAddress) if (n > 0) get(address).decisions += n;
   return [...by.values()]
-    .sort((a, b) => b.incidents + b.decisions - (a.incidents + a.decisions) || b.incidents - a.incidents || (a.address < b.address ? -1 : a.address > b.address ? 1 : 0))
+    .sort(
+      (a, b) =>
+        b.incidents + b.decisions - (a.incidents + a.decisions) ||
+        b.incidents - a.incidents ||
+        (a.address < b.address ? -1 : a.address > b.address ? 1 : 0),
+    )
     .slice(0, limit);
 }
 

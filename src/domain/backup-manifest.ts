@@ -64,7 +64,8 @@ export function partFileName(seq: number, table: string): string {
  */
 export function manifestProblems(m: BackupManifest): string[] {
   const problems: string[] = [];
-  if (m.format_version !== BACKUP_FORMAT_VERSION) problems.push(`format version ${m.format_version} is not supported (this Firebreak reads version ${BACKUP_FORMAT_VERSION})`);
+  if (m.format_version !== BACKUP_FORMAT_VERSION)
+    problems.push(`format version ${m.format_version} is not supported (this Firebreak reads version ${BACKUP_FORMAT_VERSION})`);
   const seen = new Set<string>();
   let total = 0;
   let last = '';

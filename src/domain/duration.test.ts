@@ -4,8 +4,19 @@ import { parseDuration, formatDuration, formatGoDuration } from './duration.ts';
 
 test('parseDuration accepts the documented units and rejects junk', () => {
   const cases: [string, number | null][] = [
-    ['30s', 30_000], ['10m', 600_000], ['1h', 3_600_000], ['7d', 604_800_000], ['1w', 604_800_000],
-    ['500ms', 500], ['1h30m', 5_400_000], ['0', 0], ['', null], ['10', null], ['1x', null], ['-1h', null], ['h', null],
+    ['30s', 30_000],
+    ['10m', 600_000],
+    ['1h', 3_600_000],
+    ['7d', 604_800_000],
+    ['1w', 604_800_000],
+    ['500ms', 500],
+    ['1h30m', 5_400_000],
+    ['0', 0],
+    ['', null],
+    ['10', null],
+    ['1x', null],
+    ['-1h', null],
+    ['h', null],
   ];
   for (const [input, want] of cases) assert.equal(parseDuration(input), want, input);
 });

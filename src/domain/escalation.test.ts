@@ -33,7 +33,11 @@ test('freezePolicy resolves timeouts: level, then policy, then severity deadline
   ];
   for (const [name, cfg, deadline, want] of cases) {
     const p = freezePolicy(cfg, deadline);
-    assert.deepEqual(p.levels.map((l) => l.timeoutMs), want, name);
+    assert.deepEqual(
+      p.levels.map((l) => l.timeoutMs),
+      want,
+      name,
+    );
     assert.ok(Object.isFrozen(p) && Object.isFrozen(p.levels) && Object.isFrozen(p.levels[0]), name);
   }
   const p = freezePolicy(config, 15 * MIN);
@@ -45,7 +49,12 @@ test('freezePolicy resolves timeouts: level, then policy, then severity deadline
 });
 
 const policy: FrozenPolicy = freezePolicy(config, 15 * MIN); // timeouts 5, 10, 10 min; repeat 1
-const st = (level: number, cycle: number, nextAtMs: number | null, stopped = false): EscalationState => ({ level, cycle, nextAtMs, stopped });
+const st = (level: number, cycle: number, nextAtMs: number | null, stopped = false): EscalationState => ({
+  level,
+  cycle,
+  nextAtMs,
+  stopped,
+});
 
 test('onTimer follows the transition table', () => {
   const now = 1_000_000;

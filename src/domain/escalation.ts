@@ -68,7 +68,8 @@ export interface EscalationStep {
 export function freezePolicy(policy: PolicyConfig, severityDeadlineMs: number): FrozenPolicy {
   if (policy.levels.length === 0) throw new RangeError(`escalation policy "${policy.name}" has no levels`);
   const repeat = policy.repeat ?? 0;
-  if (!Number.isInteger(repeat) || repeat < 0) throw new RangeError(`escalation policy "${policy.name}": repeat must be a non-negative integer`);
+  if (!Number.isInteger(repeat) || repeat < 0)
+    throw new RangeError(`escalation policy "${policy.name}": repeat must be a non-negative integer`);
   const levels = policy.levels.map((l, i) => {
     const timeoutMs = l.timeout ?? policy.level_timeout ?? severityDeadlineMs;
     if (!Number.isFinite(timeoutMs) || timeoutMs < 0) {

@@ -134,7 +134,7 @@ export function v6Text(w: ArrayLike<number>): string {
   // Longest run of >= 2 zero groups; the first one wins ties (RFC 5952 §4.2.3).
   let bestAt = -1;
   let bestLen = 1;
-  for (let k = 0; k < 8; ) {
+  for (let k = 0; k < 8;) {
     if (g[k] !== 0) {
       k++;
       continue;

@@ -103,8 +103,15 @@ test('cidrContains, including IPv4-mapped addresses', () => {
 
 test('isLoopback', () => {
   const cases: [string, boolean][] = [
-    ['127.0.0.1', true], ['127.255.0.3', true], ['::1', true], ['::ffff:127.0.0.1', true],
-    ['128.0.0.1', false], ['::2', false], ['::', false], ['10.0.0.1', false], ['x', false],
+    ['127.0.0.1', true],
+    ['127.255.0.3', true],
+    ['::1', true],
+    ['::ffff:127.0.0.1', true],
+    ['128.0.0.1', false],
+    ['::2', false],
+    ['::', false],
+    ['10.0.0.1', false],
+    ['x', false],
   ];
   for (const [ip, want] of cases) assert.equal(isLoopback(ip), want, ip);
 });

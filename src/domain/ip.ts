@@ -73,7 +73,7 @@ export function parseCidr(text: string): Cidr | null {
 export function cidrContains(cidr: Cidr, ip: string): boolean {
   if (parseInto(ip) === 0) return false;
   for (let k = 0; k < 4; k++) {
-    if (((scratch[k]! & wordMask(cidr.prefix128, k)) >>> 0) !== cidr.words[k]) return false;
+    if ((scratch[k]! & wordMask(cidr.prefix128, k)) >>> 0 !== cidr.words[k]) return false;
   }
   return true;
 }

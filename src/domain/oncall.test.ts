@@ -25,16 +25,80 @@ test('handoffs keep their local wall time across DST (weekly and daily, Berlin a
   // [case, schedule, instant, person, shift start (UTC), shift end (UTC), real length]
   const cases: [string, ScheduleInput, string, string, string, string, number][] = [
     // Berlin weekly 09:00 from Monday 2026-01-05: shift 11 (bob) spans spring-forward (03-29): 1 h shorter.
-    ['berlin weekly spring', schedule('Europe/Berlin', W, '09:00', ['alice', 'bob']), '2026-03-29T12:00:00Z', 'bob', '2026-03-23T08:00:00Z', '2026-03-30T07:00:00Z', W - H],
-    ['berlin weekly after spring', schedule('Europe/Berlin', W, '09:00', ['alice', 'bob']), '2026-03-30T07:00:00Z', 'alice', '2026-03-30T07:00:00Z', '2026-04-06T07:00:00Z', W],
+    [
+      'berlin weekly spring',
+      schedule('Europe/Berlin', W, '09:00', ['alice', 'bob']),
+      '2026-03-29T12:00:00Z',
+      'bob',
+      '2026-03-23T08:00:00Z',
+      '2026-03-30T07:00:00Z',
+      W - H,
+    ],
+    [
+      'berlin weekly after spring',
+      schedule('Europe/Berlin', W, '09:00', ['alice', 'bob']),
+      '2026-03-30T07:00:00Z',
+      'alice',
+      '2026-03-30T07:00:00Z',
+      '2026-04-06T07:00:00Z',
+      W,
+    ],
     // Shift 41 (bob) spans fall-back (10-25): 1 h longer.
-    ['berlin weekly fall', schedule('Europe/Berlin', W, '09:00', ['alice', 'bob']), '2026-10-25T12:00:00Z', 'bob', '2026-10-19T07:00:00Z', '2026-10-26T08:00:00Z', W + H],
-    ['berlin daily spring', schedule('Europe/Berlin', D, '09:00', ['a', 'b', 'c']), '2026-03-29T03:00:00Z', 'b', '2026-03-28T08:00:00Z', '2026-03-29T07:00:00Z', D - H],
-    ['berlin daily fall', schedule('Europe/Berlin', D, '09:00', ['a', 'b', 'c']), '2026-10-25T03:00:00Z', 'b', '2026-10-24T07:00:00Z', '2026-10-25T08:00:00Z', D + H],
+    [
+      'berlin weekly fall',
+      schedule('Europe/Berlin', W, '09:00', ['alice', 'bob']),
+      '2026-10-25T12:00:00Z',
+      'bob',
+      '2026-10-19T07:00:00Z',
+      '2026-10-26T08:00:00Z',
+      W + H,
+    ],
+    [
+      'berlin daily spring',
+      schedule('Europe/Berlin', D, '09:00', ['a', 'b', 'c']),
+      '2026-03-29T03:00:00Z',
+      'b',
+      '2026-03-28T08:00:00Z',
+      '2026-03-29T07:00:00Z',
+      D - H,
+    ],
+    [
+      'berlin daily fall',
+      schedule('Europe/Berlin', D, '09:00', ['a', 'b', 'c']),
+      '2026-10-25T03:00:00Z',
+      'b',
+      '2026-10-24T07:00:00Z',
+      '2026-10-25T08:00:00Z',
+      D + H,
+    ],
     // New York daily 09:00: EST is UTC-5, EDT UTC-4.
-    ['ny daily spring', schedule('America/New_York', D, '09:00', ['a', 'b']), '2026-03-08T12:00:00Z', 'b', '2026-03-07T14:00:00Z', '2026-03-08T13:00:00Z', D - H],
-    ['ny daily fall', schedule('America/New_York', D, '09:00', ['a', 'b']), '2026-11-01T12:00:00Z', 'b', '2026-10-31T13:00:00Z', '2026-11-01T14:00:00Z', D + H],
-    ['ny weekly fall', schedule('America/New_York', W, '09:00', ['a', 'b', 'c']), '2026-11-01T12:00:00Z', 'a', '2026-10-26T13:00:00Z', '2026-11-02T14:00:00Z', W + H],
+    [
+      'ny daily spring',
+      schedule('America/New_York', D, '09:00', ['a', 'b']),
+      '2026-03-08T12:00:00Z',
+      'b',
+      '2026-03-07T14:00:00Z',
+      '2026-03-08T13:00:00Z',
+      D - H,
+    ],
+    [
+      'ny daily fall',
+      schedule('America/New_York', D, '09:00', ['a', 'b']),
+      '2026-11-01T12:00:00Z',
+      'b',
+      '2026-10-31T13:00:00Z',
+      '2026-11-01T14:00:00Z',
+      D + H,
+    ],
+    [
+      'ny weekly fall',
+      schedule('America/New_York', W, '09:00', ['a', 'b', 'c']),
+      '2026-11-01T12:00:00Z',
+      'a',
+      '2026-10-26T13:00:00Z',
+      '2026-11-02T14:00:00Z',
+      W + H,
+    ],
   ];
   for (const [name, s, instant, person, start, end, length] of cases) {
     const got = oncallAt(s, [], at(instant));
@@ -50,13 +114,37 @@ test('handoffs keep their local wall time across DST (weekly and daily, Berlin a
 test('non-existent handoff moves to the transition; ambiguous handoff takes the first occurrence', () => {
   const cases: [string, ScheduleInput, string, string, string][] = [
     // Berlin 2026-03-29: 02:00 CET jumps to 03:00 CEST (01:00Z). 02:30 does not exist → 01:00Z.
-    ['berlin gap', schedule('Europe/Berlin', D, '02:30', ['a', 'b']), '2026-03-29T05:00:00Z', '2026-03-29T01:00:00Z', '2026-03-30T00:30:00Z'],
+    [
+      'berlin gap',
+      schedule('Europe/Berlin', D, '02:30', ['a', 'b']),
+      '2026-03-29T05:00:00Z',
+      '2026-03-29T01:00:00Z',
+      '2026-03-30T00:30:00Z',
+    ],
     // Berlin 2026-10-25: 02:30 happens at 00:30Z (CEST) and 01:30Z (CET) → 00:30Z.
-    ['berlin overlap', schedule('Europe/Berlin', D, '02:30', ['a', 'b']), '2026-10-25T05:00:00Z', '2026-10-25T00:30:00Z', '2026-10-26T01:30:00Z'],
+    [
+      'berlin overlap',
+      schedule('Europe/Berlin', D, '02:30', ['a', 'b']),
+      '2026-10-25T05:00:00Z',
+      '2026-10-25T00:30:00Z',
+      '2026-10-26T01:30:00Z',
+    ],
     // New York 2026-03-08: 02:00 EST jumps to 03:00 EDT (07:00Z).
-    ['ny gap', schedule('America/New_York', D, '02:30', ['a', 'b']), '2026-03-08T12:00:00Z', '2026-03-08T07:00:00Z', '2026-03-09T06:30:00Z'],
+    [
+      'ny gap',
+      schedule('America/New_York', D, '02:30', ['a', 'b']),
+      '2026-03-08T12:00:00Z',
+      '2026-03-08T07:00:00Z',
+      '2026-03-09T06:30:00Z',
+    ],
     // New York 2026-11-01: 01:30 happens at 05:30Z (EDT) and 06:30Z (EST) → 05:30Z.
-    ['ny overlap', schedule('America/New_York', D, '01:30', ['a', 'b']), '2026-11-01T12:00:00Z', '2026-11-01T05:30:00Z', '2026-11-02T06:30:00Z'],
+    [
+      'ny overlap',
+      schedule('America/New_York', D, '01:30', ['a', 'b']),
+      '2026-11-01T12:00:00Z',
+      '2026-11-01T05:30:00Z',
+      '2026-11-02T06:30:00Z',
+    ],
   ];
   for (const [name, s, instant, start, end] of cases) {
     const got = oncallAt(s, [], at(instant));
@@ -114,7 +202,10 @@ test('overrides replace the rotation; later overrides win; adjacent same-person 
   ]);
   // oncallAt reports the effective shift: carol's whole override, and b's remainder.
   const c = oncallAt(s, overrides, at('2026-03-02T09:00:00Z'));
-  assert.deepEqual([c.person, iso(c.shiftStartMs), iso(c.shiftEndMs), c.source], ['carol', '2026-03-01T22:00:00.000Z', '2026-03-02T12:00:00.000Z', 'override']);
+  assert.deepEqual(
+    [c.person, iso(c.shiftStartMs), iso(c.shiftEndMs), c.source],
+    ['carol', '2026-03-01T22:00:00.000Z', '2026-03-02T12:00:00.000Z', 'override'],
+  );
   const b = oncallAt(s, overrides, at('2026-03-02T13:00:00Z'));
   assert.deepEqual([b.person, iso(b.shiftStartMs), iso(b.shiftEndMs)], ['b', '2026-03-02T12:00:00.000Z', '2026-03-03T08:00:00.000Z']);
 });
@@ -128,7 +219,12 @@ test('gaps: empty members, and overrides that end outside rotation coverage', ()
     ['carol', '2026-03-01T10:00:00.000Z', '2026-03-01T14:00:00.000Z', 'override'],
     [null, '2026-03-01T14:00:00.000Z', '2026-03-02T00:00:00.000Z', 'gap'],
   ]);
-  assert.deepEqual(oncallAt(empty, o, at('2026-03-01T15:00:00Z')), { person: null, shiftStartMs: at('2026-03-01T14:00:00Z'), shiftEndMs: null, source: 'gap' });
+  assert.deepEqual(oncallAt(empty, o, at('2026-03-01T15:00:00Z')), {
+    person: null,
+    shiftStartMs: at('2026-03-01T14:00:00Z'),
+    shiftEndMs: null,
+    source: 'gap',
+  });
 
   // An override before the rotation starts, ending before the first handoff.
   const late = schedule('UTC', D, '09:00', ['a'], '2026-03-10');
@@ -179,7 +275,11 @@ test('timeline partitions the range exactly and long ranges stay consistent with
 });
 
 test('invalid schedules are reported and rejected', () => {
-  const bad: ScheduleInput = { name: 'x', time_zone: 'Mars/Olympus', rotation: { every: 0, handoff: '24:00', start: '2026-02-30', members: ['a'] } };
+  const bad: ScheduleInput = {
+    name: 'x',
+    time_zone: 'Mars/Olympus',
+    rotation: { every: 0, handoff: '24:00', start: '2026-02-30', members: ['a'] },
+  };
   assert.equal(scheduleProblems(bad).length, 4);
   assert.deepEqual(scheduleProblems(schedule('Europe/Berlin', W, '09:00', ['a'])), []);
   assert.throws(() => oncallAt(bad, [], 0), RangeError);

@@ -88,8 +88,14 @@ function formatterFor(timeZone: string): Intl.DateTimeFormat {
   if (!f) {
     // Throws RangeError for an unknown zone.
     f = new Intl.DateTimeFormat('en-US', {
-      timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric',
-      hour: 'numeric', minute: 'numeric', second: 'numeric',
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
     });
     formatters.set(timeZone, f);
   }
@@ -217,7 +223,10 @@ class Resolver {
   /** Sorted, distinct override boundaries. */
   private readonly bounds: number[];
 
-  constructor(private readonly plan: Plan, overrides: readonly Override[]) {
+  constructor(
+    private readonly plan: Plan,
+    overrides: readonly Override[],
+  ) {
     this.overrides = overrides.filter((o) => o.endMs > o.startMs);
     this.bounds = [...new Set(this.overrides.flatMap((o) => [o.startMs, o.endMs]))].sort((a, b) => a - b);
   }

@@ -21,7 +21,15 @@ export const EDITABLE_SECTIONS = [
 ] as const;
 export type EditableField = (typeof EDITABLE_SECTIONS)[number][1];
 
-const GENERATED_SECTIONS = ['Impact', 'Detections and evidence', 'Actions', 'Escalations and responders', 'SLA breaches', 'Timeline', 'Action items'];
+const GENERATED_SECTIONS = [
+  'Impact',
+  'Detections and evidence',
+  'Actions',
+  'Escalations and responders',
+  'SLA breaches',
+  'Timeline',
+  'Action items',
+];
 const PLACEHOLDER = '_Not written yet._';
 const TITLE_PREFIX = '# Post-mortem: ';
 
@@ -58,7 +66,10 @@ export interface ActionItemLine {
 
 /** CRLF → LF, no leading blank lines, no trailing whitespace: how every text field is stored. */
 export function normalizeText(s: string): string {
-  return s.replace(/\r\n?/g, '\n').replace(/^(?:[ \t]*\n)+/, '').trimEnd();
+  return s
+    .replace(/\r\n?/g, '\n')
+    .replace(/^(?:[ \t]*\n)+/, '')
+    .trimEnd();
 }
 
 /** One line, safe inside a Markdown table cell. */
@@ -76,7 +87,10 @@ export function renderPostmortem(p: PostmortemDocument, actionItems: readonly Ac
     out.push(`## ${name}${generated ? ' (generated)' : ''}`, '', content === '' ? PLACEHOLDER : content, '');
   };
   out.push(`${TITLE_PREFIX}${p.title.replace(/\r?\n/g, ' ')}`, '');
-  out.push(`<!-- Firebreak post-mortem ${p.id} of incident ${p.incident_id}, version ${p.version}. Sections marked (generated) come from the incident's records; \`firebreak postmortem import\` reads back the title and the other sections. -->`, '');
+  out.push(
+    `<!-- Firebreak post-mortem ${p.id} of incident ${p.incident_id}, version ${p.version}. Sections marked (generated) come from the incident's records; \`firebreak postmortem import\` reads back the title and the other sections. -->`,
+    '',
+  );
   out.push('| | |', '|---|---|');
   const row = (k: string, v: string) => out.push(`| ${k} | ${cell(v)} |`);
   row('Incident', `#${i.id} ${i.type} (${i.severity})${i.dedup_key ? ` ${i.dedup_key}` : ''}: ${i.title}`);
@@ -94,18 +108,31 @@ export function renderPostmortem(p: PostmortemDocument, actionItems: readonly Ac
   section('Impact', `From ${f.impact.start} (detected) to ${f.impact.end} (resolved): ${formatSeconds(f.impact.duration_s)}.`, true);
   section(
     'Detections and evidence',
-    f.detections.map((d) => `- ${code(d.at)} ${d.kind} by ${d.actor}: ${d.message.replace(/\r?\n/g, ' ')}${d.evidence !== null && d.evidence !== undefined ? `\n  evidence: ${code(JSON.stringify(d.evidence))}` : ''}`).join('\n'),
+    f.detections
+      .map(
+        (d) =>
+          `- ${code(d.at)} ${d.kind} by ${d.actor}: ${d.message.replace(/\r?\n/g, ' ')}${d.evidence !== null && d.evidence !== undefined ? `\n  evidence: ${code(JSON.stringify(d.evidence))}` : ''}`,
+      )
+      .join('\n'),
     true,
   );
   section(
     'Actions',
-    f.actions.map((a) => `- ${code(a.at)} ${a.kind}${a.action ? ` ${code(a.action)}` : ''} by ${a.actor} (${a.automated ? 'automated' : 'manual'})${a.outcome ? `: **${a.outcome}**` : ''}${a.error ? ` (${a.error.replace(/\r?\n/g, ' ')})` : ''}. ${a.message.replace(/\r?\n/g, ' ')}`).join('\n'),
+    f.actions
+      .map(
+        (a) =>
+          `- ${code(a.at)} ${a.kind}${a.action ? ` ${code(a.action)}` : ''} by ${a.actor} (${a.automated ? 'automated' : 'manual'})${a.outcome ? `: **${a.outcome}**` : ''}${a.error ? ` (${a.error.replace(/\r?\n/g, ' ')})` : ''}. ${a.message.replace(/\r?\n/g, ' ')}`,
+      )
+      .join('\n'),
     true,
   );
   section(
     'Escalations and responders',
     [
-      ...f.escalations.map((e) => `- ${code(e.at)} ${e.kind}${e.level !== null ? ` (level ${e.level})` : ''} by ${e.actor}: ${e.message.replace(/\r?\n/g, ' ')}`),
+      ...f.escalations.map(
+        (e) =>
+          `- ${code(e.at)} ${e.kind}${e.level !== null ? ` (level ${e.level})` : ''} by ${e.actor}: ${e.message.replace(/\r?\n/g, ' ')}`,
+      ),
       ...(f.responders.length ? ['', `Responders: ${f.responders.join(', ')}.`] : []),
     ].join('\n'),
     true,
@@ -113,14 +140,23 @@ export function renderPostmortem(p: PostmortemDocument, actionItems: readonly Ac
   section('SLA breaches', f.sla_breaches.map((b) => `- ${code(b.at)} ${b.message.replace(/\r?\n/g, ' ')}`).join('\n'), true);
   section(
     'Timeline',
-    f.timeline.length ? ['| id | time | kind | actor | message |', '|---|---|---|---|---|', ...f.timeline.map((e) => `| ${e.id} | ${e.at} | ${cell(e.kind)} | ${cell(e.actor)} | ${cell(e.message)} |`)].join('\n') : '',
+    f.timeline.length
+      ? [
+          '| id | time | kind | actor | message |',
+          '|---|---|---|---|---|',
+          ...f.timeline.map((e) => `| ${e.id} | ${e.at} | ${cell(e.kind)} | ${cell(e.actor)} | ${cell(e.message)} |`),
+        ].join('\n')
+      : '',
     true,
   );
   for (const [name, field] of EDITABLE_SECTIONS) if (field !== 'summary') section(name, p[field]);
   section(
     'Action items',
     actionItems
-      .map((a) => `- [${a.status === 'done' ? 'x' : ' '}] #${a.id} ${a.title.replace(/\r?\n/g, ' ')} (${[a.kind === 'runbook_update' ? `update ${code(a.runbook_file ?? '')}` : 'task', a.owner ? `owner ${a.owner}` : 'no owner', a.due ? `due ${a.due}` : 'no due date', a.status].join(', ')})`)
+      .map(
+        (a) =>
+          `- [${a.status === 'done' ? 'x' : ' '}] #${a.id} ${a.title.replace(/\r?\n/g, ' ')} (${[a.kind === 'runbook_update' ? `update ${code(a.runbook_file ?? '')}` : 'task', a.owner ? `owner ${a.owner}` : 'no owner', a.due ? `due ${a.due}` : 'no due date', a.status].join(', ')})`,
+      )
       .join('\n'),
     true,
   );
@@ -138,7 +174,10 @@ export function exportedFrom(markdown: string): { id: string; version: number } 
 /** Reads the title and the people-written sections of a rendered post-mortem. */
 export function parsePostmortem(markdown: string): ParsedPostmortem {
   const lines = markdown.replace(/\r\n?/g, '\n').split('\n');
-  const known = new Map<string, EditableField | null>([...EDITABLE_SECTIONS.map(([n, f]) => [n.toLowerCase(), f] as const), ...GENERATED_SECTIONS.map((n) => [n.toLowerCase(), null] as const)]);
+  const known = new Map<string, EditableField | null>([
+    ...EDITABLE_SECTIONS.map(([n, f]) => [n.toLowerCase(), f] as const),
+    ...GENERATED_SECTIONS.map((n) => [n.toLowerCase(), null] as const),
+  ]);
   const out: ParsedPostmortem = {};
   const firstLine = lines.findIndex((l) => l.trim() !== '');
   if (firstLine >= 0 && lines[firstLine]!.startsWith(TITLE_PREFIX)) out.title = lines[firstLine]!.slice(TITLE_PREFIX.length).trim();

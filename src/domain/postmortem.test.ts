@@ -1,6 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { draftFacts, formatSeconds, isAutomatedActor, isOverdue, nextReminderSlot, reminderSlot, type PostmortemIncident, type PostmortemTimelineEntry } from './postmortem.ts';
+import {
+  draftFacts,
+  formatSeconds,
+  isAutomatedActor,
+  isOverdue,
+  nextReminderSlot,
+  reminderSlot,
+  type PostmortemIncident,
+  type PostmortemTimelineEntry,
+} from './postmortem.ts';
 import { normalizeText, parsePostmortem, renderPostmortem, type PostmortemDocument } from './postmortem-markdown.ts';
 
 const H = 3_600_000;
@@ -28,12 +37,28 @@ test('isOverdue: unpublished and at or past the due time', () => {
     ['in_review', DUE + H, true],
     ['published', DUE + H, false],
   ];
-  for (const [status, now, want] of cases) assert.equal(isOverdue({ status: status as 'draft', due_at: new Date(DUE).toISOString() }, now), want, `${status} at ${now - DUE}`);
+  for (const [status, now, want] of cases)
+    assert.equal(isOverdue({ status: status as 'draft', due_at: new Date(DUE).toISOString() }, now), want, `${status} at ${now - DUE}`);
 });
 
 test('isAutomatedActor and formatSeconds', () => {
-  for (const [a, want] of [['system', true], ['rule:ddos', true], ['runbook:x', true], ['integration:pd', true], ['alice', false], ['rulebook', false]] as const) assert.equal(isAutomatedActor(a), want, a);
-  for (const [s, want] of [[null, '-'], [0, '0s'], [42, '42s'], [4500, '1h15m'], [90061, '1d1h1m1s']] as const) assert.equal(formatSeconds(s), want, String(s));
+  for (const [a, want] of [
+    ['system', true],
+    ['rule:ddos', true],
+    ['runbook:x', true],
+    ['integration:pd', true],
+    ['alice', false],
+    ['rulebook', false],
+  ] as const)
+    assert.equal(isAutomatedActor(a), want, a);
+  for (const [s, want] of [
+    [null, '-'],
+    [0, '0s'],
+    [42, '42s'],
+    [4500, '1h15m'],
+    [90061, '1d1h1m1s'],
+  ] as const)
+    assert.equal(formatSeconds(s), want, String(s));
 });
 
 const incident: PostmortemIncident = {
@@ -50,7 +75,15 @@ const incident: PostmortemIncident = {
   reopen_count: 0,
   detection_count: 2,
 };
-const e = (id: number, kind: string, actor: string, data: Record<string, unknown> | null = null): PostmortemTimelineEntry => ({ id: String(id), incident_id: '7', at: `2026-03-02T08:${String(id).padStart(2, '0')}:00.000Z`, kind, actor, message: `${kind} ${id}`, data });
+const e = (id: number, kind: string, actor: string, data: Record<string, unknown> | null = null): PostmortemTimelineEntry => ({
+  id: String(id),
+  incident_id: '7',
+  at: `2026-03-02T08:${String(id).padStart(2, '0')}:00.000Z`,
+  kind,
+  actor,
+  message: `${kind} ${id}`,
+  data,
+});
 const timeline = [
   e(1, 'opened', 'rule:ddos', { evidence: { value: 600 } }),
   e(2, 'step', 'runbook:ddos', { step: 'rate-limit', action: 'rate_limit', status: 'succeeded' }),
@@ -66,9 +99,28 @@ const timeline = [
 test('draftFacts: every list keeps its timeline ids; TTA/TTR from the milestones', () => {
   const f = draftFacts(incident, timeline);
   assert.deepEqual(f.timeline, timeline);
-  assert.deepEqual(f.detections.map((d) => [d.timeline_id, d.evidence]), [['1', { value: 600 }], ['3', { value: 900 }]]);
-  assert.deepEqual(f.actions.map((a) => [a.timeline_id, a.action, a.outcome, a.automated]), [['2', 'rate_limit', 'succeeded', true], ['7', 'check-cdn', 'done', false]]);
-  assert.deepEqual(f.escalations.map((x) => [x.timeline_id, x.kind, x.level]), [['4', 'escalated', 2], ['5', 'notified', null], ['6', 'acknowledged', null]]);
+  assert.deepEqual(
+    f.detections.map((d) => [d.timeline_id, d.evidence]),
+    [
+      ['1', { value: 600 }],
+      ['3', { value: 900 }],
+    ],
+  );
+  assert.deepEqual(
+    f.actions.map((a) => [a.timeline_id, a.action, a.outcome, a.automated]),
+    [
+      ['2', 'rate_limit', 'succeeded', true],
+      ['7', 'check-cdn', 'done', false],
+    ],
+  );
+  assert.deepEqual(
+    f.escalations.map((x) => [x.timeline_id, x.kind, x.level]),
+    [
+      ['4', 'escalated', 2],
+      ['5', 'notified', null],
+      ['6', 'acknowledged', null],
+    ],
+  );
   assert.deepEqual(f.responders, ['alice', 'bob', 'carol']);
   assert.equal(f.tta_s, 600);
   assert.equal(f.ttr_s, 3600);
@@ -81,7 +133,23 @@ test('draftFacts: every list keeps its timeline ids; TTA/TTR from the milestones
 
 const doc = (over: Partial<PostmortemDocument> = {}): PostmortemDocument => {
   const facts = draftFacts(incident, timeline);
-  return { id: '3', incident_id: '7', status: 'draft', title: incident.title, summary: facts.generated_summary, body: '', root_cause: '', went_well: '', went_badly: '', lessons: '', facts, due_at: '2026-03-04T09:00:00.000Z', overdue: false, version: 1, ...over };
+  return {
+    id: '3',
+    incident_id: '7',
+    status: 'draft',
+    title: incident.title,
+    summary: facts.generated_summary,
+    body: '',
+    root_cause: '',
+    went_well: '',
+    went_badly: '',
+    lessons: '',
+    facts,
+    due_at: '2026-03-04T09:00:00.000Z',
+    overdue: false,
+    version: 1,
+    ...over,
+  };
 };
 
 test('Markdown: parse(render(x)) gives the written fields back exactly', () => {
@@ -96,17 +164,44 @@ test('Markdown: parse(render(x)) gives the written fields back exactly', () => {
   for (const c of cases) {
     const d = doc(c);
     const parsed = parsePostmortem(renderPostmortem(d));
-    const want = { title: d.title, summary: normalizeText(d.summary), root_cause: normalizeText(d.root_cause), went_well: normalizeText(d.went_well), went_badly: normalizeText(d.went_badly), lessons: normalizeText(d.lessons), body: normalizeText(d.body) };
+    const want = {
+      title: d.title,
+      summary: normalizeText(d.summary),
+      root_cause: normalizeText(d.root_cause),
+      went_well: normalizeText(d.went_well),
+      went_badly: normalizeText(d.went_badly),
+      lessons: normalizeText(d.lessons),
+      body: normalizeText(d.body),
+    };
     assert.deepEqual(parsed, want, JSON.stringify(c));
   }
 });
 
 test('Markdown: generated sections are rendered from the facts and ignored on import', () => {
-  const md = renderPostmortem(doc({ overdue: true }), [{ id: '5', title: 'Tune the limit', owner: 'bob', due: '2026-03-09T00:00:00.000Z', status: 'done', kind: 'runbook_update', runbook_file: 'runbooks/05-ddos.yaml' }]);
-  for (const re of [/^## Timeline \(generated\)$/m, /^\| 9 \| 2026-03-02T08:09:00\.000Z \| resolved \| alice \| resolved 9 \|$/m, /^\| Due \| 2026-03-04T09:00:00\.000Z \(overdue\) \|$/m, /^- \[x\] #5 Tune the limit \(update `runbooks\/05-ddos\.yaml`, owner bob/m, /evidence: `\{"value":600\}`/, /^## Root cause\n\n_Not written yet\._$/m]) {
+  const md = renderPostmortem(doc({ overdue: true }), [
+    {
+      id: '5',
+      title: 'Tune the limit',
+      owner: 'bob',
+      due: '2026-03-09T00:00:00.000Z',
+      status: 'done',
+      kind: 'runbook_update',
+      runbook_file: 'runbooks/05-ddos.yaml',
+    },
+  ]);
+  for (const re of [
+    /^## Timeline \(generated\)$/m,
+    /^\| 9 \| 2026-03-02T08:09:00\.000Z \| resolved \| alice \| resolved 9 \|$/m,
+    /^\| Due \| 2026-03-04T09:00:00\.000Z \(overdue\) \|$/m,
+    /^- \[x\] #5 Tune the limit \(update `runbooks\/05-ddos\.yaml`, owner bob/m,
+    /evidence: `\{"value":600\}`/,
+    /^## Root cause\n\n_Not written yet\._$/m,
+  ]) {
     assert.match(md, re);
   }
-  const edited = md.replace(/^\| 9 \|.*$/m, '| 9 | tampered |').replace('## Root cause\n\n_Not written yet._', '## Root cause\n\nThe CDN was bypassed.');
+  const edited = md
+    .replace(/^\| 9 \|.*$/m, '| 9 | tampered |')
+    .replace('## Root cause\n\n_Not written yet._', '## Root cause\n\nThe CDN was bypassed.');
   assert.deepEqual(parsePostmortem(edited).root_cause, 'The CDN was bypassed.');
   assert.equal(parsePostmortem('no headings at all').summary, undefined, 'absent sections are left alone');
 });

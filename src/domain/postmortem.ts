@@ -48,7 +48,17 @@ export interface PostmortemFacts {
   ttr_s: number | null;
   timeline: PostmortemTimelineEntry[];
   detections: { timeline_id: string; at: string; kind: string; actor: string; message: string; evidence: unknown }[];
-  actions: { timeline_id: string; at: string; kind: string; actor: string; message: string; action: string | null; outcome: string | null; error: string | null; automated: boolean }[];
+  actions: {
+    timeline_id: string;
+    at: string;
+    kind: string;
+    actor: string;
+    message: string;
+    action: string | null;
+    outcome: string | null;
+    error: string | null;
+    automated: boolean;
+  }[];
   escalations: { timeline_id: string; at: string; kind: string; actor: string; message: string; level: number | null }[];
   responders: string[];
   sla_breaches: { timeline_id: string; at: string; deadline: string | null; message: string }[];
@@ -73,7 +83,12 @@ export function formatSeconds(s: number | null): string {
   if (s === 0) return '0s';
   const parts: string[] = [];
   let rest = Math.round(s);
-  for (const [unit, size] of [['d', 86_400], ['h', 3600], ['m', 60], ['s', 1]] as const) {
+  for (const [unit, size] of [
+    ['d', 86_400],
+    ['h', 3600],
+    ['m', 60],
+    ['s', 1],
+  ] as const) {
     if (rest >= size) {
       parts.push(`${Math.floor(rest / size)}${unit}`);
       rest %= size;
@@ -121,7 +136,14 @@ export function draftFacts(incident: PostmortemIncident, timeline: readonly Post
       })),
     escalations: timeline
       .filter((e) => ESCALATION_KINDS.has(e.kind))
-      .map((e) => ({ timeline_id: e.id, at: e.at, kind: e.kind, actor: e.actor, message: e.message, level: typeof e.data?.level === 'number' ? e.data.level : null })),
+      .map((e) => ({
+        timeline_id: e.id,
+        at: e.at,
+        kind: e.kind,
+        actor: e.actor,
+        message: e.message,
+        level: typeof e.data?.level === 'number' ? e.data.level : null,
+      })),
     responders,
     sla_breaches: breaches.map((e) => ({ timeline_id: e.id, at: e.at, deadline: str(e.data?.deadline), message: e.message })),
   };
@@ -132,10 +154,13 @@ function summarize(f: Omit<PostmortemFacts, 'generated_summary'>): string {
   const i = f.incident;
   const parts = [
     `${i.title}: a ${i.severity} ${i.type} incident${i.dedup_key ? ` (${i.dedup_key})` : ''} detected at ${i.detected_at} and resolved at ${i.resolved_at}${i.resolved_by ? ` by ${i.resolved_by}` : ''}, ${formatSeconds(f.ttr_s)} later.`,
-    i.acknowledged_at ? `It was acknowledged${i.acknowledged_by ? ` by ${i.acknowledged_by}` : ''} after ${formatSeconds(f.tta_s)}.` : 'It was never acknowledged.',
+    i.acknowledged_at
+      ? `It was acknowledged${i.acknowledged_by ? ` by ${i.acknowledged_by}` : ''} after ${formatSeconds(f.tta_s)}.`
+      : 'It was never acknowledged.',
     `${f.detections.length} detection${f.detections.length === 1 ? '' : 's'}, ${f.actions.length} action${f.actions.length === 1 ? '' : 's'}, ${f.escalations.filter((e) => e.kind === 'escalated').length} escalation${f.escalations.filter((e) => e.kind === 'escalated').length === 1 ? '' : 's'}.`,
   ];
-  if (f.sla_breaches.length > 0) parts.push(`The acknowledgement deadline was missed (${f.sla_breaches.length} SLA breach${f.sla_breaches.length === 1 ? '' : 'es'}).`);
+  if (f.sla_breaches.length > 0)
+    parts.push(`The acknowledgement deadline was missed (${f.sla_breaches.length} SLA breach${f.sla_breaches.length === 1 ? '' : 'es'}).`);
   if (i.reopen_count > 0) parts.push(`It was re-opened ${i.reopen_count} time${i.reopen_count === 1 ? '' : 's'}.`);
   return parts.join(' ');
 }

@@ -11,13 +11,7 @@
 export const ROLES = ['admin', 'responder', 'viewer', 'ingest', 'bouncer'] as const;
 export type Role = (typeof ROLES)[number];
 
-export type Permission =
-  | 'read'
-  | 'incidents:write'
-  | 'decisions:write'
-  | 'events:write'
-  | 'bouncer:read'
-  | 'admin';
+export type Permission = 'read' | 'incidents:write' | 'decisions:write' | 'events:write' | 'bouncer:read' | 'admin';
 
 const GRANTS: Readonly<Record<Role, readonly Permission[]>> = {
   admin: ['read', 'incidents:write', 'decisions:write', 'events:write', 'bouncer:read', 'admin'],

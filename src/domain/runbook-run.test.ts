@@ -3,8 +3,21 @@ import assert from 'node:assert/strict';
 import { AppError } from '../errors.ts';
 import { Runbook } from './runbook.ts';
 import {
-  approveStep, boundOutput, completeManualStep, isRunFinished, markStepRunning, MAX_OUTPUT_BYTES, nextAutomatedSteps,
-  recordCheck, recordStepResult, retryStep, skipStep, startRun, verificationSatisfied, type RunState, type StepStatus,
+  approveStep,
+  boundOutput,
+  completeManualStep,
+  isRunFinished,
+  markStepRunning,
+  MAX_OUTPUT_BYTES,
+  nextAutomatedSteps,
+  recordCheck,
+  recordStepResult,
+  retryStep,
+  skipStep,
+  startRun,
+  verificationSatisfied,
+  type RunState,
+  type StepStatus,
 } from './runbook-run.ts';
 
 const RB = Runbook.parse({
@@ -27,15 +40,23 @@ const T0 = 1_000_000;
 
 test('startRun: initial state per step kind, checks unknown, runbook copied', () => {
   const s = startRun(RB, T0);
-  assert.deepEqual(s.steps.map((x) => [x.id, x.kind, x.status, x.attempts]), [
-    ['act', 'action', 'pending', 0],
-    ['ro', 'command', 'pending', 0],
-    ['gated', 'command', 'awaiting_approval', 0],
-    ['man', 'manual', 'pending', 0],
-  ]);
-  assert.deepEqual(s.checks.map((c) => [c.id, c.kind, c.status, c.holdMs]), [
-    ['rule', 'rule', 'unknown', 300_000], ['http', 'http', 'unknown', 0], ['human', 'manual', 'unknown', 0],
-  ]);
+  assert.deepEqual(
+    s.steps.map((x) => [x.id, x.kind, x.status, x.attempts]),
+    [
+      ['act', 'action', 'pending', 0],
+      ['ro', 'command', 'pending', 0],
+      ['gated', 'command', 'awaiting_approval', 0],
+      ['man', 'manual', 'pending', 0],
+    ],
+  );
+  assert.deepEqual(
+    s.checks.map((c) => [c.id, c.kind, c.status, c.holdMs]),
+    [
+      ['rule', 'rule', 'unknown', 300_000],
+      ['http', 'http', 'unknown', 0],
+      ['human', 'manual', 'unknown', 0],
+    ],
+  );
   assert.notEqual(s.runbook, RB, 'the run keeps its own copy');
   assert.deepEqual(s.runbook, RB);
 });
@@ -91,7 +112,10 @@ for (const [id, ops, want] of TABLE) {
       const prev = s;
       const snapshot = structuredClone(s);
       if (i === ops.length - 1 && want === 'conflict') {
-        assert.throws(() => OPS[op]!(s, id), (e: unknown) => e instanceof AppError && e.code === 'conflict');
+        assert.throws(
+          () => OPS[op]!(s, id),
+          (e: unknown) => e instanceof AppError && e.code === 'conflict',
+        );
         return;
       }
       s = OPS[op]!(s, id);
@@ -103,8 +127,14 @@ for (const [id, ops, want] of TABLE) {
 
 test('unknown step or check id is not_found', () => {
   const s = startRun(RB, T0);
-  assert.throws(() => approveStep(s, 'nope', 'x', T0), (e: unknown) => e instanceof AppError && e.code === 'not_found');
-  assert.throws(() => recordCheck(s, 'nope', true, T0), (e: unknown) => e instanceof AppError && e.code === 'not_found');
+  assert.throws(
+    () => approveStep(s, 'nope', 'x', T0),
+    (e: unknown) => e instanceof AppError && e.code === 'not_found',
+  );
+  assert.throws(
+    () => recordCheck(s, 'nope', true, T0),
+    (e: unknown) => e instanceof AppError && e.code === 'not_found',
+  );
 });
 
 test('transitions never mutate their input and record who and when', () => {
@@ -152,20 +182,84 @@ test('isRunFinished once every step is succeeded, done or skipped', () => {
 test('verification: every automated check must hold for its duration; manual checks do not count', () => {
   const cases: { name: string; events: [string, boolean, number][]; at: number; want: boolean }[] = [
     { name: 'nothing checked yet', events: [], at: T0, want: false },
-    { name: 'rule ok but not long enough', events: [['rule', true, T0], ['http', true, T0]], at: T0 + 299_999, want: false },
-    { name: 'rule held 5m, http once', events: [['rule', true, T0], ['http', true, T0]], at: T0 + 300_000, want: true },
-    { name: 'repeated ok keeps the start', events: [['rule', true, T0], ['rule', true, T0 + 200_000], ['http', true, T0]], at: T0 + 300_000, want: true },
-    { name: 'a failure restarts the clock', events: [['rule', true, T0], ['rule', false, T0 + 100], ['rule', true, T0 + 200], ['http', true, T0]], at: T0 + 300_000, want: false },
-    { name: 'one failing check blocks', events: [['rule', true, T0], ['http', false, T0]], at: T0 + 600_000, want: false },
-    { name: 'manual answer is not needed', events: [['rule', true, T0], ['http', true, T0], ['human', false, T0]], at: T0 + 300_000, want: true },
-    { name: 'stale result is ignored', events: [['rule', true, T0], ['http', true, T0 + 10], ['http', false, T0 + 5]], at: T0 + 300_000, want: true },
+    {
+      name: 'rule ok but not long enough',
+      events: [
+        ['rule', true, T0],
+        ['http', true, T0],
+      ],
+      at: T0 + 299_999,
+      want: false,
+    },
+    {
+      name: 'rule held 5m, http once',
+      events: [
+        ['rule', true, T0],
+        ['http', true, T0],
+      ],
+      at: T0 + 300_000,
+      want: true,
+    },
+    {
+      name: 'repeated ok keeps the start',
+      events: [
+        ['rule', true, T0],
+        ['rule', true, T0 + 200_000],
+        ['http', true, T0],
+      ],
+      at: T0 + 300_000,
+      want: true,
+    },
+    {
+      name: 'a failure restarts the clock',
+      events: [
+        ['rule', true, T0],
+        ['rule', false, T0 + 100],
+        ['rule', true, T0 + 200],
+        ['http', true, T0],
+      ],
+      at: T0 + 300_000,
+      want: false,
+    },
+    {
+      name: 'one failing check blocks',
+      events: [
+        ['rule', true, T0],
+        ['http', false, T0],
+      ],
+      at: T0 + 600_000,
+      want: false,
+    },
+    {
+      name: 'manual answer is not needed',
+      events: [
+        ['rule', true, T0],
+        ['http', true, T0],
+        ['human', false, T0],
+      ],
+      at: T0 + 300_000,
+      want: true,
+    },
+    {
+      name: 'stale result is ignored',
+      events: [
+        ['rule', true, T0],
+        ['http', true, T0 + 10],
+        ['http', false, T0 + 5],
+      ],
+      at: T0 + 300_000,
+      want: true,
+    },
   ];
   for (const c of cases) {
     let s = startRun(RB, T0);
     for (const [id, ok, at] of c.events) s = recordCheck(s, id, ok, at);
     assert.equal(verificationSatisfied(s, c.at), c.want, c.name);
   }
-  const manualOnly = startRun(Runbook.parse({ type: 'm', title: 'M', severity: 'low', verification: [{ id: 'h', title: 'h', manual: 'x' }] }), T0);
+  const manualOnly = startRun(
+    Runbook.parse({ type: 'm', title: 'M', severity: 'low', verification: [{ id: 'h', title: 'h', manual: 'x' }] }),
+    T0,
+  );
   assert.equal(verificationSatisfied(recordCheck(manualOnly, 'h', true, T0), T0 + 1), false, 'only humans resolve it');
 });
 

@@ -62,7 +62,8 @@ const actionStepSchema = z
       .transform((p, ctx) => {
         if (!('duration' in p)) return p;
         const { duration, ...rest } = p;
-        const ms = typeof duration === 'string' ? parseDuration(duration) : typeof duration === 'number' && duration >= 0 ? duration * 1000 : null;
+        const ms =
+          typeof duration === 'string' ? parseDuration(duration) : typeof duration === 'number' && duration >= 0 ? duration * 1000 : null;
         if (ms === null || 'duration_ms' in p) {
           const message = ms === null ? `"${String(duration)}" is not a duration (use 10m, 1h)` : 'give duration or duration_ms, not both';
           ctx.addIssue({ code: 'custom', path: ['duration'], message });
@@ -146,7 +147,12 @@ function oneOf<T>(what: string, schemas: Record<string, z.ZodType<T, unknown>>):
       const path = issue.path as (string | number)[];
       if (issue.code === 'unrecognized_keys') {
         for (const key of issue.keys) {
-          ctx.addIssue({ code: 'custom', message: `unknown key "${key}" (not a key of ${present[0]} ${what}s)`, path: [...path, key], params: { key: true } });
+          ctx.addIssue({
+            code: 'custom',
+            message: `unknown key "${key}" (not a key of ${present[0]} ${what}s)`,
+            path: [...path, key],
+            params: { key: true },
+          });
         }
       } else {
         ctx.addIssue({ code: 'custom', message: issue.message, path });
@@ -193,12 +199,16 @@ export const Runbook = z
   .strict()
   .superRefine((rb, ctx) => {
     // Invariant: ids are unique within their list, so run state can key on them.
-    for (const [list, items] of [['immediate_actions', rb.immediate_actions], ['verification', rb.verification]] as const) {
+    for (const [list, items] of [
+      ['immediate_actions', rb.immediate_actions],
+      ['verification', rb.verification],
+    ] as const) {
       const seen = new Map<string, number>();
       items.forEach((item, i) => {
         const first = seen.get(item.id);
         if (first === undefined) seen.set(item.id, i);
-        else ctx.addIssue({ code: 'custom', path: [list, i, 'id'], message: `duplicate id "${item.id}" (already used by item ${first + 1})` });
+        else
+          ctx.addIssue({ code: 'custom', path: [list, i, 'id'], message: `duplicate id "${item.id}" (already used by item ${first + 1})` });
       });
     }
     if (rb.auto_resolve && !rb.verification.some((c) => checkKind(c) !== 'manual')) {

@@ -52,12 +52,17 @@ for (const backend of testBackends()) {
       await smtp.close();
     });
 
-    const mailsFor = (id: string, to?: string): Mail[] => smtp.mails.filter((m) => m.headers['x-firebreak-incident'] === id && (!to || m.to.includes(to)));
-    const hooksFor = (id: string, level?: number) => hook.received.filter((r) => r.body.incident?.id === id && (level === undefined || r.body.level === level));
+    const mailsFor = (id: string, to?: string): Mail[] =>
+      smtp.mails.filter((m) => m.headers['x-firebreak-incident'] === id && (!to || m.to.includes(to)));
+    const hooksFor = (id: string, level?: number) =>
+      hook.received.filter((r) => r.body.incident?.id === id && (level === undefined || r.body.level === level));
 
     test('unacknowledged: levels 1 → 4, every target once; acknowledged by the emailed link: stops; the link works once', async () => {
-      const a = (await t.call('POST', '/api/v1/incidents', { type: 'data_corruption', severity: 'critical', title: 'Checksum mismatch in orders' })).body;
-      const b = (await t.call('POST', '/api/v1/incidents', { type: 'high_error_rate', severity: 'critical', title: '500s on checkout' })).body;
+      const a = (
+        await t.call('POST', '/api/v1/incidents', { type: 'data_corruption', severity: 'critical', title: 'Checksum mismatch in orders' })
+      ).body;
+      const b = (await t.call('POST', '/api/v1/incidents', { type: 'high_error_rate', severity: 'critical', title: '500s on checkout' }))
+        .body;
 
       // B: acknowledge from bob's level-2 mail, before level 3.
       const mailB = await waitFor('the on-call mail for B', () => mailsFor(b.id, 'bob@example.com')[0]);
@@ -84,11 +89,19 @@ for (const backend of testBackends()) {
       assert.equal((await fetch(link)).status, 409);
 
       // A climbs to level 4 and runs out.
-      await waitFor('A exhausted', async () => (await t.call('GET', `/api/v1/incidents/${a.id}/escalation`)).body.exhausted === true, 20_000);
+      await waitFor(
+        'A exhausted',
+        async () => (await t.call('GET', `/api/v1/incidents/${a.id}/escalation`)).body.exhausted === true,
+        20_000,
+      );
       await sleep(1500); // anything extra would arrive now
       await t.fb.escalator.idle();
 
-      assert.deepEqual(hooksFor(a.id).map((r) => r.body.level), [1, 4], 'the webhook got levels 1 and 4, once each');
+      assert.deepEqual(
+        hooksFor(a.id).map((r) => r.body.level),
+        [1, 4],
+        'the webhook got levels 1 and 4, once each',
+      );
       assert.equal(hooksFor(a.id, 1)[0]!.body.event, 'incident.triggered');
       assert.equal(hooksFor(a.id, 4)[0]!.body.event, 'incident.escalated');
       assert.equal(mailsFor(a.id, 'bob@example.com').length, 1, 'level 2: bob, on call, once');
@@ -99,14 +112,20 @@ for (const backend of testBackends()) {
 
       const tl = (await t.call('GET', `/api/v1/incidents/${a.id}/timeline`)).body.items as { kind: string; data: any; message: string }[];
       const escalated = tl.filter((e) => e.kind === 'escalated');
-      assert.deepEqual(escalated.map((e) => e.data.level), [2, 3, 4, 4]);
+      assert.deepEqual(
+        escalated.map((e) => e.data.level),
+        [2, 3, 4, 4],
+      );
       assert.equal(escalated.at(-1)!.data.exhausted, true);
       assert.equal(tl.filter((e) => e.kind === 'notified').length, 5);
       assert.equal(tl.filter((e) => e.kind === 'notification_failed').length, 0);
       const esc = (await t.call('GET', `/api/v1/incidents/${a.id}/escalation`)).body;
       assert.equal(esc.policy.name, 'default');
       assert.equal(esc.level, 4);
-      assert.deepEqual(esc.notifications.map((n: { status: string }) => n.status), ['sent', 'sent', 'sent', 'sent', 'sent']);
+      assert.deepEqual(
+        esc.notifications.map((n: { status: string }) => n.status),
+        ['sent', 'sent', 'sent', 'sent', 'sent'],
+      );
 
       // B: nothing more after the acknowledgement (normally it stops at level 2;
       // a loaded machine may have let level 3 out first, never level 4).
@@ -155,7 +174,11 @@ for (const backend of testBackends()) {
       });
       try {
         const inc = (await t.call('POST', '/api/v1/incidents', { type: 'ddos', severity: 'high', title: 'Flood' })).body;
-        await waitFor('level 2 reached without waiting an hour', () => hook.received.some((r) => r.body.incident.id === inc.id && r.body.level === 2), 10_000);
+        await waitFor(
+          'level 2 reached without waiting an hour',
+          () => hook.received.some((r) => r.body.incident.id === inc.id && r.body.level === 2),
+          10_000,
+        );
         assert.equal(dead.received.length, 2, 'two attempts at the failing channel');
         const tl = (await t.call('GET', `/api/v1/incidents/${inc.id}/timeline`)).body.items as { kind: string; message: string }[];
         const failed = tl.filter((e) => e.kind === 'notification_failed').map((e) => e.message);

@@ -38,15 +38,16 @@ export interface Escalator {
   reconcile(): Promise<number>;
   /** Resolves when no sync or send is in progress (tests). */
   idle(): Promise<void>;
-  status(): { running: boolean; syncing: number; lastReconcileAt: string | null; lastError: string | null; sender: ReturnType<ReturnType<typeof createNotificationSender>['stats']> };
+  status(): {
+    running: boolean;
+    syncing: number;
+    lastReconcileAt: string | null;
+    lastError: string | null;
+    sender: ReturnType<ReturnType<typeof createNotificationSender>['stats']>;
+  };
 }
 
-export function createEscalator(opts: {
-  deps: EscalationDeps;
-  bus: Bus;
-  logger: Logger;
-  reconcileMs?: number;
-}): Escalator {
+export function createEscalator(opts: { deps: EscalationDeps; bus: Bus; logger: Logger; reconcileMs?: number }): Escalator {
   const { deps, logger } = opts;
   const reconcileMs = opts.reconcileMs ?? 30_000;
   const sender = createNotificationSender({ deliver: (id, claim, signal) => deliverNotification(deps, id, claim, signal), logger });
@@ -105,7 +106,12 @@ export function createEscalator(opts: {
       if (running) return;
       running = true;
       unsubscribe = opts.bus.subscribe((e) => {
-        if (e.type === 'incident.opened' || e.type === 'incident.reopened' || e.type === 'incident.acknowledged' || e.type === 'incident.resolved') {
+        if (
+          e.type === 'incident.opened' ||
+          e.type === 'incident.reopened' ||
+          e.type === 'incident.acknowledged' ||
+          e.type === 'incident.resolved'
+        ) {
           void sync(e.incident.id);
         }
       });

@@ -25,7 +25,13 @@ export interface Scheduler {
   status(): SchedulerStatus;
 }
 
-export function createScheduler(opts: { db: Db; clock: () => Date; logger: Logger; handlers: Record<string, TimerHandler>; intervalMs?: number }): Scheduler {
+export function createScheduler(opts: {
+  db: Db;
+  clock: () => Date;
+  logger: Logger;
+  handlers: Record<string, TimerHandler>;
+  intervalMs?: number;
+}): Scheduler {
   const interval = opts.intervalMs ?? 500;
   let timer: NodeJS.Timeout | null = null;
   let running = false;
@@ -84,10 +90,12 @@ export function createScheduler(opts: { db: Db; clock: () => Date; logger: Logge
   function tick(): Promise<number> {
     if (queued) return queued;
     if (ticking) {
-      queued = ticking.catch(() => 0).then(() => {
-        queued = null;
-        return tick();
-      });
+      queued = ticking
+        .catch(() => 0)
+        .then(() => {
+          queued = null;
+          return tick();
+        });
       return queued;
     }
     const p = pass().finally(() => {

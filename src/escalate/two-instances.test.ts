@@ -19,7 +19,12 @@ if (testBackends().includes('server')) {
         create: { background: true, schedulerIntervalMs: 20 },
         configYaml: {
           channels: [{ name: 'hook', type: 'webhook', url: hook.url }],
-          escalation_policies: { default: { levels: [{ notify: ['channel:hook'] }, { notify: ['channel:hook'] }, { notify: ['channel:hook'] }], level_timeout: '1s' } },
+          escalation_policies: {
+            default: {
+              levels: [{ notify: ['channel:hook'] }, { notify: ['channel:hook'] }, { notify: ['channel:hook'] }],
+              level_timeout: '1s',
+            },
+          },
         },
       });
       const b = await createFirebreak(a.config, { logger: pino({ level: 'silent' }), background: true, schedulerIntervalMs: 20 });
@@ -28,14 +33,26 @@ if (testBackends().includes('server')) {
         for (let i = 0; i < 12; i++) {
           // Half through each instance: each one's bus starts the runs it opened.
           const app = i % 2 === 0 ? a.fb.app : b.app;
-          const res = await app.inject({ method: 'POST', url: '/api/v1/incidents', headers: { authorization: `Bearer ${a.config.adminToken}`, 'content-type': 'application/json' }, payload: JSON.stringify({ type: 'high_error_rate', severity: 'critical', title: `spike ${i}` }) });
+          const res = await app.inject({
+            method: 'POST',
+            url: '/api/v1/incidents',
+            headers: { authorization: `Bearer ${a.config.adminToken}`, 'content-type': 'application/json' },
+            payload: JSON.stringify({ type: 'high_error_rate', severity: 'critical', title: `spike ${i}` }),
+          });
           assert.equal(res.statusCode, 201);
           ids.push(res.json().id);
         }
-        await waitFor('every run exhausted', async () => {
-          const r = await a.fb.deps.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM incident_escalations WHERE next_at IS NULL AND NOT stopped`);
-          return r.rows[0]!.n === ids.length;
-        }, 30_000, 100);
+        await waitFor(
+          'every run exhausted',
+          async () => {
+            const r = await a.fb.deps.db.query<{ n: number }>(
+              `SELECT count(*)::int AS n FROM incident_escalations WHERE next_at IS NULL AND NOT stopped`,
+            );
+            return r.rows[0]!.n === ids.length;
+          },
+          30_000,
+          100,
+        );
         await sleep(1000);
         await Promise.all([a.fb.escalator.idle(), b.escalator.idle()]);
 
@@ -48,7 +65,9 @@ if (testBackends().includes('server')) {
         assert.deepEqual(twice, [], 'nothing delivered twice');
         assert.equal(hook.received.length, ids.length * 3, 'every level of every incident delivered');
         for (const id of ids) for (const level of [1, 2, 3]) assert.equal(seen.get(`${id}/${level}`), 1, `${id} level ${level}`);
-        const rows = await a.fb.deps.db.query<{ status: string; n: number }>(`SELECT status, count(*)::int AS n FROM notifications GROUP BY status`);
+        const rows = await a.fb.deps.db.query<{ status: string; n: number }>(
+          `SELECT status, count(*)::int AS n FROM notifications GROUP BY status`,
+        );
         assert.deepEqual(rows.rows, [{ status: 'sent', n: ids.length * 3 }]);
         const tl = await a.fb.deps.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM incident_timeline WHERE kind = 'notified'`);
         assert.equal(tl.rows[0]!.n, ids.length * 3, 'one notified entry per delivery');

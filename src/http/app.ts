@@ -22,7 +22,9 @@ export function malformedJson(text: string, err: Error): AppError {
   const line = before.split('\n').length;
   const col = pos - before.lastIndexOf('\n');
   const where = `at line ${line}, column ${col}${m ? ` (near ${JSON.stringify(text.slice(Math.max(0, pos - 10), pos + 10))})` : ' (the body ends too early)'}`;
-  return new AppError('invalid', `malformed JSON ${where}: ${err.message}`, { details: [{ path: '(body)', message: `${err.message} ${where}` }] });
+  return new AppError('invalid', `malformed JSON ${where}: ${err.message}`, {
+    details: [{ path: '(body)', message: `${err.message} ${where}` }],
+  });
 }
 
 export function buildApp(ctx: HttpContext, extraRoutes: readonly RoutePlugin[] = []): FastifyInstance {
@@ -48,7 +50,8 @@ export function buildApp(ctx: HttpContext, extraRoutes: readonly RoutePlugin[] =
   app.addContentTypeParser(['application/x-ndjson', 'text/plain'], { parseAs: 'string' }, (_req, body, done) => done(null, body));
 
   app.addHook('onResponse', async (req, reply) => {
-    if (reply.statusCode >= 500) ctx.deps.logger.warn({ method: req.method, url: req.url.split('?')[0], status: reply.statusCode }, 'request failed');
+    if (reply.statusCode >= 500)
+      ctx.deps.logger.warn({ method: req.method, url: req.url.split('?')[0], status: reply.statusCode }, 'request failed');
   });
 
   app.setErrorHandler((err, _req, reply) => {

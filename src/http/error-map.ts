@@ -26,7 +26,7 @@ export function normalizeHttpError(err: unknown): AppError {
     return new AppError('invalid', `unsupported content type: ${fe.message}`);
   }
   if (code === 'FST_ERR_CTP_EMPTY_JSON_BODY') {
-    return new AppError('invalid', "malformed JSON: the body is empty but Content-Type is application/json");
+    return new AppError('invalid', 'malformed JSON: the body is empty but Content-Type is application/json');
   }
   if (err instanceof SyntaxError || code === 'FST_ERR_CTP_INVALID_JSON_BODY' || (fe?.statusCode === 400 && /JSON/i.test(fe.message))) {
     return new AppError('invalid', `malformed JSON: ${fe.message}`, { details: [{ path: '(body)', message: fe.message }] });

@@ -3,7 +3,11 @@ import assert from 'node:assert/strict';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { startTestFirebreak, type TestFirebreak } from '../test-harness.ts';
 
-type Family = { name: string; type: string; metrics: { value?: string; labels?: Record<string, string>; buckets?: Record<string, string>; count?: string }[] };
+type Family = {
+  name: string;
+  type: string;
+  metrics: { value?: string; labels?: Record<string, string>; buckets?: Record<string, string>; count?: string }[];
+};
 
 describe('GET /metrics', () => {
   let t: TestFirebreak;
@@ -24,7 +28,16 @@ describe('GET /metrics', () => {
 
   test('parses as Prometheus text and its counters move with events, detections and incidents', async () => {
     const m0 = await scrape();
-    for (const name of ['firebreak_decisions_active', 'firebreak_notifications_total', 'firebreak_probe_up', 'firebreak_events_ingested_total', 'firebreak_detections_total', 'firebreak_incidents', 'firebreak_http_request_duration_seconds', 'firebreak_incident_acknowledge_seconds']) {
+    for (const name of [
+      'firebreak_decisions_active',
+      'firebreak_notifications_total',
+      'firebreak_probe_up',
+      'firebreak_events_ingested_total',
+      'firebreak_detections_total',
+      'firebreak_incidents',
+      'firebreak_http_request_duration_seconds',
+      'firebreak_incident_acknowledge_seconds',
+    ]) {
       assert.ok(m0.has(name), `missing ${name}`);
     }
     assert.equal(m0.get('firebreak_incidents')!.type, 'GAUGE');

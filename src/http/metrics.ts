@@ -36,10 +36,29 @@ export function createMetrics(opts: { db: Db; pipeline: Pipeline; bus: Bus; prob
     c.reset();
     for (const [k, v] of m) c.inc({ [label]: k }, v);
   };
-  const ingested = new Counter({ name: 'firebreak_events_ingested_total', help: 'Events accepted, by type', labelNames: ['type'], registers: [registry] });
-  const rejected = new Counter({ name: 'firebreak_events_rejected_total', help: 'Events refused by validation, by type', labelNames: ['type'], registers: [registry] });
-  const detections = new Counter({ name: 'firebreak_detections_total', help: 'Rule firings, by rule', labelNames: ['rule'], registers: [registry] });
-  const pending = new Gauge({ name: 'firebreak_events_pending_store', help: 'Accepted events waiting to be stored', registers: [registry] });
+  const ingested = new Counter({
+    name: 'firebreak_events_ingested_total',
+    help: 'Events accepted, by type',
+    labelNames: ['type'],
+    registers: [registry],
+  });
+  const rejected = new Counter({
+    name: 'firebreak_events_rejected_total',
+    help: 'Events refused by validation, by type',
+    labelNames: ['type'],
+    registers: [registry],
+  });
+  const detections = new Counter({
+    name: 'firebreak_detections_total',
+    help: 'Rule firings, by rule',
+    labelNames: ['rule'],
+    registers: [registry],
+  });
+  const pending = new Gauge({
+    name: 'firebreak_events_pending_store',
+    help: 'Accepted events waiting to be stored',
+    registers: [registry],
+  });
   collectors.push(() => {
     const s = opts.pipeline.stats();
     setCounter(ingested, 'type', s.byType);
@@ -48,15 +67,32 @@ export function createMetrics(opts: { db: Db; pipeline: Pipeline; bus: Bus; prob
     pending.set(s.pendingPersist);
   });
 
-  const incidents = new Gauge({ name: 'firebreak_incidents', help: 'Incidents by status and severity', labelNames: ['status', 'severity'], registers: [registry] });
+  const incidents = new Gauge({
+    name: 'firebreak_incidents',
+    help: 'Incidents by status and severity',
+    labelNames: ['status', 'severity'],
+    registers: [registry],
+  });
   collectors.push(async () => {
     const counts = await countIncidentsByStatus(opts.db);
     incidents.reset();
-    for (const status of ['triggered', 'acknowledged', 'resolved']) for (const severity of ['critical', 'high', 'medium', 'low']) incidents.set({ status, severity }, counts[`${status}:${severity}`] ?? 0);
+    for (const status of ['triggered', 'acknowledged', 'resolved'])
+      for (const severity of ['critical', 'high', 'medium', 'low'])
+        incidents.set({ status, severity }, counts[`${status}:${severity}`] ?? 0);
   });
 
-  const decisions = new Gauge({ name: 'firebreak_decisions_active', help: 'Active decisions (bans, rate limits, locks) by type', labelNames: ['type'], registers: [registry] });
-  const notifications = new Counter({ name: 'firebreak_notifications_total', help: 'Notifications by channel and outcome (sent, failed, pending, sending, cancelled)', labelNames: ['channel', 'status'], registers: [registry] });
+  const decisions = new Gauge({
+    name: 'firebreak_decisions_active',
+    help: 'Active decisions (bans, rate limits, locks) by type',
+    labelNames: ['type'],
+    registers: [registry],
+  });
+  const notifications = new Counter({
+    name: 'firebreak_notifications_total',
+    help: 'Notifications by channel and outcome (sent, failed, pending, sending, cancelled)',
+    labelNames: ['channel', 'status'],
+    registers: [registry],
+  });
   collectors.push(async () => {
     decisions.reset();
     for (const [type, n] of await activeDecisionsByType(opts.db, new Date())) decisions.set({ type }, n);
@@ -64,18 +100,46 @@ export function createMetrics(opts: { db: Db; pipeline: Pipeline; bus: Bus; prob
     for (const row of await notificationsByChannel(opts.db)) notifications.inc({ channel: row.channel, status: row.status }, row.n);
   });
 
-  const ackTime = new Histogram({ name: 'firebreak_incident_acknowledge_seconds', help: 'Time from detection to acknowledgement', labelNames: ['severity'], buckets: DURATION_BUCKETS, registers: [registry] });
-  const resolveTime = new Histogram({ name: 'firebreak_incident_resolve_seconds', help: 'Time from detection to resolution', labelNames: ['severity'], buckets: DURATION_BUCKETS, registers: [registry] });
+  const ackTime = new Histogram({
+    name: 'firebreak_incident_acknowledge_seconds',
+    help: 'Time from detection to acknowledgement',
+    labelNames: ['severity'],
+    buckets: DURATION_BUCKETS,
+    registers: [registry],
+  });
+  const resolveTime = new Histogram({
+    name: 'firebreak_incident_resolve_seconds',
+    help: 'Time from detection to resolution',
+    labelNames: ['severity'],
+    buckets: DURATION_BUCKETS,
+    registers: [registry],
+  });
   opts.bus.subscribe((e) => {
     if (e.type === 'incident.acknowledged' && e.incident.acknowledged_at) {
-      ackTime.observe({ severity: e.incident.severity }, Math.max(0, (Date.parse(e.incident.acknowledged_at) - Date.parse(e.incident.detected_at)) / 1000));
+      ackTime.observe(
+        { severity: e.incident.severity },
+        Math.max(0, (Date.parse(e.incident.acknowledged_at) - Date.parse(e.incident.detected_at)) / 1000),
+      );
     } else if (e.type === 'incident.resolved' && e.incident.resolved_at) {
-      resolveTime.observe({ severity: e.incident.severity }, Math.max(0, (Date.parse(e.incident.resolved_at) - Date.parse(e.incident.detected_at)) / 1000));
+      resolveTime.observe(
+        { severity: e.incident.severity },
+        Math.max(0, (Date.parse(e.incident.resolved_at) - Date.parse(e.incident.detected_at)) / 1000),
+      );
     }
   });
 
-  const probeUp = new Gauge({ name: 'firebreak_probe_up', help: 'Health probe state: 1 healthy, 0 failing (absent until checked)', labelNames: ['probe', 'type'], registers: [registry] });
-  const probeLatency = new Gauge({ name: 'firebreak_probe_latency_seconds', help: 'Latency of the last probe check', labelNames: ['probe', 'type'], registers: [registry] });
+  const probeUp = new Gauge({
+    name: 'firebreak_probe_up',
+    help: 'Health probe state: 1 healthy, 0 failing (absent until checked)',
+    labelNames: ['probe', 'type'],
+    registers: [registry],
+  });
+  const probeLatency = new Gauge({
+    name: 'firebreak_probe_latency_seconds',
+    help: 'Latency of the last probe check',
+    labelNames: ['probe', 'type'],
+    registers: [registry],
+  });
   collectors.push(() => {
     probeUp.reset();
     probeLatency.reset();

@@ -132,12 +132,18 @@ function cookieAttrs(req: FastifyRequest, httpOnly: boolean): string {
 
 /** Sets the session cookie (httpOnly) and the readable hint cookie. Both end with the browser session. */
 export function setSessionCookies(req: FastifyRequest, reply: FastifyReply, sessionId: string): void {
-  reply.header('set-cookie', [`${SESSION_COOKIE}=${sessionId}${cookieAttrs(req, true)}`, `${SESSION_HINT_COOKIE}=1${cookieAttrs(req, false)}`]);
+  reply.header('set-cookie', [
+    `${SESSION_COOKIE}=${sessionId}${cookieAttrs(req, true)}`,
+    `${SESSION_HINT_COOKIE}=1${cookieAttrs(req, false)}`,
+  ]);
 }
 
 export function clearSessionCookies(req: FastifyRequest, reply: FastifyReply): void {
   const gone = '; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT';
-  reply.header('set-cookie', [`${SESSION_COOKIE}=${gone}${cookieAttrs(req, true)}`, `${SESSION_HINT_COOKIE}=${gone}${cookieAttrs(req, false)}`]);
+  reply.header('set-cookie', [
+    `${SESSION_COOKIE}=${gone}${cookieAttrs(req, true)}`,
+    `${SESSION_HINT_COOKIE}=${gone}${cookieAttrs(req, false)}`,
+  ]);
 }
 
 function sameSecret(a: string, b: string): boolean {

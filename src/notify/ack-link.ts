@@ -27,9 +27,7 @@ export interface AckTokenPayload {
   nonce: string;
 }
 
-export type AckVerifyResult =
-  | { ok: true; payload: AckTokenPayload }
-  | { ok: false; reason: 'malformed' | 'bad_signature' | 'expired' };
+export type AckVerifyResult = { ok: true; payload: AckTokenPayload } | { ok: false; reason: 'malformed' | 'bad_signature' | 'expired' };
 
 const DOMAIN = 'firebreak-ack-v1.';
 /** Longer tokens are refused before any hashing. */
@@ -37,7 +35,9 @@ const MAX_TOKEN_LENGTH = 2048;
 const TOKEN_RE = /^([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]{43})$/;
 
 function mac(payloadPart: string, secret: string): Buffer {
-  return createHmac('sha256', secret).update(DOMAIN + payloadPart).digest();
+  return createHmac('sha256', secret)
+    .update(DOMAIN + payloadPart)
+    .digest();
 }
 
 function checkSecret(secret: string): void {
@@ -48,10 +48,15 @@ function isPayload(v: unknown): v is AckTokenPayload {
   if (!v || typeof v !== 'object') return false;
   const p = v as Record<string, unknown>;
   return (
-    typeof p.incidentId === 'string' && p.incidentId.length > 0 &&
-    typeof p.level === 'number' && Number.isInteger(p.level) && p.level >= 0 &&
-    typeof p.expiresAtMs === 'number' && Number.isFinite(p.expiresAtMs) &&
-    typeof p.nonce === 'string' && p.nonce.length > 0
+    typeof p.incidentId === 'string' &&
+    p.incidentId.length > 0 &&
+    typeof p.level === 'number' &&
+    Number.isInteger(p.level) &&
+    p.level >= 0 &&
+    typeof p.expiresAtMs === 'number' &&
+    Number.isFinite(p.expiresAtMs) &&
+    typeof p.nonce === 'string' &&
+    p.nonce.length > 0
   );
 }
 
@@ -65,7 +70,12 @@ export function signAckToken(payload: AckTokenPayload, secret: string): string {
   checkSecret(secret);
   if (!isPayload(payload)) throw new AppError('invalid', 'ack token payload is incomplete');
   // Fixed key order: the token is a function of the payload.
-  const json = JSON.stringify({ incidentId: payload.incidentId, level: payload.level, expiresAtMs: payload.expiresAtMs, nonce: payload.nonce });
+  const json = JSON.stringify({
+    incidentId: payload.incidentId,
+    level: payload.level,
+    expiresAtMs: payload.expiresAtMs,
+    nonce: payload.nonce,
+  });
   const payloadPart = Buffer.from(json, 'utf8').toString('base64url');
   return `${payloadPart}.${mac(payloadPart, secret).toString('base64url')}`;
 }
@@ -93,5 +103,8 @@ export function verifyAckToken(token: string, secret: string, nowMs: number): Ac
   }
   if (!isPayload(payload)) return { ok: false, reason: 'malformed' };
   if (nowMs >= payload.expiresAtMs) return { ok: false, reason: 'expired' };
-  return { ok: true, payload: { incidentId: payload.incidentId, level: payload.level, expiresAtMs: payload.expiresAtMs, nonce: payload.nonce } };
+  return {
+    ok: true,
+    payload: { incidentId: payload.incidentId, level: payload.level, expiresAtMs: payload.expiresAtMs, nonce: payload.nonce },
+  };
 }

@@ -13,12 +13,7 @@
 import type { Severity } from '../domain/severity.ts';
 
 export type NotificationKind =
-  | 'incident.triggered'
-  | 'incident.escalated'
-  | 'incident.acknowledged'
-  | 'incident.resolved'
-  | 'reminder'
-  | 'test';
+  'incident.triggered' | 'incident.escalated' | 'incident.acknowledged' | 'incident.resolved' | 'reminder' | 'test';
 
 /** The incident as the API shows it (times are RFC 3339 UTC strings). */
 export interface NotificationIncident {

@@ -9,8 +9,13 @@ import type { Channel, Notification } from './channel.ts';
 const msg: Notification = {
   kind: 'test',
   incident: {
-    id: 'inc_1', type: 'ddos', severity: 'high', status: 'triggered', title: 't',
-    created_at: '2026-03-02T08:00:00.000Z', ack_deadline: '2026-03-02T09:00:00.000Z',
+    id: 'inc_1',
+    type: 'ddos',
+    severity: 'high',
+    status: 'triggered',
+    title: 't',
+    created_at: '2026-03-02T08:00:00.000Z',
+    ack_deadline: '2026-03-02T09:00:00.000Z',
   },
 };
 
@@ -62,7 +67,11 @@ test('deliverWithRetry stops on success, on a final failure, or after the last a
     const { channel, hits } = await hook(t, statuses);
     const sleeps: number[] = [];
     const report = await deliverWithRetry(channel, msg, { attempts, random: () => 0, sleep: async (ms) => void sleeps.push(ms) });
-    assert.deepEqual(report.attempts.map((a) => a.status), want, `${statuses} x${attempts}`);
+    assert.deepEqual(
+      report.attempts.map((a) => a.status),
+      want,
+      `${statuses} x${attempts}`,
+    );
     assert.equal(report.ok, ok);
     assert.equal(hits(), want.length);
     assert.deepEqual(sleeps, [250, 500, 1000, 2000].slice(0, want.length - 1), 'one growing wait between attempts');

@@ -37,7 +37,11 @@ export interface DeliveryReport {
 }
 
 /** The wait before the attempt after `attempt` (1-based) failed with `result`. */
-export function backoffDelay(attempt: number, result: DeliveryResult, opts: Required<Pick<DeliverOptions, 'baseDelayMs' | 'maxDelayMs' | 'random'>>): number {
+export function backoffDelay(
+  attempt: number,
+  result: DeliveryResult,
+  opts: Required<Pick<DeliverOptions, 'baseDelayMs' | 'maxDelayMs' | 'random'>>,
+): number {
   const d = Math.min(opts.maxDelayMs, opts.baseDelayMs * 2 ** (attempt - 1));
   let wait = d / 2 + opts.random() * (d / 2);
   if (result.retryAfterMs !== undefined) wait = Math.max(wait, result.retryAfterMs);
@@ -62,7 +66,11 @@ export async function deliverWithRetry(channel: Channel, msg: Notification, opts
     try {
       result = await channel.send(msg, opts.signal);
     } catch (err) {
-      result = { ok: false, error: `${channel.name}: channel threw: ${err instanceof Error ? err.message : String(err)}`, retryable: false };
+      result = {
+        ok: false,
+        error: `${channel.name}: channel threw: ${err instanceof Error ? err.message : String(err)}`,
+        retryable: false,
+      };
     }
     results.push(result);
     opts.onAttempt?.(attempt, result);

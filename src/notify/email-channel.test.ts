@@ -12,7 +12,10 @@ interface Mail {
 }
 
 /** A real SMTP sink on loopback. `rcptReply` lets a test refuse recipients with an SMTP code. */
-async function smtpSink(rcptReply?: { code: number; message: string }): Promise<{ url: string; mails: Mail[]; close: () => Promise<void> }> {
+async function smtpSink(rcptReply?: {
+  code: number;
+  message: string;
+}): Promise<{ url: string; mails: Mail[]; close: () => Promise<void> }> {
   const mails: Mail[] = [];
   const server = new SMTPServer({
     authOptional: true,
@@ -40,13 +43,14 @@ async function smtpSink(rcptReply?: { code: number; message: string }): Promise<
 
 /** Decodes RFC 2047 encoded words (`=?UTF-8?Q?...?=`, `=?UTF-8?B?...?=`); whitespace between adjacent words is dropped. */
 function decodeWords(value: string): string {
-  return value
-    .replace(/\?=\s+=\?/g, '?==?')
-    .replace(/=\?utf-8\?([QB])\?([^?]*)\?=/gi, (_m, enc: string, data: string) =>
-      enc.toUpperCase() === 'B'
-        ? Buffer.from(data, 'base64').toString('utf8')
-        : Buffer.from(data.replace(/_/g, ' ').replace(/=([0-9A-F]{2})/gi, (_x, h: string) => String.fromCharCode(parseInt(h, 16))), 'latin1').toString('utf8'),
-    );
+  return value.replace(/\?=\s+=\?/g, '?==?').replace(/=\?utf-8\?([QB])\?([^?]*)\?=/gi, (_m, enc: string, data: string) =>
+    enc.toUpperCase() === 'B'
+      ? Buffer.from(data, 'base64').toString('utf8')
+      : Buffer.from(
+          data.replace(/_/g, ' ').replace(/=([0-9A-F]{2})/gi, (_x, h: string) => String.fromCharCode(parseInt(h, 16))),
+          'latin1',
+        ).toString('utf8'),
+  );
 }
 
 /** Minimal MIME reading for the test: headers, and the decoded text/plain and text/html parts. */
@@ -66,7 +70,10 @@ function parseMail(raw: string): { headers: Map<string, string>; text: string; h
     const type = /content-type:\s*([^;\r\n]+)/i.exec(ph!)![1]!.trim();
     const enc = /content-transfer-encoding:\s*(\S+)/i.exec(ph!)?.[1]?.toLowerCase();
     if (enc === 'quoted-printable') {
-      body = Buffer.from(body.replace(/=\r\n/g, '').replace(/=([0-9A-F]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16))), 'latin1').toString('utf8');
+      body = Buffer.from(
+        body.replace(/=\r\n/g, '').replace(/=([0-9A-F]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16))),
+        'latin1',
+      ).toString('utf8');
     } else if (enc === 'base64') {
       body = Buffer.from(body, 'base64').toString('utf8');
     }
@@ -122,7 +129,12 @@ test('without a recipient address the channel `to` list is used; with neither, a
   const sink = await smtpSink();
   t.after(sink.close);
   const noRecipient = { ...msg, recipient: undefined };
-  const channel = createEmailChannel({ name: 'mail', smtp_url: sink.url, from: 'firebreak@example.com', to: ['ops@example.com', 'sec@example.com'] });
+  const channel = createEmailChannel({
+    name: 'mail',
+    smtp_url: sink.url,
+    from: 'firebreak@example.com',
+    to: ['ops@example.com', 'sec@example.com'],
+  });
   assert.equal((await channel.send(noRecipient)).ok, true);
   assert.deepEqual(sink.mails[0]!.to, ['ops@example.com', 'sec@example.com']);
 
@@ -132,7 +144,10 @@ test('without a recipient address the channel `to` list is used; with neither, a
 });
 
 test('SMTP replies decide retryability: 4xx retryable, 5xx final; a dead server is retryable', async (t) => {
-  const cases: [number, boolean][] = [[450, true], [550, false]];
+  const cases: [number, boolean][] = [
+    [450, true],
+    [550, false],
+  ];
   for (const [code, retryable] of cases) {
     const sink = await smtpSink({ code, message: `refused with ${code}` });
     t.after(sink.close);

@@ -79,11 +79,10 @@ export function emailText(msg: Notification): string {
 /** The HTML body; every value is escaped. */
 export function emailHtml(msg: Notification): string {
   const e = escapeHtml;
-  const rows = detailRows(msg).map(([k, v]) => `<tr><th align="left">${e(k)}</th><td>${e(v)}</td></tr>`).join('');
-  const parts = [
-    `<p>${e(describeNotification(msg))}</p>`,
-    `<table>${rows}</table>`,
-  ];
+  const rows = detailRows(msg)
+    .map(([k, v]) => `<tr><th align="left">${e(k)}</th><td>${e(v)}</td></tr>`)
+    .join('');
+  const parts = [`<p>${e(describeNotification(msg))}</p>`, `<table>${rows}</table>`];
   if (msg.incident.description) parts.push(`<p style="white-space:pre-wrap">${e(msg.incident.description)}</p>`);
   if (isHttpUrl(msg.ackUrl)) parts.push(`<p><a href="${e(msg.ackUrl)}"><strong>Acknowledge</strong></a></p>`);
   if (isHttpUrl(msg.incident.url)) parts.push(`<p><a href="${e(msg.incident.url)}">Open incident</a></p>`);
@@ -102,7 +101,11 @@ function classify(channelName: string, err: unknown): DeliveryResult {
   let retryable: boolean;
   if (status !== undefined) retryable = status >= 400 && status < 500;
   else retryable = !['EAUTH', 'ETLS', 'EENVELOPE', 'EMESSAGE', 'ENOAUTH', 'EOAUTH2'].includes(e.code ?? '');
-  const result: DeliveryResult = { ok: false, error: `${channelName}: ${e.code ? `${e.code} ` : ''}${e.message ?? String(err)}`, retryable };
+  const result: DeliveryResult = {
+    ok: false,
+    error: `${channelName}: ${e.code ? `${e.code} ` : ''}${e.message ?? String(err)}`,
+    retryable,
+  };
   if (status !== undefined) result.status = status;
   return result;
 }

@@ -7,8 +7,13 @@ import type { Notification } from './channel.ts';
 const msg: Notification = {
   kind: 'incident.acknowledged',
   incident: {
-    id: 'inc_3', type: 'ddos', severity: 'medium', status: 'acknowledged', title: 'Flood from 203.0.113.9',
-    created_at: '2026-03-02T08:00:00.000Z', ack_deadline: '2026-03-02T12:00:00.000Z',
+    id: 'inc_3',
+    type: 'ddos',
+    severity: 'medium',
+    status: 'acknowledged',
+    title: 'Flood from 203.0.113.9',
+    created_at: '2026-03-02T08:00:00.000Z',
+    ack_deadline: '2026-03-02T12:00:00.000Z',
   },
   level: 2,
   ackUrl: 'https://firebreak.example/ack/SECRET-TOKEN',
@@ -38,6 +43,13 @@ test('log channel writes one structured line through a real pino logger, without
 });
 
 test('a throwing logger becomes a final failure', async () => {
-  const r = await createLogChannel({ name: 'audit' }, { info: () => { throw new Error('disk full'); } }).send(msg);
+  const r = await createLogChannel(
+    { name: 'audit' },
+    {
+      info: () => {
+        throw new Error('disk full');
+      },
+    },
+  ).send(msg);
   assert.deepEqual(r, { ok: false, error: 'audit: disk full', retryable: false });
 });

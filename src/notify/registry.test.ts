@@ -21,10 +21,25 @@ test('createChannel picks the implementation by type', () => {
 });
 
 test('createChannels keys by name and lists every duplicate', () => {
-  const map = createChannels([{ name: 'a', type: 'log' }, { name: 'b', type: 'log' }], { logger });
+  const map = createChannels(
+    [
+      { name: 'a', type: 'log' },
+      { name: 'b', type: 'log' },
+    ],
+    { logger },
+  );
   assert.deepEqual([...map.keys()], ['a', 'b']);
   assert.throws(
-    () => createChannels([{ name: 'a', type: 'log' }, { name: 'a', type: 'log' }, { name: 'a', type: 'log' }], { logger }),
-    (err: unknown) => err instanceof AppError && err.code === 'invalid' && err.details?.length === 2 && err.details[0]!.path === 'channels[1].name',
+    () =>
+      createChannels(
+        [
+          { name: 'a', type: 'log' },
+          { name: 'a', type: 'log' },
+          { name: 'a', type: 'log' },
+        ],
+        { logger },
+      ),
+    (err: unknown) =>
+      err instanceof AppError && err.code === 'invalid' && err.details?.length === 2 && err.details[0]!.path === 'channels[1].name',
   );
 });

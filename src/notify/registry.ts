@@ -55,7 +55,8 @@ export function createChannels(configs: readonly ChannelConfig[], deps: ChannelD
   const details = [];
   for (const [i, c] of configs.entries()) {
     const first = seen.get(c.name);
-    if (first !== undefined) details.push({ path: `channels[${i}].name`, message: `"${c.name}" is already the name of channels[${first}]` });
+    if (first !== undefined)
+      details.push({ path: `channels[${i}].name`, message: `"${c.name}" is already the name of channels[${first}]` });
     else seen.set(c.name, i);
   }
   if (details.length > 0) throw new AppError('invalid', 'channel names must be unique', { details });

@@ -52,16 +52,17 @@ test('Slack incoming webhook receives text plus header, fields and an Acknowledg
 
   // Fallback text: severity and title, mrkdwn-escaped.
   assert.match(body.text, /^\[CRITICAL\] Incident triggered: Account &lt;u1&gt; logged in from 3 IPs &amp; more/);
-  assert.deepEqual(body.blocks.map((b) => b.type), ['header', 'section', 'section', 'actions']);
+  assert.deepEqual(
+    body.blocks.map((b) => b.type),
+    ['header', 'section', 'section', 'actions'],
+  );
   const [header, fields, about, actions] = body.blocks as [Block, Block, Block, Block];
   // plain_text is shown literally by Slack: not escaped.
   assert.deepEqual(header.text, { type: 'plain_text', text: '[CRITICAL] Account <u1> logged in from 3 IPs & more', emoji: false });
-  assert.deepEqual(fields.fields!.map((f) => f.text), [
-    '*Type*\naccount_compromise',
-    '*Status*\ntriggered',
-    '*Ack deadline*\n2026-03-02T08:15:00.000Z',
-    '*Escalation level*\n1',
-  ]);
+  assert.deepEqual(
+    fields.fields!.map((f) => f.text),
+    ['*Type*\naccount_compromise', '*Status*\ntriggered', '*Ack deadline*\n2026-03-02T08:15:00.000Z', '*Escalation level*\n1'],
+  );
   assert.ok(fields.fields!.every((f) => f.type === 'mrkdwn'));
   assert.equal(about.text!.text, 'Logins from 203.0.113.5, 198.51.100.7 and &lt;script&gt;');
   assert.equal(actions.elements![0]!.type, 'button');
@@ -71,15 +72,25 @@ test('Slack incoming webhook receives text plus header, fields and an Acknowledg
 });
 
 test('no ack link and no incident url: no actions block; long titles fit the header limit', () => {
-  const body = slackBody({ ...msg, ackUrl: undefined, incident: { ...msg.incident, url: undefined, description: undefined, title: 'x'.repeat(500) } });
-  assert.deepEqual(body.blocks.map((b) => b.type), ['header', 'section']);
+  const body = slackBody({
+    ...msg,
+    ackUrl: undefined,
+    incident: { ...msg.incident, url: undefined, description: undefined, title: 'x'.repeat(500) },
+  });
+  assert.deepEqual(
+    body.blocks.map((b) => b.type),
+    ['header', 'section'],
+  );
   const header = body.blocks[0] as unknown as Block;
   assert.equal(header.text!.text.length, 150);
   // A non-http ack link is never turned into a button.
-  assert.deepEqual(slackBody({ ...msg, ackUrl: 'javascript:alert(1)', incident: { ...msg.incident, url: undefined } }).blocks.map((b) => b.type), ['header', 'section', 'section']);
+  assert.deepEqual(
+    slackBody({ ...msg, ackUrl: 'javascript:alert(1)', incident: { ...msg.incident, url: undefined } }).blocks.map((b) => b.type),
+    ['header', 'section', 'section'],
+  );
 });
 
-test('Slack error answers are final and keep Slack\'s reason, without the URL', async (t) => {
+test("Slack error answers are final and keep Slack's reason, without the URL", async (t) => {
   const server = createServer((_req, res) => res.writeHead(404).end('no_service'));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   t.after(() => server.close());

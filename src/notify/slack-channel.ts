@@ -46,11 +46,20 @@ export function slackBody(msg: Notification): { text: string; blocks: Record<str
     { type: 'header', text: { type: 'plain_text', text: clip(`[${inc.severity.toUpperCase()}] ${inc.title}`, HEADER_MAX), emoji: false } },
     { type: 'section', fields: fields.map((f) => ({ type: 'mrkdwn', text: clip(f, FIELD_MAX) })) },
   ];
-  const about = [inc.description, msg.text].filter((s): s is string => !!s).map(escapeMrkdwn).join('\n');
+  const about = [inc.description, msg.text]
+    .filter((s): s is string => !!s)
+    .map(escapeMrkdwn)
+    .join('\n');
   if (about) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clip(about, TEXT_MAX) } });
   const elements: Record<string, unknown>[] = [];
   if (msg.ackUrl && /^https?:\/\//.test(msg.ackUrl)) {
-    elements.push({ type: 'button', text: { type: 'plain_text', text: 'Acknowledge' }, url: msg.ackUrl, style: 'danger', action_id: 'firebreak_ack' });
+    elements.push({
+      type: 'button',
+      text: { type: 'plain_text', text: 'Acknowledge' },
+      url: msg.ackUrl,
+      style: 'danger',
+      action_id: 'firebreak_ack',
+    });
   }
   if (inc.url && /^https?:\/\//.test(inc.url)) {
     elements.push({ type: 'button', text: { type: 'plain_text', text: 'Open incident' }, url: inc.url, action_id: 'firebreak_open' });

@@ -30,7 +30,10 @@ interface Received {
 }
 
 /** A real loopback receiver answering each request with the next status of `statuses` (the last one repeats). */
-async function receiver(statuses: number[], extraHeaders: Record<string, string> = {}): Promise<{ url: string; got: Received[]; server: Server }> {
+async function receiver(
+  statuses: number[],
+  extraHeaders: Record<string, string> = {},
+): Promise<{ url: string; got: Received[]; server: Server }> {
   const got: Received[] = [];
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -67,7 +70,10 @@ test('signed webhook: 500 then 200 is retried and the receiver verifies every at
     onAttempt: (n, r) => seen.push([n, r.ok, r.status]),
   });
   assert.equal(report.ok, true);
-  assert.deepEqual(seen, [[1, false, 500], [2, true, 200]]);
+  assert.deepEqual(seen, [
+    [1, false, 500],
+    [2, true, 200],
+  ]);
   assert.equal(report.attempts[0]!.retryable, true);
   assert.equal(sleeps.length, 1);
   assert.equal(got.length, 2);
@@ -95,7 +101,13 @@ test('unsigned webhook has no signature header; absent level and ack link are nu
   const r = await createWebhookChannel({ name: 'plain', url }).send({ kind: 'test', incident: sampleNotification.incident, text: 'hello' });
   assert.deepEqual(r, { ok: true, status: 204, retryable: false });
   assert.equal(got[0]!.headers['x-firebreak-signature'], undefined);
-  assert.deepEqual(JSON.parse(got[0]!.raw), { event: 'test', incident: sampleNotification.incident, level: null, ack_url: null, text: 'hello' });
+  assert.deepEqual(JSON.parse(got[0]!.raw), {
+    event: 'test',
+    incident: sampleNotification.incident,
+    level: null,
+    ack_url: null,
+    text: 'hello',
+  });
 });
 
 test('status classification: 4xx and 3xx are final, 429 is retryable with Retry-After', async (t) => {
@@ -149,7 +161,9 @@ test('network errors and timeouts are retryable', async (t) => {
   // The caller's abort wins over the timeout and stops the retry loop.
   const ac = new AbortController();
   setTimeout(() => ac.abort(), 50);
-  const report = await deliverWithRetry(createWebhookChannel({ name: 'h', url: `http://127.0.0.1:${port}/` }), sampleNotification, { signal: ac.signal });
+  const report = await deliverWithRetry(createWebhookChannel({ name: 'h', url: `http://127.0.0.1:${port}/` }), sampleNotification, {
+    signal: ac.signal,
+  });
   assert.equal(report.attempts.length, 1);
   assert.match(report.attempts[0]!.error!, /aborted/);
 });

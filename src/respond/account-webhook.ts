@@ -38,25 +38,41 @@ export function accountAction(name: AppWebhookPayload['action'], opts: { lockDec
     remote: true,
     params,
     target(p, incident) {
-      if (p.target !== undefined && p.user_id === undefined) return `${name}: target "${p.target}" is not automated yet; give params.user_id (one account)`;
+      if (p.target !== undefined && p.user_id === undefined)
+        return `${name}: target "${p.target}" is not automated yet; give params.user_id (one account)`;
       const raw = p.user_id ?? keyPart(incident, 'user');
       if (raw === null) return `${name} needs an account: the incident key is ${incident.dedup_key ?? 'empty'}; give params.user_id`;
       const c = canonicalTarget('user', raw);
       return c.ok ? { kind: 'user', value: c.value, key: `user:${c.value}` } : `${name}: user_id ${c.message}`;
     },
-    describe: (p, t) => `${VERB[name]} ${t.value} (signed webhook to the application)${opts.lockDecision ? `; lock decision for ${formatDuration(p.duration_ms ?? DEFAULT_LOCK_MS)}` : ''}`,
+    describe: (p, t) =>
+      `${VERB[name]} ${t.value} (signed webhook to the application)${opts.lockDecision ? `; lock decision for ${formatDuration(p.duration_ms ?? DEFAULT_LOCK_MS)}` : ''}`,
     async execute(inv, fx) {
       const userId = inv.target.value!;
       const reason = inv.params.reason ?? defaultReason(inv.incident);
       const data: Record<string, unknown> = {};
       if (opts.lockDecision) {
-        const d = await fx.decide({ scope: 'user', value: userId, type: 'lock', durationMs: inv.params.duration_ms ?? DEFAULT_LOCK_MS, reason });
+        const d = await fx.decide({
+          scope: 'user',
+          value: userId,
+          type: 'lock',
+          durationMs: inv.params.duration_ms ?? DEFAULT_LOCK_MS,
+          reason,
+        });
         if (d.status !== 'allowlisted') Object.assign(data, { decision_id: d.decision.id, until: d.decision.until });
       }
-      const res = await fx.postToApp(appWebhookPayload({ actionId: inv.actionId, action: name, userId, incident: inv.incident, reason, at: inv.requestedAt }));
+      const res = await fx.postToApp(
+        appWebhookPayload({ actionId: inv.actionId, action: name, userId, incident: inv.incident, reason, at: inv.requestedAt }),
+      );
       if (res.status !== undefined) data.http_status = res.status;
       if (res.ok) return { outcome: 'succeeded', message: `application confirmed: ${VERB[name]} ${userId}`, data };
-      return { outcome: 'failed', retryable: res.retryable, ...(res.retryAfterMs !== undefined ? { retryAfterMs: res.retryAfterMs } : {}), message: res.error ?? 'application webhook failed', data };
+      return {
+        outcome: 'failed',
+        retryable: res.retryable,
+        ...(res.retryAfterMs !== undefined ? { retryAfterMs: res.retryAfterMs } : {}),
+        message: res.error ?? 'application webhook failed',
+        data,
+      };
     },
   });
 }

@@ -18,6 +18,8 @@ export interface ActionIdParts {
 }
 
 export function actionId(p: ActionIdParts): string {
-  const h = createHash('sha256').update([p.incidentId, p.step, p.action, p.target, String(p.reopenCount)].join('\n')).digest('hex');
+  const h = createHash('sha256')
+    .update([p.incidentId, p.step, p.action, p.target, String(p.reopenCount)].join('\n'))
+    .digest('hex');
   return `act_${h.slice(0, 32)}`;
 }

@@ -61,6 +61,11 @@ export function findAllowlisted(entries: readonly AllowEntry[], target: Cidr): A
 
 /** "198.51.100.0/24 (from the configuration file)": how messages name an entry. */
 export function describeAllowEntry(e: AllowEntry): string {
-  const where = e.source === 'builtin' ? 'loopback, always allowed' : e.source === 'config' ? 'from the configuration file' : `allowlist entry ${e.id}${e.note ? `: ${e.note}` : ''}`;
+  const where =
+    e.source === 'builtin'
+      ? 'loopback, always allowed'
+      : e.source === 'config'
+        ? 'from the configuration file'
+        : `allowlist entry ${e.id}${e.note ? `: ${e.note}` : ''}`;
   return `${e.cidr} (${where})`;
 }

@@ -25,9 +25,23 @@ export interface AppWebhookPayload {
   at: string;
 }
 
-export function appWebhookPayload(p: { actionId: string; action: AppWebhookPayload['action']; userId: string; incident: Incident; reason: string; at: Date }): AppWebhookPayload {
+export function appWebhookPayload(p: {
+  actionId: string;
+  action: AppWebhookPayload['action'];
+  userId: string;
+  incident: Incident;
+  reason: string;
+  at: Date;
+}): AppWebhookPayload {
   const { id, type, severity, title } = p.incident;
-  return { id: p.actionId, action: p.action, user_id: p.userId, incident: { id, type, severity, title }, reason: p.reason, at: p.at.toISOString() };
+  return {
+    id: p.actionId,
+    action: p.action,
+    user_id: p.userId,
+    incident: { id, type, severity, title },
+    reason: p.reason,
+    at: p.at.toISOString(),
+  };
 }
 
 export interface SignedPostDeps extends HttpChannelDeps {
@@ -35,7 +49,14 @@ export interface SignedPostDeps extends HttpChannelDeps {
 }
 
 /** POSTs `body` as JSON with an Idempotency-Key and, when `secret` is set, the signature header. Never throws. */
-export function postSigned(name: string, url: string, body: unknown, idempotencyKey: string, secret: string | undefined, deps: SignedPostDeps): Promise<DeliveryResult> {
+export function postSigned(
+  name: string,
+  url: string,
+  body: unknown,
+  idempotencyKey: string,
+  secret: string | undefined,
+  deps: SignedPostDeps,
+): Promise<DeliveryResult> {
   const raw = JSON.stringify(body);
   const headers: Record<string, string> = { 'idempotency-key': idempotencyKey };
   if (secret) headers['x-firebreak-signature'] = signWebhook(raw, secret, deps.now());
@@ -43,9 +64,17 @@ export function postSigned(name: string, url: string, body: unknown, idempotency
 }
 
 /** Sender for `app.webhook_url`: refuses (final, not retryable) when the application is not configured. */
-export function createAppWebhookSender(app: { webhook_url?: string; webhook_secret?: string }, deps: SignedPostDeps): (p: AppWebhookPayload) => Promise<DeliveryResult> {
+export function createAppWebhookSender(
+  app: { webhook_url?: string; webhook_secret?: string },
+  deps: SignedPostDeps,
+): (p: AppWebhookPayload) => Promise<DeliveryResult> {
   return async (p) => {
-    if (!app.webhook_url) return { ok: false, retryable: false, error: 'app.webhook_url is not configured: set it (and app.webhook_secret) so Firebreak can tell the application' };
+    if (!app.webhook_url)
+      return {
+        ok: false,
+        retryable: false,
+        error: 'app.webhook_url is not configured: set it (and app.webhook_secret) so Firebreak can tell the application',
+      };
     return postSigned('app webhook', app.webhook_url, p, p.id, app.webhook_secret, deps);
   };
 }

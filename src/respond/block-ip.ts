@@ -34,7 +34,8 @@ export const blockIp = defineAction({
   renews: true,
   params,
   target: (p, incident) => ipTarget(p.ip, incident, 'block_ip'),
-  describe: (p, t) => `ban ${t.value} for ${formatDuration(p.duration_ms ?? DEFAULT_BAN_MS)}${p.increment === false ? '' : ' (longer for repeat offenders)'}`,
+  describe: (p, t) =>
+    `ban ${t.value} for ${formatDuration(p.duration_ms ?? DEFAULT_BAN_MS)}${p.increment === false ? '' : ' (longer for repeat offenders)'}`,
   async execute(inv, fx) {
     const t = inv.target;
     const r = await fx.decide({
@@ -46,7 +47,11 @@ export const blockIp = defineAction({
       reason: inv.params.reason ?? defaultReason(inv.incident),
     });
     if (r.status === 'allowlisted') {
-      return { outcome: 'allowlisted', message: `not banned: ${t.value} is on the allowlist (${describeAllowEntry(r.entry)})`, data: { allowlist_entry: r.entry.id, allowlist_cidr: r.entry.cidr } };
+      return {
+        outcome: 'allowlisted',
+        message: `not banned: ${t.value} is on the allowlist (${describeAllowEntry(r.entry)})`,
+        data: { allowlist_entry: r.entry.id, allowlist_cidr: r.entry.cidr },
+      };
     }
     const d = r.decision;
     const what = r.status === 'existing' ? 'already banned' : r.status === 'extended' ? 'ban extended' : 'banned';

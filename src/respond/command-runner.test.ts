@@ -87,7 +87,11 @@ test('output is bounded to 64 KiB with head, tail and a truncation marker', asyn
   assert.ok(r.output.trimEnd().endsWith('LAST'));
   const m = /\[\.\.\. (\d+) bytes truncated \.\.\.\]/.exec(r.output);
   assert.ok(m, 'has the marker');
-  assert.equal(Number(m[1]) + Buffer.byteLength(r.output) - Buffer.byteLength(m[0]) - 2, r.outputBytes, 'the marker counts exactly what was dropped');
+  assert.equal(
+    Number(m[1]) + Buffer.byteLength(r.output) - Buffer.byteLength(m[0]) - 2,
+    r.outputBytes,
+    'the marker counts exactly what was dropped',
+  );
 });
 
 test('bounding never splits a multi-byte character', () => {

@@ -188,7 +188,12 @@ export interface SqlCommand {
 export async function runSqlCommand(spec: SqlCommand): Promise<CommandResult> {
   const t0 = performance.now();
   const out = new BoundedOutput(spec.maxOutputBytes ?? MAX_OUTPUT_BYTES);
-  const client = new pg.Client({ connectionString: spec.url, connectionTimeoutMillis: spec.timeoutMs, query_timeout: spec.timeoutMs, statement_timeout: spec.timeoutMs });
+  const client = new pg.Client({
+    connectionString: spec.url,
+    connectionTimeoutMillis: spec.timeoutMs,
+    query_timeout: spec.timeoutMs,
+    statement_timeout: spec.timeoutMs,
+  });
   client.on('error', () => {});
   let error: string | undefined;
   try {
@@ -197,7 +202,8 @@ export async function runSqlCommand(spec: SqlCommand): Promise<CommandResult> {
     for (const r of Array.isArray(res) ? res : [res]) {
       if (r.fields?.length) {
         out.push(Buffer.from(r.fields.map((f) => f.name).join('\t') + '\n'));
-        for (const row of r.rows as Record<string, unknown>[]) out.push(Buffer.from(r.fields.map((f) => formatCell(row[f.name])).join('\t') + '\n'));
+        for (const row of r.rows as Record<string, unknown>[])
+          out.push(Buffer.from(r.fields.map((f) => formatCell(row[f.name])).join('\t') + '\n'));
       }
       out.push(Buffer.from(`(${r.command ?? 'OK'} ${r.rowCount ?? 0})\n`));
     }

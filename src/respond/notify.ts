@@ -18,7 +18,9 @@ export const notify = defineAction({
   target: (p) => ({ kind: 'notify', value: p.target, key: `notify:${p.target}` }),
   describe: (p) => `notify ${p.target}`,
   async execute(inv, fx) {
-    const message = inv.params.message ?? `[${inv.incident.severity.toUpperCase()}] ${inv.incident.title} (${inv.incident.type}, incident #${inv.incident.id})`;
+    const message =
+      inv.params.message ??
+      `[${inv.incident.severity.toUpperCase()}] ${inv.incident.title} (${inv.incident.type}, incident #${inv.incident.id})`;
     const res = await fx.notify({ actionId: inv.actionId, incident: inv.incident, target: inv.params.target, message });
     if (res.ok) return { outcome: 'succeeded', message: `notified ${inv.params.target}: ${message}` };
     return { outcome: 'failed', retryable: res.retryable, message: res.error ?? `could not notify ${inv.params.target}` };

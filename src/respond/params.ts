@@ -16,7 +16,10 @@ export const durationFields = {
   duration_ms: z.number().optional(),
 };
 
-export function resolveDuration<T extends { duration?: string | number; duration_ms?: number }>(p: T, ctx: z.RefinementCtx): Omit<T, 'duration'> {
+export function resolveDuration<T extends { duration?: string | number; duration_ms?: number }>(
+  p: T,
+  ctx: z.RefinementCtx,
+): Omit<T, 'duration'> {
   const { duration, ...rest } = p;
   if (duration === undefined) {
     if (rest.duration_ms !== undefined && !(rest.duration_ms >= MIN_DURATION_MS && rest.duration_ms <= MAX_DURATION_MS)) {
@@ -29,8 +32,10 @@ export function resolveDuration<T extends { duration?: string | number; duration
     return rest;
   }
   const ms = typeof duration === 'number' ? duration * 1000 : parseDuration(duration);
-  if (ms === null || !Number.isFinite(ms)) ctx.addIssue({ code: 'custom', path: ['duration'], message: `"${String(duration)}" is not a duration (use 30m, 1h, 7d)` });
-  else if (!(ms >= MIN_DURATION_MS && ms <= MAX_DURATION_MS)) ctx.addIssue({ code: 'custom', path: ['duration'], message: `must be ${limits}` });
+  if (ms === null || !Number.isFinite(ms))
+    ctx.addIssue({ code: 'custom', path: ['duration'], message: `"${String(duration)}" is not a duration (use 30m, 1h, 7d)` });
+  else if (!(ms >= MIN_DURATION_MS && ms <= MAX_DURATION_MS))
+    ctx.addIssue({ code: 'custom', path: ['duration'], message: `must be ${limits}` });
   else return { ...rest, duration_ms: ms };
   return rest;
 }

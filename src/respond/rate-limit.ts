@@ -23,7 +23,8 @@ export const rateLimit = defineAction({
   renews: true,
   params,
   target: (p, incident) => (p.scope === 'global' ? { kind: 'global', value: null, key: 'global' } : ipTarget(p.ip, incident, 'rate_limit')),
-  describe: (p, t) => `rate-limit ${t.kind === 'global' ? 'every client' : t.value} for ${formatDuration(p.duration_ms ?? DEFAULT_RATE_LIMIT_MS)}`,
+  describe: (p, t) =>
+    `rate-limit ${t.kind === 'global' ? 'every client' : t.value} for ${formatDuration(p.duration_ms ?? DEFAULT_RATE_LIMIT_MS)}`,
   async execute(inv, fx) {
     const t = inv.target;
     const r = await fx.decide({
@@ -34,7 +35,11 @@ export const rateLimit = defineAction({
       reason: inv.params.reason ?? defaultReason(inv.incident),
     });
     if (r.status === 'allowlisted') {
-      return { outcome: 'allowlisted', message: `not rate-limited: ${t.value} is on the allowlist (${describeAllowEntry(r.entry)})`, data: { allowlist_entry: r.entry.id, allowlist_cidr: r.entry.cidr } };
+      return {
+        outcome: 'allowlisted',
+        message: `not rate-limited: ${t.value} is on the allowlist (${describeAllowEntry(r.entry)})`,
+        data: { allowlist_entry: r.entry.id, allowlist_cidr: r.entry.cidr },
+      };
     }
     const who = t.kind === 'global' ? 'every client' : t.value;
     return {

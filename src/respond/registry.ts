@@ -14,4 +14,6 @@ import { webhook } from './webhook.ts';
 
 export type ActionRegistry = ReadonlyMap<string, Action>;
 
-export const ACTIONS: ActionRegistry = new Map([blockIp, rateLimit, lockAccount, revokeSessions, forcePasswordReset, notify, webhook].map((a) => [a.name, a]));
+export const ACTIONS: ActionRegistry = new Map(
+  [blockIp, rateLimit, lockAccount, revokeSessions, forcePasswordReset, notify, webhook].map((a) => [a.name, a]),
+);

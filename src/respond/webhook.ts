@@ -9,7 +9,10 @@ import { reasonField } from './params.ts';
 
 const params = z
   .object({
-    url: z.string().url().refine((u) => /^https?:\/\//i.test(u), 'must be an http(s) URL'),
+    url: z
+      .string()
+      .url()
+      .refine((u) => /^https?:\/\//i.test(u), 'must be an http(s) URL'),
     secret: z.string().min(16).optional(),
     body: z.record(z.string(), z.unknown()).optional(),
     reason: reasonField,
@@ -38,6 +41,12 @@ export const webhook = defineAction({
     const res = await fx.postWebhook(inv.params.url, body, inv.actionId, inv.params.secret);
     const data = res.status !== undefined ? { http_status: res.status } : undefined;
     if (res.ok) return { outcome: 'succeeded', message: `delivered to ${inv.target.value}`, ...(data ? { data } : {}) };
-    return { outcome: 'failed', retryable: res.retryable, ...(res.retryAfterMs !== undefined ? { retryAfterMs: res.retryAfterMs } : {}), message: res.error ?? 'webhook failed', ...(data ? { data } : {}) };
+    return {
+      outcome: 'failed',
+      retryable: res.retryable,
+      ...(res.retryAfterMs !== undefined ? { retryAfterMs: res.retryAfterMs } : {}),
+      message: res.error ?? 'webhook failed',
+      ...(data ? { data } : {}),
+    };
   },
 });

@@ -7,8 +7,13 @@ import { AppError } from '../errors.ts';
 import { builtinRunbooksDir, loadRunbookFiles, loadRunbooks, parseRunbookText } from './load-runbooks.ts';
 
 const DEFAULT_RULES = [
-  'database_connection_failure', 'high_error_rate', 'brute_force_attempt', 'account_compromise',
-  'ddos', 'performance_degradation', 'data_corruption',
+  'database_connection_failure',
+  'high_error_rate',
+  'brute_force_attempt',
+  'account_compromise',
+  'ddos',
+  'performance_degradation',
+  'data_corruption',
 ];
 const SEED_TYPES = DEFAULT_RULES;
 
@@ -43,13 +48,14 @@ test('the built-in pack loads, validates against the default rules, and covers e
   const restart = db.immediate_actions.find((s) => s.id === 'restart-database-service')!;
   assert.ok('command' in restart && restart.approval === 'required');
   const bf = map.get('brute_force_attempt')!;
-  assert.deepEqual(bf.immediate_actions.map((s) => ('action' in s ? s.action : 'manual' in s ? 'manual' : 'command')), [
-    'block_ip', 'lock_account', 'manual', 'notify',
-  ]);
+  assert.deepEqual(
+    bf.immediate_actions.map((s) => ('action' in s ? s.action : 'manual' in s ? 'manual' : 'command')),
+    ['block_ip', 'lock_account', 'manual', 'notify'],
+  );
   assert.equal(bf.category, 'Security Incidents');
   const block = bf.immediate_actions[0]!;
   assert.ok('action' in block);
-  assert.deepEqual(block.params, { duration_ms: 3_600_000 }, 'duration becomes duration_ms, like the rules\' actions');
+  assert.deepEqual(block.params, { duration_ms: 3_600_000 }, "duration becomes duration_ms, like the rules' actions");
 });
 
 const GOOD = `type: custom_thing
@@ -116,18 +122,28 @@ const BROKEN: { name: string; text: string; want: [number, string][]; refs?: { k
   {
     name: 'unknown keys at top level and in a step, each on its own line',
     text: 'type: x\ntitle: X\nseverity: low\nowner: bob\nimmediate_actions:\n  - id: a\n    title: A\n    command: c\n    aproval: none\n',
-    want: [[9, 'unknown key "aproval"'], [4, 'unknown key "owner"']],
+    want: [
+      [9, 'unknown key "aproval"'],
+      [4, 'unknown key "owner"'],
+    ],
   },
   {
     name: 'missing probe and rule when lists are given',
     text: 'type: x\ntitle: X\nseverity: low\nverification:\n  - id: p\n    title: P\n    probe: db\n  - id: r\n    title: R\n    rule: nope\n    below_for: 5m\n',
     refs: { knownProbes: ['api'], knownRules: ['high_error_rate'] },
-    want: [[7, 'unknown probe "db"'], [10, 'unknown rule "nope"']],
+    want: [
+      [7, 'unknown probe "db"'],
+      [10, 'unknown rule "nope"'],
+    ],
   },
   {
     name: 'several problems at once: bad severity, bad duration, missing title',
     text: 'type: x\nseverity: urgent\nimmediate_actions:\n  - id: a\n    title: A\n    command: c\n    timeout: soon\n',
-    want: [[1, 'missing required key "title"'], [2, 'severity'], [7, '"soon" is not a duration']],
+    want: [
+      [1, 'missing required key "title"'],
+      [2, 'severity'],
+      [7, '"soon" is not a duration'],
+    ],
   },
   {
     name: 'auto_resolve without an automated check',

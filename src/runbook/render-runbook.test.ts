@@ -19,13 +19,28 @@ const SCRIPT_EQUIVALENT: [string, string][] = [['python scripts/incident_respons
 // Block labels inside a section: `### Symptoms` in the plain layout, `**Symptoms**:` in the grouped one.
 const LABELS = new Set(['Symptoms', 'Immediate Actions', 'Actions', 'Script', 'Verification']);
 
-interface Block { numbered: string[]; bullets: string[]; code: string[]; inline: string[] }
-interface Parsed { headings: string[]; sections: Map<string, Map<string, Block>> }
+interface Block {
+  numbered: string[];
+  bullets: string[];
+  code: string[];
+  inline: string[];
+}
+interface Parsed {
+  headings: string[];
+  sections: Map<string, Map<string, Block>>;
+}
 
 /** Strips emphasis, Firebreak's markers and trailing colons; collapses whitespace. */
 function norm(s: string): string {
-  let t = s.replace(/\*\*|__/g, '').replace(/\s+/g, ' ').trim();
-  for (let i = 0; i < 2; i++) t = t.replace(/:$/, '').replace(/\s*\((automated|approval required|checked)[^()]*\)$/, '').trim();
+  let t = s
+    .replace(/\*\*|__/g, '')
+    .replace(/\s+/g, ' ')
+    .trim();
+  for (let i = 0; i < 2; i++)
+    t = t
+      .replace(/:$/, '')
+      .replace(/\s*\((automated|approval required|checked)[^()]*\)$/, '')
+      .trim();
   return t;
 }
 
@@ -100,7 +115,12 @@ test('the rendered pack contains every seed heading, step title, command, bullet
   }
   // The parser must actually have found the seed's content (a test that cannot fail is a defect).
   assert.ok(compared >= 140, `only ${compared} items compared`);
-  assert.ok(parse(SEED).sections.get('Database Connection Failures')?.get('Immediate Actions')?.code.includes('bash:curl http://localhost:8000/healthz'));
+  assert.ok(
+    parse(SEED)
+      .sections.get('Database Connection Failures')
+      ?.get('Immediate Actions')
+      ?.code.includes('bash:curl http://localhost:8000/healthz'),
+  );
 });
 
 test('the parser notices a missing step (the comparison can fail)', () => {
@@ -125,11 +145,16 @@ test('severity levels follow the deadlines given', () => {
   assert.match(md, /^- \*\*Critical\*\*: Immediate response required \(< 30 minutes\)$/m);
   assert.match(md, /^- \*\*High\*\*: Response within 2 hours$/m);
   assert.match(md, /^- \*\*Low\*\*: Response within 24 hours$/m);
-  const cases: [number, string][] = [[15 * 60_000, '15 minutes'], [3_600_000, '1 hour'], [90 * 60_000, '90 minutes'], [45_000, '45 seconds']];
+  const cases: [number, string][] = [
+    [15 * 60_000, '15 minutes'],
+    [3_600_000, '1 hour'],
+    [90 * 60_000, '90 minutes'],
+    [45_000, '45 seconds'],
+  ];
   for (const [ms, want] of cases) assert.equal(humanDuration(ms), want);
 });
 
-test('post-incident: items common to every runbook once, each runbook\'s own under its title', () => {
+test("post-incident: items common to every runbook once, each runbook's own under its title", () => {
   const a = Runbook.parse({ type: 'a', title: 'A', severity: 'low', post_incident: ['Document Incident: Timeline', 'Call the vendor'] });
   const b = Runbook.parse({ type: 'b', title: 'B', severity: 'low', post_incident: ['Document Incident: Timeline'] });
   const none = Runbook.parse({ type: 'c', title: 'C', severity: 'low' });
@@ -145,7 +170,10 @@ test('post-incident: items common to every runbook once, each runbook\'s own und
 test('renderRunbook renders one runbook standalone, with its post-incident procedures', () => {
   const md = renderRunbook(pack.get('brute_force_attempt')!);
   assert.match(md, /^## Brute Force Attack\n/);
-  assert.match(md, /^### Immediate Actions\n\n1\. \*\*Block IP address automatically \(via security monitoring\)\*\* \(automated: block_ip 1h\)$/m);
+  assert.match(
+    md,
+    /^### Immediate Actions\n\n1\. \*\*Block IP address automatically \(via security monitoring\)\*\* \(automated: block_ip 1h\)$/m,
+  );
   assert.match(md, /^### Script\n\n```bash\nfirebreak respond \\$/m);
   assert.match(md, /^### Post-Incident Procedures\n\n1\. \*\*Document Incident\*\*:$/m);
   assert.doesNotMatch(md, /Escalation Procedures/);

@@ -92,14 +92,17 @@ export function renderPack(
     if (own.length > 0) out.push('', `### ${rb.title}`, '', ...renderPostItems(own));
   }
   out.push('', '---', '', '## Additional Resources', '');
-  for (const r of opts.resources ?? [{ title: 'Monitoring Dashboard', href: '/api/health/detailed' }]) out.push(`- [${r.title}](${r.href})`);
+  for (const r of opts.resources ?? [{ title: 'Monitoring Dashboard', href: '/api/health/detailed' }])
+    out.push(`- [${r.title}](${r.href})`);
   return finish(out);
 }
 
 function renderBody(rb: Runbook, layout: Layout): string[] {
   const section = layout === 'section';
   const label = (name: string, inline?: string): string[] =>
-    section ? [`### ${name}`, ...(inline === undefined ? [] : ['', `- ${inline}`])] : [`**${name}**:${inline === undefined ? '' : ` ${inline}`}`];
+    section
+      ? [`### ${name}`, ...(inline === undefined ? [] : ['', `- ${inline}`])]
+      : [`**${name}**:${inline === undefined ? '' : ` ${inline}`}`];
   const out: string[] = [`${section ? '##' : '###'} ${rb.title}`, '', metaLine(rb), ''];
   if (rb.symptoms.length > 0) {
     if (section) out.push(...label('Symptoms'), ...rb.symptoms.map((s) => `- ${s}`), '');
@@ -156,14 +159,26 @@ function renderStepGroup(group: Step[], n: number, section: boolean): string[] {
       if (fence?.lang !== step.language) flush();
       fence ??= { lang: step.language, lines: [] };
       const comment = step.language === 'sql' ? '--' : '#';
-      if (step.description) fence.lines.push(...step.description.trim().split('\n').map((l) => `${comment} ${l}`));
+      if (step.description)
+        fence.lines.push(
+          ...step.description
+            .trim()
+            .split('\n')
+            .map((l) => `${comment} ${l}`),
+        );
       fence.lines.push(...step.command.trimEnd().split('\n'));
       continue;
     }
     flush();
     if (step.description) body.push(step.description.trim());
     if ('manual' in step && step.manual.trim() !== step.title) {
-      body.push(...step.manual.trim().split('\n').filter((l) => l.trim() !== '').map((l) => `- ${l.trim().replace(/^[-*]\s+/, '')}`));
+      body.push(
+        ...step.manual
+          .trim()
+          .split('\n')
+          .filter((l) => l.trim() !== '')
+          .map((l) => `- ${l.trim().replace(/^[-*]\s+/, '')}`),
+      );
     }
   }
   flush();
@@ -229,7 +244,14 @@ function renderPostItems(items: readonly string[]): string[] {
       out.push(`${i + 1}. ${item.trim()}`);
       return;
     }
-    out.push(`${i + 1}. **${m[1]!.trim()}**:`, ...m[2]!.split(';').map((s) => s.trim()).filter(Boolean).map((s) => `   - ${s}`));
+    out.push(
+      `${i + 1}. **${m[1]!.trim()}**:`,
+      ...m[2]!
+        .split(';')
+        .map((s) => s.trim())
+        .filter(Boolean)
+        .map((s) => `   - ${s}`),
+    );
     if (i < items.length - 1) out.push('');
   });
   return out;
@@ -248,7 +270,10 @@ export function humanDuration(ms: number): string {
 
 /** GitHub's heading anchor: lower case, punctuation dropped, spaces to hyphens. */
 function anchor(heading: string): string {
-  return heading.toLowerCase().replace(/[^a-z0-9 _-]/g, '').replace(/ /g, '-');
+  return heading
+    .toLowerCase()
+    .replace(/[^a-z0-9 _-]/g, '')
+    .replace(/ /g, '-');
 }
 
 function capitalize(s: string): string {
@@ -257,5 +282,8 @@ function capitalize(s: string): string {
 
 /** Collapses runs of blank lines and ends with exactly one newline. */
 function finish(lines: string[]): string {
-  return `${lines.join('\n').replace(/\n{3,}/g, '\n\n').trim()}\n`;
+  return `${lines
+    .join('\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim()}\n`;
 }

@@ -46,7 +46,11 @@ export async function inspectAckLink(deps: EscalationDeps, token: string): Promi
 /** Acknowledges the incident of a valid, unused link. */
 export async function acknowledgeByLink(deps: EscalationDeps, token: string, ip?: string): Promise<Incident> {
   const v = verifyAckToken(token, deps.ackSecret, deps.clock().getTime());
-  if (!v.ok) throw new AppError('forbidden', v.reason === 'expired' ? 'this acknowledge link has expired (links work for 24 hours)' : 'this acknowledge link is not valid');
+  if (!v.ok)
+    throw new AppError(
+      'forbidden',
+      v.reason === 'expired' ? 'this acknowledge link has expired (links work for 24 hours)' : 'this acknowledge link is not valid',
+    );
   const p: AckTokenPayload = v.payload;
   const used = await findUsedAckNonce(deps.db, p.nonce);
   if (used) throw new AppError('conflict', `this acknowledge link was already used (by ${used.used_by} at ${used.used_at})`);

@@ -48,8 +48,20 @@ export function targetFromKey(key: string): ActionTarget {
 }
 
 /** Schedules the lease timer of attempt `attempt` (the timer for attempt + 1). */
-export async function scheduleLease(q: Queryable, deps: RespondDeps, run: Pick<ActionRun, 'id' | 'incident_id'>, attempt: number, now: Date): Promise<void> {
-  await scheduleTimer(q, { kind: ACTION_RETRY_TIMER, ref: retryRef(run.id, attempt + 1), dueAt: new Date(now.getTime() + leaseMs(deps)), payload: { incident_id: run.incident_id }, now });
+export async function scheduleLease(
+  q: Queryable,
+  deps: RespondDeps,
+  run: Pick<ActionRun, 'id' | 'incident_id'>,
+  attempt: number,
+  now: Date,
+): Promise<void> {
+  await scheduleTimer(q, {
+    kind: ACTION_RETRY_TIMER,
+    ref: retryRef(run.id, attempt + 1),
+    dueAt: new Date(now.getTime() + leaseMs(deps)),
+    payload: { incident_id: run.incident_id },
+    now,
+  });
 }
 
 /** Makes (or reuses) the run's decision inside `q`; the caller's transaction. */
@@ -57,13 +69,36 @@ async function decideFor(q: Queryable, deps: RespondDeps, run: ActionRun, d: Dec
   const out = await decideInTx(
     q,
     deps,
-    { scope: d.scope, value: d.value, type: d.type, durationMs: d.durationMs, reason: d.reason, origin: FIREBREAK_ORIGIN, createdBy: run.requested_by, incidentId: run.incident_id, actionId: run.id, increment: d.increment ? { action: run.action, target: run.target, runId: run.id } : undefined },
+    {
+      scope: d.scope,
+      value: d.value,
+      type: d.type,
+      durationMs: d.durationMs,
+      reason: d.reason,
+      origin: FIREBREAK_ORIGIN,
+      createdBy: run.requested_by,
+      incidentId: run.incident_id,
+      actionId: run.id,
+      increment: d.increment ? { action: run.action, target: run.target, runId: run.id } : undefined,
+    },
     now,
   );
   if (out.status !== 'allowlisted') {
     await setRunDecision(q, run.id, out.decision.id);
     if (out.status !== 'existing') {
-      await writeAudit(q, { at: now, actor: run.requested_by, action: `decision.${out.status === 'created' ? 'create' : 'extend'}`, target: `decision:${out.decision.id}`, details: { scope: out.decision.scope, value: out.decision.value, type: out.decision.type, until: out.decision.until, action_id: run.id } });
+      await writeAudit(q, {
+        at: now,
+        actor: run.requested_by,
+        action: `decision.${out.status === 'created' ? 'create' : 'extend'}`,
+        target: `decision:${out.decision.id}`,
+        details: {
+          scope: out.decision.scope,
+          value: out.decision.value,
+          type: out.decision.type,
+          until: out.decision.until,
+          action_id: run.id,
+        },
+      });
     }
   }
   return out;
@@ -84,7 +119,13 @@ function effects(deps: RespondDeps, run: ActionRun, inTx?: { q: Queryable; now: 
             const current = await getActionRun(q, run.id, true);
             if (current?.decision_id) {
               const earlier = await getDecision(q, current.decision_id);
-              if (earlier) return { status: 'existing', decision: earlier, durationMs: Date.parse(earlier.until) - Date.parse(earlier.created_at), offence: Number(current.result?.offence ?? 1) };
+              if (earlier)
+                return {
+                  status: 'existing',
+                  decision: earlier,
+                  durationMs: Date.parse(earlier.until) - Date.parse(earlier.created_at),
+                  offence: Number(current.result?.offence ?? 1),
+                };
             }
             return decideFor(q, deps, run, d, deps.clock());
           }),
@@ -95,7 +136,16 @@ function effects(deps: RespondDeps, run: ActionRun, inTx?: { q: Queryable; now: 
 }
 
 function invocation(run: ActionRun, incident: Incident, params: Record<string, unknown>, attempt: number) {
-  return { actionId: run.id, action: run.action, attempt, incident, target: targetFromKey(run.target), params, requestedAt: new Date(run.created_at), requestedBy: run.requested_by };
+  return {
+    actionId: run.id,
+    action: run.action,
+    attempt,
+    incident,
+    target: targetFromKey(run.target),
+    params,
+    requestedAt: new Date(run.created_at),
+    requestedBy: run.requested_by,
+  };
 }
 
 /**
@@ -104,7 +154,12 @@ function invocation(run: ActionRun, incident: Incident, params: Record<string, u
  * this commits). Throws when anything fails; the caller then takes the
  * durable path (runAction), which records and retries.
  */
-export async function performLocalRun(deps: RespondDeps, newRun: (q: Queryable, now: Date) => Promise<ActionRun | null>, incident: Incident, params: Record<string, unknown>): Promise<ActionRun | null> {
+export async function performLocalRun(
+  deps: RespondDeps,
+  newRun: (q: Queryable, now: Date) => Promise<ActionRun | null>,
+  incident: Incident,
+  params: Record<string, unknown>,
+): Promise<ActionRun | null> {
   return deps.db.tx(async (q) => {
     const now = deps.clock();
     const run = await newRun(q, now);
@@ -127,22 +182,42 @@ export async function performAttempt(deps: RespondDeps, runId: string, attempt: 
   const action = deps.response.actions.get(run.action);
   let result: ActionResult;
   if (!incident || !action) {
-    result = { outcome: 'failed', retryable: false, message: !incident ? `incident ${run.incident_id} is gone` : `unknown action ${run.action}` };
+    result = {
+      outcome: 'failed',
+      retryable: false,
+      message: !incident ? `incident ${run.incident_id} is gone` : `unknown action ${run.action}`,
+    };
   } else {
     const parsed = action.parseParams(run.params);
-    result = parsed.ok ? await execute(deps, run, incident, parsed.params, attempt) : { outcome: 'failed', retryable: false, message: `invalid params: ${parsed.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}` };
+    result = parsed.ok
+      ? await execute(deps, run, incident, parsed.params, attempt)
+      : {
+          outcome: 'failed',
+          retryable: false,
+          message: `invalid params: ${parsed.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
+        };
   }
   return recordOutcome(deps, runId, attempt, result);
 }
 
-async function execute(deps: RespondDeps, run: ActionRun, incident: Incident, params: Record<string, unknown>, attempt: number): Promise<ActionResult> {
+async function execute(
+  deps: RespondDeps,
+  run: ActionRun,
+  incident: Incident,
+  params: Record<string, unknown>,
+  attempt: number,
+): Promise<ActionResult> {
   const action = deps.response.actions.get(run.action)!;
   try {
     return await action.execute(invocation(run, incident, params, attempt), effects(deps, run));
   } catch (err) {
     const e = err instanceof AppError ? err : null;
     deps.logger.warn({ err, action: run.action, action_id: run.id }, 'action attempt threw');
-    return { outcome: 'failed', retryable: e === null || e.code === 'unavailable', message: e ? e.message : `internal error: ${(err as Error)?.message ?? String(err)}` };
+    return {
+      outcome: 'failed',
+      retryable: e === null || e.code === 'unavailable',
+      message: e ? e.message : `internal error: ${(err as Error)?.message ?? String(err)}`,
+    };
   }
 }
 
@@ -156,7 +231,14 @@ export async function recordOutcome(deps: RespondDeps, runId: string, attempt: n
 }
 
 /** Final state or the next retry of `cur` after attempt `attempt`, the timeline entry and the audit record, in `q`. */
-async function applyOutcome(q: Queryable, deps: RespondDeps, cur: ActionRun, attempt: number, result: ActionResult, now: Date): Promise<ActionRun> {
+async function applyOutcome(
+  q: Queryable,
+  deps: RespondDeps,
+  cur: ActionRun,
+  attempt: number,
+  result: ActionResult,
+  now: Date,
+): Promise<ActionRun> {
   const runId = cur.id;
   let status: ActionRunStatus;
   let next: Date | null = null;
@@ -167,23 +249,61 @@ async function applyOutcome(q: Queryable, deps: RespondDeps, cur: ActionRun, att
     if (retry) next = new Date(now.getTime() + retryDelayMs(attempt, deps.config.actions, result.retryAfterMs));
   } else status = 'skipped';
   const data = { ...(result.data ?? {}), message: result.message };
-  const updated = await recordAttempt(q, runId, { status, outcome: result.outcome, next_attempt_at: next, last_error: result.outcome === 'failed' ? result.message : null, result: data, now });
-  if (next) await scheduleTimer(q, { kind: ACTION_RETRY_TIMER, ref: retryRef(runId, attempt + 1), dueAt: next, payload: { incident_id: cur.incident_id }, now });
+  const updated = await recordAttempt(q, runId, {
+    status,
+    outcome: result.outcome,
+    next_attempt_at: next,
+    last_error: result.outcome === 'failed' ? result.message : null,
+    result: data,
+    now,
+  });
+  if (next)
+    await scheduleTimer(q, {
+      kind: ACTION_RETRY_TIMER,
+      ref: retryRef(runId, attempt + 1),
+      dueAt: next,
+      payload: { incident_id: cur.incident_id },
+      now,
+    });
   else await cancelTimer(q, ACTION_RETRY_TIMER, retryRef(runId, attempt + 1));
   await writeTimeline(q, updated, result, now, next);
-  await writeAudit(q, { at: now, actor: cur.requested_by, action: `action.${result.outcome}`, target: `incident:${cur.incident_id}`, details: { action: cur.action, target: cur.target, action_id: cur.id, attempt } });
+  await writeAudit(q, {
+    at: now,
+    actor: cur.requested_by,
+    action: `action.${result.outcome}`,
+    target: `incident:${cur.incident_id}`,
+    details: { action: cur.action, target: cur.target, action_id: cur.id, attempt },
+  });
   return updated;
 }
 
 /** The timeline entry of one attempt: kind `action`, or `allowlisted` when the allowlist stopped it. */
-export async function writeTimeline(q: Queryable, run: ActionRun, result: Pick<ActionResult, 'outcome' | 'message' | 'data'>, now: Date, next: Date | null): Promise<void> {
-  const retry = next ? ` (attempt ${run.attempts} of ${run.max_attempts}; retrying at ${next.toISOString()})` : result.outcome === 'failed' && run.attempts > 1 ? ` (gave up after ${run.attempts} attempts)` : '';
+export async function writeTimeline(
+  q: Queryable,
+  run: ActionRun,
+  result: Pick<ActionResult, 'outcome' | 'message' | 'data'>,
+  now: Date,
+  next: Date | null,
+): Promise<void> {
+  const retry = next
+    ? ` (attempt ${run.attempts} of ${run.max_attempts}; retrying at ${next.toISOString()})`
+    : result.outcome === 'failed' && run.attempts > 1
+      ? ` (gave up after ${run.attempts} attempts)`
+      : '';
   await appendTimeline(q, {
     incidentId: run.incident_id,
     at: now,
     kind: result.outcome === 'allowlisted' ? 'allowlisted' : 'action',
     actor: run.requested_by,
     message: `${run.action} ${run.target}: ${result.outcome}: ${result.message}${retry}`,
-    data: { action: run.action, target: run.target, outcome: result.outcome, attempt: run.attempts, action_id: run.id, ...(next ? { next_attempt_at: next.toISOString() } : {}), ...(result.data ?? {}) },
+    data: {
+      action: run.action,
+      target: run.target,
+      outcome: result.outcome,
+      attempt: run.attempts,
+      action_id: run.id,
+      ...(next ? { next_attempt_at: next.toISOString() } : {}),
+      ...(result.data ?? {}),
+    },
   });
 }

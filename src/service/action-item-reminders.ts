@@ -13,7 +13,12 @@ import { ACTION_ITEM_REMINDER_TIMER } from './reminder.ts';
 export type ActionItemStage = 'before' | 'due';
 
 /** Re-arms (or disarms) both reminders to match the item as it is now. */
-export async function syncActionItemReminders(q: Queryable, item: Pick<ActionItemRecord, 'id' | 'status' | 'due_at'>, remindBeforeMs: number, now: Date): Promise<void> {
+export async function syncActionItemReminders(
+  q: Queryable,
+  item: Pick<ActionItemRecord, 'id' | 'status' | 'due_at'>,
+  remindBeforeMs: number,
+  now: Date,
+): Promise<void> {
   if (item.status !== 'open' || item.due_at === null) {
     await cancelTimer(q, ACTION_ITEM_REMINDER_TIMER, `${item.id}:before`);
     await cancelTimer(q, ACTION_ITEM_REMINDER_TIMER, `${item.id}:due`);
@@ -22,9 +27,21 @@ export async function syncActionItemReminders(q: Queryable, item: Pick<ActionIte
   const due = Date.parse(item.due_at);
   const before = due - remindBeforeMs;
   if (remindBeforeMs > 0 && before > now.getTime()) {
-    await scheduleTimer(q, { kind: ACTION_ITEM_REMINDER_TIMER, ref: `${item.id}:before`, dueAt: new Date(before), payload: { due: item.due_at, stage: 'before' }, now });
+    await scheduleTimer(q, {
+      kind: ACTION_ITEM_REMINDER_TIMER,
+      ref: `${item.id}:before`,
+      dueAt: new Date(before),
+      payload: { due: item.due_at, stage: 'before' },
+      now,
+    });
   } else {
     await cancelTimer(q, ACTION_ITEM_REMINDER_TIMER, `${item.id}:before`);
   }
-  await scheduleTimer(q, { kind: ACTION_ITEM_REMINDER_TIMER, ref: `${item.id}:due`, dueAt: new Date(due), payload: { due: item.due_at, stage: 'due' }, now });
+  await scheduleTimer(q, {
+    kind: ACTION_ITEM_REMINDER_TIMER,
+    ref: `${item.id}:due`,
+    dueAt: new Date(due),
+    payload: { due: item.due_at, stage: 'due' },
+    now,
+  });
 }

@@ -29,9 +29,16 @@ export async function addAllowlistEntry(deps: Deps, actor: Actor, raw: unknown):
   authorize(actor, 'decisions:write');
   const input = parseInput(addAllowEntryInput, raw);
   const c = canonicalCidr(input.cidr);
-  if (!c) throw new AppError('invalid', `invalid cidr: "${input.cidr}" is not an IP address or CIDR range`, { details: [{ path: 'cidr', message: 'must be an address or CIDR range, e.g. 198.51.100.7 or 198.51.100.0/24 or 2001:db8::/32' }] });
+  if (!c)
+    throw new AppError('invalid', `invalid cidr: "${input.cidr}" is not an IP address or CIDR range`, {
+      details: [{ path: 'cidr', message: 'must be an address or CIDR range, e.g. 198.51.100.7 or 198.51.100.0/24 or 2001:db8::/32' }],
+    });
   const fixed = [...LOOPBACK_ENTRIES, ...configAllowEntries(deps.config.allowlist)].find((e) => e.cidr === c.text);
-  if (fixed) throw new AppError('conflict', `${c.text} is already allowlisted (${fixed.source === 'builtin' ? 'loopback, always' : 'in the configuration file'})`);
+  if (fixed)
+    throw new AppError(
+      'conflict',
+      `${c.text} is already allowlisted (${fixed.source === 'builtin' ? 'loopback, always' : 'in the configuration file'})`,
+    );
   return deps.db.tx(async (q) => {
     const now = deps.clock();
     const entry = await insertAllowEntry(q, { cidr: c.text, note: input.note || null, at: now, by: actor.name });
@@ -44,11 +51,38 @@ export async function addAllowlistEntry(deps: Deps, actor: Actor, raw: unknown):
       const dc = canonicalCidr(d.value);
       return dc !== null && cidrsOverlap(dc, c);
     });
-    const lifted = await endDecisions(q, overlapping.map((d) => d.id), { at: now, by: actor.name, reason: 'allowlisted' });
-    await writeAudit(q, { at: now, actor: actor.id, action: 'allowlist.add', target: `allowlist:${entry.id}`, ip: actor.ip, details: { cidr: entry.cidr, note: entry.note, lifted: lifted.map((d) => d.id) } });
+    const lifted = await endDecisions(
+      q,
+      overlapping.map((d) => d.id),
+      { at: now, by: actor.name, reason: 'allowlisted' },
+    );
+    await writeAudit(q, {
+      at: now,
+      actor: actor.id,
+      action: 'allowlist.add',
+      target: `allowlist:${entry.id}`,
+      ip: actor.ip,
+      details: { cidr: entry.cidr, note: entry.note, lifted: lifted.map((d) => d.id) },
+    });
     for (const d of lifted) {
-      if (d.incident_id) await appendTimeline(q, { incidentId: d.incident_id, at: now, kind: 'decision', actor: actor.name, message: `${d.type} on ${d.value} lifted: ${entry.cidr} was added to the allowlist`, data: { decision_id: d.id, lifted: true, allowlist_entry: entry.id } });
+      if (d.incident_id)
+        await appendTimeline(q, {
+          incidentId: d.incident_id,
+          at: now,
+          kind: 'decision',
+          actor: actor.name,
+          message: `${d.type} on ${d.value} lifted: ${entry.cidr} was added to the allowlist`,
+          data: { decision_id: d.id, lifted: true, allowlist_entry: entry.id },
+        });
     }
-    return { id: entry.id, cidr: entry.cidr, note: entry.note, source: 'api' as const, created_at: entry.created_at, created_by: entry.created_by, lifted: lifted.map((d) => decisionView(d, now)) };
+    return {
+      id: entry.id,
+      cidr: entry.cidr,
+      note: entry.note,
+      source: 'api' as const,
+      created_at: entry.created_at,
+      created_by: entry.created_by,
+      lifted: lifted.map((d) => decisionView(d, now)),
+    };
   });
 }

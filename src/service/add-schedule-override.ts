@@ -17,16 +17,35 @@ export async function addScheduleOverride(deps: Deps, actor: Actor, scheduleName
   const input = parseInput(addOverrideInput, raw);
   const details = [];
   if (!deps.config.people.some((p) => p.id === input.person)) {
-    details.push({ path: 'person', message: `no person has id "${input.person}" (people: ${deps.config.people.map((p) => p.id).join(', ') || 'none configured'})` });
+    details.push({
+      path: 'person',
+      message: `no person has id "${input.person}" (people: ${deps.config.people.map((p) => p.id).join(', ') || 'none configured'})`,
+    });
   }
   const start = new Date(input.start);
   const end = new Date(input.end);
   if (end.getTime() <= start.getTime()) details.push({ path: 'end', message: 'must be after start' });
-  if (details.length > 0) throw new AppError('invalid', `invalid override: ${details.map((d) => `${d.path}: ${d.message}`).join('; ')}`, { details });
+  if (details.length > 0)
+    throw new AppError('invalid', `invalid override: ${details.map((d) => `${d.path}: ${d.message}`).join('; ')}`, { details });
   return deps.db.tx(async (q) => {
     const now = deps.clock();
-    const o = await insertOverride(q, { id: `ovr_${randomBytes(6).toString('hex')}`, schedule: schedule.name, person: input.person, start, end, createdAt: now, createdBy: actor.name });
-    await writeAudit(q, { at: now, actor: actor.id, action: 'schedule.override.add', target: `schedule:${schedule.name}`, ip: actor.ip, details: { id: o.id, person: o.person, start: o.start, end: o.end } });
+    const o = await insertOverride(q, {
+      id: `ovr_${randomBytes(6).toString('hex')}`,
+      schedule: schedule.name,
+      person: input.person,
+      start,
+      end,
+      createdAt: now,
+      createdBy: actor.name,
+    });
+    await writeAudit(q, {
+      at: now,
+      actor: actor.id,
+      action: 'schedule.override.add',
+      target: `schedule:${schedule.name}`,
+      ip: actor.ip,
+      details: { id: o.id, person: o.person, start: o.start, end: o.end },
+    });
     return o;
   });
 }

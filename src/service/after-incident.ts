@@ -27,7 +27,20 @@ export interface AfterIncident {
 
 /** Until the escalation engine sends them, reminders are logged. */
 export function logReminders(logger: Pick<Logger, 'info'>): NotifyReminder {
-  return async (r) => logger.info({ reminder: { kind: r.kind, incident_id: r.incident_id, postmortem_id: r.postmortem_id, action_item_id: r.action_item_id, owner: r.owner, due_at: r.due_at } }, r.subject);
+  return async (r) =>
+    logger.info(
+      {
+        reminder: {
+          kind: r.kind,
+          incident_id: r.incident_id,
+          postmortem_id: r.postmortem_id,
+          action_item_id: r.action_item_id,
+          owner: r.owner,
+          due_at: r.due_at,
+        },
+      },
+      r.subject,
+    );
 }
 
 export function createAfterIncident(opts: { deps: Deps; notify: NotifyReminder; wake: () => void }): AfterIncident {
@@ -36,7 +49,8 @@ export function createAfterIncident(opts: { deps: Deps; notify: NotifyReminder; 
   let unsubscribe: (() => void) | null = null;
   return {
     handlers: {
-      [POSTMORTEM_DRAFT_TIMER]: async (q, t, now) => void (await draftPostmortem(deps, q, t.ref, t.payload as { resolved_at?: string }, now)),
+      [POSTMORTEM_DRAFT_TIMER]: async (q, t, now) =>
+        void (await draftPostmortem(deps, q, t.ref, t.payload as { resolved_at?: string }, now)),
       [POSTMORTEM_REMINDER_TIMER]: async (q, t, now) => void (await remindPostmortem(deps, notify, q, t, now)),
       [ACTION_ITEM_REMINDER_TIMER]: async (q, t, now) => void (await remindActionItem(deps, notify, q, t, now)),
     },
@@ -45,7 +59,9 @@ export function createAfterIncident(opts: { deps: Deps; notify: NotifyReminder; 
         if (e.type !== 'incident.resolved') return;
         const p = requestPostmortemDraft(deps, e.incident)
           .then((armed) => armed && opts.wake())
-          .catch((err: unknown) => deps.logger.error({ err, incident: e.incident.id }, 'could not arm the post-mortem draft; it is retried at the next start'))
+          .catch((err: unknown) =>
+            deps.logger.error({ err, incident: e.incident.id }, 'could not arm the post-mortem draft; it is retried at the next start'),
+          )
           .finally(() => inflight.delete(p));
         inflight.add(p);
       });

@@ -14,7 +14,14 @@ export async function loadAllowlist(q: Queryable, config: Pick<Config, 'allowlis
   return [
     ...LOOPBACK_ENTRIES,
     ...configAllowEntries(config.allowlist),
-    ...stored.map((e) => ({ id: e.id, cidr: e.cidr, note: e.note, source: 'api' as const, created_at: e.created_at, created_by: e.created_by })),
+    ...stored.map((e) => ({
+      id: e.id,
+      cidr: e.cidr,
+      note: e.note,
+      source: 'api' as const,
+      created_at: e.created_at,
+      created_by: e.created_by,
+    })),
   ];
 }
 

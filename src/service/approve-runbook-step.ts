@@ -12,13 +12,21 @@ export const approveStepInput = z.object({ note: z.string().trim().min(1).max(20
  * A responder approves one execution of a gated command: awaiting_approval
  * → approved; the command then runs exactly once (durable timer).
  */
-export function approveRunbookStep(deps: Deps, rt: RunbookRuntime, actor: Actor, incidentId: string, stepId: string, raw: unknown): Promise<RunView> {
+export function approveRunbookStep(
+  deps: Deps,
+  rt: RunbookRuntime,
+  actor: Actor,
+  incidentId: string,
+  stepId: string,
+  raw: unknown,
+): Promise<RunView> {
   const { note } = parseInput(approveStepInput, raw ?? {});
   return changeRunbookStep(deps, rt, actor, incidentId, stepId, {
     verb: 'approve',
     needsOpen: true,
     apply: (s, now) => approveStep(s, stepId, actor.name, now),
-    message: (def) => `Step "${def.title}" (${def.id}) approved by ${actor.name}${'command' in def ? `; running: ${def.command.trim()}` : ''}`,
+    message: (def) =>
+      `Step "${def.title}" (${def.id}) approved by ${actor.name}${'command' in def ? `; running: ${def.command.trim()}` : ''}`,
     text: note,
   });
 }

@@ -38,12 +38,16 @@ export async function beginRunbookStep(deps: Deps, rt: RunbookRuntime, q: Querya
 
   if (p.phase === 'watchdog') {
     if (st.status !== 'running' || st.attempts !== p.attempt || rt.isExecuting(executionKey(p.incident_id, p.step, p.attempt))) return;
-    const error = 'interrupted: Firebreak stopped while this step was running; it may have run partly or completely. Retry it to run it again.';
+    const error =
+      'interrupted: Firebreak stopped while this step was running; it may have run partly or completely. Retry it to run it again.';
     const state = recordStepResult(run.state, p.step, { ok: false, error }, now.getTime());
     const { [p.step]: _gone, ...leases } = run.leases;
     await updateRun(q, p.incident_id, { state, leases }, now);
     await appendTimeline(q, {
-      incidentId: p.incident_id, at: now, kind: 'step', actor: actor.name,
+      incidentId: p.incident_id,
+      at: now,
+      kind: 'step',
+      actor: actor.name,
       message: `Step "${def.title}" (${def.id}) failed: ${error}`,
       data: { step: def.id, kind: stepKind(def), attempt: p.attempt, status: 'failed', error },
     });
@@ -58,9 +62,19 @@ export async function beginRunbookStep(deps: Deps, rt: RunbookRuntime, q: Querya
   await scheduleStepAttempt(q, p.incident_id, p.step, p.attempt, new Date(now.getTime() + limitMs + WATCHDOG_GRACE_MS), now, 'watchdog');
   if ('command' in def) {
     await appendTimeline(q, {
-      incidentId: p.incident_id, at: now, kind: 'step', actor: actor.name,
+      incidentId: p.incident_id,
+      at: now,
+      kind: 'step',
+      actor: actor.name,
       message: `Step "${def.title}" (${def.id}) started${p.attempt > 1 ? ` (attempt ${p.attempt})` : ''}${st.approvedBy ? `, approved by ${st.approvedBy}` : ''}: ${def.command.trim()}`,
-      data: { step: def.id, kind: 'command', attempt: p.attempt, status: 'running', command: def.command, ...(st.approvedBy ? { approved_by: st.approvedBy } : {}) },
+      data: {
+        step: def.id,
+        kind: 'command',
+        attempt: p.attempt,
+        status: 'running',
+        command: def.command,
+        ...(st.approvedBy ? { approved_by: st.approvedBy } : {}),
+      },
     });
   }
   const job = { incidentId: p.incident_id, stepId: p.step, attempt: p.attempt, token };

@@ -13,7 +13,16 @@
  * fall below the cursor handed out here.
  */
 import { z } from 'zod';
-import { activeForBouncer, announcedBetween, currentChangeSeq, endedBetween, endedSinceForBouncer, getBouncerCursor, peekStream, saveBouncerCursor } from '../store/bouncer-repo.ts';
+import {
+  activeForBouncer,
+  announcedBetween,
+  currentChangeSeq,
+  endedBetween,
+  endedSinceForBouncer,
+  getBouncerCursor,
+  peekStream,
+  saveBouncerCursor,
+} from '../store/bouncer-repo.ts';
 import type { Actor, Deps } from './context.ts';
 import { authorize } from './authorize.ts';
 import { parseInput } from './validate.ts';
@@ -27,7 +36,12 @@ export const streamQuery = z.object({
   scopes: z
     .string()
     .max(200)
-    .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
+    .transform((s) =>
+      s
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean),
+    )
     .optional(),
   ...bouncerFilterFields,
 });
@@ -69,6 +83,7 @@ export async function pullDecisionStream(deps: Deps, actor: Actor, rawQuery: unk
     return { now, high, fresh, ended };
   });
   // Only a bouncer token has a cursor to keep (an admin trying the endpoint does not).
-  if (actor.role === 'bouncer' && (peek.cursor === null || read.high > peek.cursor)) await saveBouncerCursor(deps.db, tokenId, read.high, read.now, userAgent?.slice(0, 200) ?? null);
+  if (actor.role === 'bouncer' && (peek.cursor === null || read.high > peek.cursor))
+    await saveBouncerCursor(deps.db, tokenId, read.high, read.now, userAgent?.slice(0, 200) ?? null);
   return { new: crowdSecList(read.fresh, read.now), deleted: crowdSecList(read.ended, read.now) };
 }

@@ -29,7 +29,14 @@ export interface StepChange {
   text?: string;
 }
 
-export async function changeRunbookStep(deps: Deps, rt: RunbookRuntime, actor: Actor, incidentId: string, stepId: string, change: StepChange): Promise<RunView> {
+export async function changeRunbookStep(
+  deps: Deps,
+  rt: RunbookRuntime,
+  actor: Actor,
+  incidentId: string,
+  stepId: string,
+  change: StepChange,
+): Promise<RunView> {
   authorize(actor, 'incidents:write');
   const result = await deps.db.tx(async (q) => {
     const now = deps.clock();
@@ -47,12 +54,19 @@ export async function changeRunbookStep(deps: Deps, rt: RunbookRuntime, actor: A
     await updateRun(q, incidentId, { state }, now);
     if (st.status === 'pending' || st.status === 'approved') await scheduleStepAttempt(q, incidentId, stepId, st.attempts + 1, now, now);
     await appendTimeline(q, {
-      incidentId, at: now, kind: 'step', actor: actor.name,
+      incidentId,
+      at: now,
+      kind: 'step',
+      actor: actor.name,
       message: change.message(def) + (change.text ? `: ${change.text}` : ''),
       data: { step: stepId, kind: stepKind(def), status: st.status, verb: change.verb, ...(change.text ? { note: change.text } : {}) },
     });
     await writeAudit(q, {
-      at: now, actor: actor.id, action: `runbook.step.${change.verb}`, target: `incident:${incidentId}`, ip: actor.ip,
+      at: now,
+      actor: actor.id,
+      action: `runbook.step.${change.verb}`,
+      target: `incident:${incidentId}`,
+      ip: actor.ip,
       details: { step: stepId, ...(change.text ? { note: change.text } : {}) },
     });
     const updated = await updateIncident(q, incidentId, { updated_at: now });

@@ -34,6 +34,12 @@ export async function claimNotificationForDelivery(q: Queryable, notificationId:
   }
   const claimId = randomBytes(9).toString('base64url');
   await claimNotification(q, n.id, claimId, now);
-  await armTimerNoWait(q, { kind: NOTIFY_LEASE_TIMER, ref: n.id, dueAt: new Date(now.getTime() + NOTIFY_LEASE_MS), payload: { claim: claimId }, now });
+  await armTimerNoWait(q, {
+    kind: NOTIFY_LEASE_TIMER,
+    ref: n.id,
+    dueAt: new Date(now.getTime() + NOTIFY_LEASE_MS),
+    payload: { claim: claimId },
+    now,
+  });
   return { notificationId: n.id, claimId };
 }

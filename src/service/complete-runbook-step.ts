@@ -9,7 +9,14 @@ import type { RunView } from './runbook-run-view.ts';
 export const completeStepInput = z.object({ note: z.string().trim().min(1).max(20_000).optional() }).strict();
 
 /** A responder ticks off a manual checklist step: pending → done. */
-export function completeRunbookStep(deps: Deps, rt: RunbookRuntime, actor: Actor, incidentId: string, stepId: string, raw: unknown): Promise<RunView> {
+export function completeRunbookStep(
+  deps: Deps,
+  rt: RunbookRuntime,
+  actor: Actor,
+  incidentId: string,
+  stepId: string,
+  raw: unknown,
+): Promise<RunView> {
   const { note } = parseInput(completeStepInput, raw ?? {});
   return changeRunbookStep(deps, rt, actor, incidentId, stepId, {
     verb: 'complete',

@@ -18,7 +18,10 @@ export const runbookFile = z
   .string()
   .trim()
   .max(300)
-  .regex(/^(?!\/)(?!.*(?:^|\/)\.\.(?:\/|$))[A-Za-z0-9_.\-/]+\.ya?ml$/, 'must be a relative path of a runbook file ending in .yaml or .yml, e.g. runbooks/03-brute-force-attempt.yaml');
+  .regex(
+    /^(?!\/)(?!.*(?:^|\/)\.\.(?:\/|$))[A-Za-z0-9_.\-/]+\.ya?ml$/,
+    'must be a relative path of a runbook file ending in .yaml or .yml, e.g. runbooks/03-brute-force-attempt.yaml',
+  );
 
 export const dueTime = z.iso.datetime({ offset: true, message: 'must be an RFC 3339 time, e.g. 2026-03-09T09:00:00Z' });
 
@@ -37,11 +40,16 @@ export const createActionItemInput = z
   })
   .strict()
   .superRefine((v, ctx) => {
-    if (!v.incident_id && !v.postmortem_id) ctx.addIssue({ code: 'custom', path: ['incident_id'], message: 'give incident_id or postmortem_id' });
-    if (v.source === 'postmortem' && !v.postmortem_id) ctx.addIssue({ code: 'custom', path: ['postmortem_id'], message: 'required when source is postmortem' });
-    if (v.source === 'incident' && v.postmortem_id) ctx.addIssue({ code: 'custom', path: ['source'], message: 'an item with a postmortem_id has source postmortem' });
-    if (v.kind === 'runbook_update' && !v.runbook_file) ctx.addIssue({ code: 'custom', path: ['runbook_file'], message: 'required for kind runbook_update: the runbook file to change' });
-    if (v.kind === 'task' && v.runbook_file) ctx.addIssue({ code: 'custom', path: ['runbook_file'], message: 'only for kind runbook_update' });
+    if (!v.incident_id && !v.postmortem_id)
+      ctx.addIssue({ code: 'custom', path: ['incident_id'], message: 'give incident_id or postmortem_id' });
+    if (v.source === 'postmortem' && !v.postmortem_id)
+      ctx.addIssue({ code: 'custom', path: ['postmortem_id'], message: 'required when source is postmortem' });
+    if (v.source === 'incident' && v.postmortem_id)
+      ctx.addIssue({ code: 'custom', path: ['source'], message: 'an item with a postmortem_id has source postmortem' });
+    if (v.kind === 'runbook_update' && !v.runbook_file)
+      ctx.addIssue({ code: 'custom', path: ['runbook_file'], message: 'required for kind runbook_update: the runbook file to change' });
+    if (v.kind === 'task' && v.runbook_file)
+      ctx.addIssue({ code: 'custom', path: ['runbook_file'], message: 'only for kind runbook_update' });
   });
 
 /** Adds a follow-up task (responder or admin), with its reminders and a timeline entry on the incident. */
@@ -54,7 +62,10 @@ export async function createActionItem(deps: Deps, actor: Actor, raw: unknown): 
     if (input.postmortem_id) {
       const pm = await getPostmortem(q, input.postmortem_id);
       if (!pm) throw new AppError('not_found', `post-mortem ${input.postmortem_id} not found`);
-      if (incidentId && incidentId !== pm.incident_id) throw new AppError('invalid', `post-mortem ${pm.id} belongs to incident ${pm.incident_id}, not ${incidentId}`, { details: [{ path: 'incident_id', message: `must be ${pm.incident_id} or left out` }] });
+      if (incidentId && incidentId !== pm.incident_id)
+        throw new AppError('invalid', `post-mortem ${pm.id} belongs to incident ${pm.incident_id}, not ${incidentId}`, {
+          details: [{ path: 'incident_id', message: `must be ${pm.incident_id} or left out` }],
+        });
       incidentId = pm.incident_id;
     }
     const inc = await getIncident(q, incidentId!);
@@ -81,7 +92,14 @@ export async function createActionItem(deps: Deps, actor: Actor, raw: unknown): 
       message: `Action item #${item.id} added: ${item.title}${item.owner ? ` (owner ${item.owner})` : ''}${item.due_at ? `, due ${item.due_at}` : ''}`,
       data: { action_item_id: item.id, kind: item.kind, ...(item.runbook_file ? { runbook_file: item.runbook_file } : {}) },
     });
-    await writeAudit(q, { at: now, actor: actor.id, action: 'action_item.create', target: `action_item:${item.id}`, ip: actor.ip, details: { incident_id: inc.id, kind: item.kind } });
+    await writeAudit(q, {
+      at: now,
+      actor: actor.id,
+      action: 'action_item.create',
+      target: `action_item:${item.id}`,
+      ip: actor.ip,
+      details: { incident_id: inc.id, kind: item.kind },
+    });
     return toActionItemView(deps, item, now);
   });
 }

@@ -16,7 +16,12 @@ import { hashToken } from './tokens.ts';
 
 export const createIntegrationInput = z
   .object({
-    name: z.string().trim().min(1, 'must not be empty').max(100).regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only'),
+    name: z
+      .string()
+      .trim()
+      .min(1, 'must not be empty')
+      .max(100)
+      .regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only'),
     type: z.enum(['alertmanager', 'pagerduty']),
     default_severity: z.enum(SEVERITIES).default('high'),
     severity_map: z.record(z.string().min(1).max(100), z.enum(SEVERITIES)).default({}),
@@ -47,7 +52,14 @@ export async function createIntegration(deps: Deps, actor: Actor, raw: unknown):
       createdBy: actor.name,
     });
     if (!r) throw new AppError('conflict', `an integration named "${input.name}" already exists; revoke it first or pick another name`);
-    await writeAudit(q, { at: now, actor: actor.id, action: 'integration.create', target: r.id, ip: actor.ip, details: { name: r.name, type: r.type } });
+    await writeAudit(q, {
+      at: now,
+      actor: actor.id,
+      action: 'integration.create',
+      target: r.id,
+      ip: actor.ip,
+      details: { name: r.name, type: r.type },
+    });
     return r;
   });
   return { ...rec, key };

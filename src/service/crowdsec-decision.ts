@@ -44,7 +44,12 @@ export function crowdSecList(ds: readonly Decision[], now: Date): CrowdSecDecisi
 const csv = z
   .string()
   .max(2000)
-  .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
+  .transform((s) =>
+    s
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean),
+  );
 
 /** Query parameters both endpoints accept. Unknown parameters are ignored, as CrowdSec does (newer bouncers send more). */
 export const bouncerFilterFields = {
@@ -63,6 +68,15 @@ export function bouncerScopes(scopes: readonly string[] | undefined): ('ip' | 'r
   return (['ip', 'range'] as const).filter((s) => lower.has(s));
 }
 
-export function bouncerFilter(q: { type?: string; origins?: string[]; scenarios_containing?: string[]; scenarios_not_containing?: string[] }, scopes: ('ip' | 'range')[]): BouncerFilter {
-  return { scopes, type: q.type, origins: q.origins, scenariosContaining: q.scenarios_containing, scenariosNotContaining: q.scenarios_not_containing };
+export function bouncerFilter(
+  q: { type?: string; origins?: string[]; scenarios_containing?: string[]; scenarios_not_containing?: string[] },
+  scopes: ('ip' | 'range')[],
+): BouncerFilter {
+  return {
+    scopes,
+    type: q.type,
+    origins: q.origins,
+    scenariosContaining: q.scenarios_containing,
+    scenariosNotContaining: q.scenarios_not_containing,
+  };
 }

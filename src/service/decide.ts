@@ -17,7 +17,14 @@ import { AppError } from '../errors.ts';
 import type { Queryable } from '../store/db.ts';
 import { endDecisions, extendDecision, findLiveDecision, insertDecision, lockDecisionChanges } from '../store/decision-repo.ts';
 import { countSucceededRuns } from '../store/action-run-repo.ts';
-import { canonicalTarget, MAX_DURATION_MS, MIN_DURATION_MS, SCOPES_BY_TYPE, type DecisionScopeName, type DecisionType } from '../respond/decision-target.ts';
+import {
+  canonicalTarget,
+  MAX_DURATION_MS,
+  MIN_DURATION_MS,
+  SCOPES_BY_TYPE,
+  type DecisionScopeName,
+  type DecisionType,
+} from '../respond/decision-target.ts';
 import { banDurationMs } from '../respond/ban-duration.ts';
 import type { DecideOutcome } from '../respond/action.ts';
 import type { Deps } from './context.ts';
@@ -45,7 +52,9 @@ export async function decideInTx(q: Queryable, deps: Pick<Deps, 'config'>, input
   const allowedScopes = SCOPES_BY_TYPE[input.type];
   if (!allowedScopes.includes(input.scope)) {
     const hint = input.type === 'ban' && input.scope === 'user' ? ' (to stop an account, use type "lock")' : '';
-    throw new AppError('invalid', `a ${input.type} decision applies to scope ${allowedScopes.join(' or ')}, not ${input.scope}${hint}`, { details: [{ path: 'scope', message: `must be ${allowedScopes.join(' or ')} for type ${input.type}${hint}` }] });
+    throw new AppError('invalid', `a ${input.type} decision applies to scope ${allowedScopes.join(' or ')}, not ${input.scope}${hint}`, {
+      details: [{ path: 'scope', message: `must be ${allowedScopes.join(' or ')} for type ${input.type}${hint}` }],
+    });
   }
   if (t.cidr) {
     const entry = await allowlistedBy(q, deps.config, t.cidr);
@@ -62,7 +71,9 @@ export async function decideInTx(q: Queryable, deps: Pick<Deps, 'config'>, input
   }
   durationMs = Math.min(durationMs, MAX_DURATION_MS);
   if (durationMs < MIN_DURATION_MS) {
-    throw new AppError('invalid', 'a decision must last at least one second', { details: [{ path: input.until ? 'until' : 'duration', message: 'must be at least 1s in the future' }] });
+    throw new AppError('invalid', 'a decision must last at least one second', {
+      details: [{ path: input.until ? 'until' : 'duration', message: 'must be at least 1s in the future' }],
+    });
   }
   const until = new Date(now.getTime() + durationMs);
 

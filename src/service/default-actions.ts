@@ -11,7 +11,11 @@ import type { ActionRequest } from '../domain/rules/rule-spec.ts';
 export function defaultActionsFor(config: Pick<Config, 'rules'>, incidentType: string): { rule: string; actions: ActionRequest[] } {
   const rule = resolveRules(config.rules).find((r) => r.incident_type === incidentType);
   if (!rule) {
-    throw new AppError('invalid', `no rule opens incidents of type "${incidentType}", so it has no default actions; give actions explicitly`, { details: [{ path: 'actions', message: `required for type ${incidentType}` }] });
+    throw new AppError(
+      'invalid',
+      `no rule opens incidents of type "${incidentType}", so it has no default actions; give actions explicitly`,
+      { details: [{ path: 'actions', message: `required for type ${incidentType}` }] },
+    );
   }
   return { rule: rule.name, actions: structuredClone(rule.actions) };
 }

@@ -19,7 +19,21 @@ export async function deleteActionItem(deps: Deps, actor: Actor, id: string): Pr
     if (!item) throw new AppError('not_found', `action item ${id} not found`);
     await syncActionItemReminders(q, { id: item.id, status: 'dropped', due_at: null }, 0, now);
     await repoDelete(q, id);
-    await appendTimeline(q, { incidentId: item.incident_id, at: now, kind: 'action_item', actor: actor.name, message: `Action item #${item.id} deleted: ${item.title}`, data: { action_item_id: item.id, deleted: true } });
-    await writeAudit(q, { at: now, actor: actor.id, action: 'action_item.delete', target: `action_item:${id}`, ip: actor.ip, details: { title: item.title, status: item.status } });
+    await appendTimeline(q, {
+      incidentId: item.incident_id,
+      at: now,
+      kind: 'action_item',
+      actor: actor.name,
+      message: `Action item #${item.id} deleted: ${item.title}`,
+      data: { action_item_id: item.id, deleted: true },
+    });
+    await writeAudit(q, {
+      at: now,
+      actor: actor.id,
+      action: 'action_item.delete',
+      target: `action_item:${id}`,
+      ip: actor.ip,
+      details: { title: item.title, status: item.status },
+    });
   });
 }

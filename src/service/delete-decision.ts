@@ -19,7 +19,12 @@ export async function deleteDecision(deps: Deps, actor: Actor, id: string): Prom
     if (!d) throw new AppError('not_found', `decision ${id} not found`);
     const expired = d.ended_at === null && Date.parse(d.until) <= now.getTime();
     if (d.ended_at !== null || expired) {
-      const how = d.end_reason === 'deleted' ? `was lifted at ${d.ended_at} by ${d.ended_by}` : d.end_reason === 'allowlisted' ? `was lifted at ${d.ended_at} when its address was allowlisted` : `expired at ${d.until}`;
+      const how =
+        d.end_reason === 'deleted'
+          ? `was lifted at ${d.ended_at} by ${d.ended_by}`
+          : d.end_reason === 'allowlisted'
+            ? `was lifted at ${d.ended_at} when its address was allowlisted`
+            : `expired at ${d.until}`;
       throw new AppError('conflict', `decision ${id} is not active: it ${how}`);
     }
     await lockDecisionChanges(q);
@@ -32,8 +37,22 @@ export async function deleteDecision(deps: Deps, actor: Actor, id: string): Prom
 
 /** The audit record and, for a decision tied to an incident, the timeline entry of a lift. */
 export async function recordLift(q: Queryable, actor: Actor, d: Decision, now: Date): Promise<void> {
-  await writeAudit(q, { at: now, actor: actor.id, action: 'decision.delete', target: `decision:${d.id}`, ip: actor.ip, details: { scope: d.scope, value: d.value, type: d.type } });
+  await writeAudit(q, {
+    at: now,
+    actor: actor.id,
+    action: 'decision.delete',
+    target: `decision:${d.id}`,
+    ip: actor.ip,
+    details: { scope: d.scope, value: d.value, type: d.type },
+  });
   if (d.incident_id) {
-    await appendTimeline(q, { incidentId: d.incident_id, at: now, kind: 'decision', actor: actor.name, message: `${d.type} on ${d.scope} ${d.value} lifted by ${actor.name}`, data: { decision_id: d.id, scope: d.scope, value: d.value, type: d.type, lifted: true } });
+    await appendTimeline(q, {
+      incidentId: d.incident_id,
+      at: now,
+      kind: 'decision',
+      actor: actor.name,
+      message: `${d.type} on ${d.scope} ${d.value} lifted by ${actor.name}`,
+      data: { decision_id: d.id, scope: d.scope, value: d.value, type: d.type, lifted: true },
+    });
   }
 }

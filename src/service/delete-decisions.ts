@@ -17,18 +17,36 @@ export const deleteDecisionsQuery = z.object(decisionFilterFields).strict();
 /** At most this many per call; the answer says when more remain. */
 const MAX_PER_CALL = 10_000;
 
-export async function deleteDecisions(deps: Deps, actor: Actor, rawQuery: unknown): Promise<{ deleted: number; items: DecisionView[]; more: boolean }> {
+export async function deleteDecisions(
+  deps: Deps,
+  actor: Actor,
+  rawQuery: unknown,
+): Promise<{ deleted: number; items: DecisionView[]; more: boolean }> {
   authorize(actor, 'decisions:write');
   const f = parseInput(deleteDecisionsQuery, rawQuery, 'query');
   if (f.ip === undefined && f.value === undefined && f.incident_id === undefined) {
-    throw new AppError('invalid', 'give ip, value or incident_id: lifting every decision at once is not done by accident', { details: [{ path: 'value', message: 'required (or ip, or incident_id)' }] });
+    throw new AppError('invalid', 'give ip, value or incident_id: lifting every decision at once is not done by accident', {
+      details: [{ path: 'value', message: 'required (or ip, or incident_id)' }],
+    });
   }
   const target = resolveTargetFilter(f);
   return deps.db.tx(async (q) => {
     const now = deps.clock();
     await lockDecisionChanges(q);
-    const live = await repoList(q, { ...target, type: f.type, incident_id: f.incident_id, origin: f.origin, state: 'active', now, limit: MAX_PER_CALL + 1 });
-    const ended = await endDecisions(q, live.slice(0, MAX_PER_CALL).map((d) => d.id), { at: now, by: actor.name, reason: 'deleted' });
+    const live = await repoList(q, {
+      ...target,
+      type: f.type,
+      incident_id: f.incident_id,
+      origin: f.origin,
+      state: 'active',
+      now,
+      limit: MAX_PER_CALL + 1,
+    });
+    const ended = await endDecisions(
+      q,
+      live.slice(0, MAX_PER_CALL).map((d) => d.id),
+      { at: now, by: actor.name, reason: 'deleted' },
+    );
     for (const d of ended) await recordLift(q, actor, d, now);
     return { deleted: ended.length, items: ended.map((d) => decisionView(d, now)), more: live.length > MAX_PER_CALL };
   });

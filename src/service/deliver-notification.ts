@@ -32,7 +32,12 @@ import { ACK_LINK_TTL_MS, NOTIFY_TIMER, type EscalationDeps } from './escalation
 import { buildNotification, deliveryData, describeDelivery } from './notification-message.ts';
 import { describeWait, leaveLevelIfUnreachable, runFromRow } from './escalation-step.ts';
 
-export async function deliverNotification(deps: EscalationDeps, notificationId: string, claimId: string, signal?: AbortSignal): Promise<void> {
+export async function deliverNotification(
+  deps: EscalationDeps,
+  notificationId: string,
+  claimId: string,
+  signal?: AbortSignal,
+): Promise<void> {
   const prepared = await deps.db.tx(async (q) => {
     const now = deps.clock();
     const n = await getNotification(q, notificationId, true);
@@ -45,12 +50,21 @@ export async function deliverNotification(deps: EscalationDeps, notificationId: 
     const channel = deps.channels.get(n.channel);
     if (!incident || !channel) {
       await markSendStarted(q, n.id, null, now);
-      return { n, error: incident ? `no channel is named "${n.channel}" (was it removed from the configuration?)` : 'the incident is gone' };
+      return {
+        n,
+        error: incident ? `no channel is named "${n.channel}" (was it removed from the configuration?)` : 'the incident is gone',
+      };
     }
     const nonce = newAckNonce();
-    const token = signAckToken({ incidentId: incident.id, level: n.level, expiresAtMs: now.getTime() + ACK_LINK_TTL_MS, nonce }, deps.ackSecret);
+    const token = signAckToken(
+      { incidentId: incident.id, level: n.level, expiresAtMs: now.getTime() + ACK_LINK_TTL_MS, nonce },
+      deps.ackSecret,
+    );
     const base = deps.publicUrl();
-    const msg = buildNotification(deps.config, incident, n, { ackUrl: `${base}/ack/${token}`, incidentUrl: `${base}/incidents/${incident.id}` });
+    const msg = buildNotification(deps.config, incident, n, {
+      ackUrl: `${base}/ack/${token}`,
+      incidentUrl: `${base}/incidents/${incident.id}`,
+    });
     await markSendStarted(q, n.id, nonce, now);
     return { n, channel, msg };
   });
@@ -63,7 +77,11 @@ export async function deliverNotification(deps: EscalationDeps, notificationId: 
       result = await prepared.channel.send(prepared.msg, signal);
     } catch (err) {
       // Channels must not throw; one that does is a bug, recorded as a final failure.
-      result = { ok: false, error: `${prepared.n.channel}: channel threw: ${err instanceof Error ? err.message : String(err)}`, retryable: false };
+      result = {
+        ok: false,
+        error: `${prepared.n.channel}: channel threw: ${err instanceof Error ? err.message : String(err)}`,
+        retryable: false,
+      };
     }
   }
   await deps.db.tx(async (q) => {
@@ -79,17 +97,34 @@ export async function deliverNotification(deps: EscalationDeps, notificationId: 
  * Records the outcome of the attempt on row `n` (locked, with its incident
  * locked first). Also used by the lease watchdog for "outcome unknown".
  */
-export async function recordOutcome(q: Queryable, deps: EscalationDeps, n: NotificationRow, result: DeliveryResult, now: Date): Promise<void> {
+export async function recordOutcome(
+  q: Queryable,
+  deps: EscalationDeps,
+  n: NotificationRow,
+  result: DeliveryResult,
+  now: Date,
+): Promise<void> {
   const who = describeDelivery(n);
   if (result.ok) {
     await finishAttempt(q, n.id, { status: 'sent', ok: true, error: null }, now);
-    await appendTimeline(q, { incidentId: n.incident_id, at: now, kind: 'notified', actor: 'system', message: `${who}: notified (${n.kind.replace('incident.', '')})`, data: deliveryData(n) });
+    await appendTimeline(q, {
+      incidentId: n.incident_id,
+      at: now,
+      kind: 'notified',
+      actor: 'system',
+      message: `${who}: notified (${n.kind.replace('incident.', '')})`,
+      data: deliveryData(n),
+    });
     return;
   }
   const error = result.error ?? 'failed';
   const max = deps.config.notifications.attempts;
   if (result.retryable && n.attempts < max) {
-    const wait = backoffDelay(n.attempts, result, { baseDelayMs: deps.config.notifications.retry_base, maxDelayMs: deps.config.notifications.retry_max, random: Math.random });
+    const wait = backoffDelay(n.attempts, result, {
+      baseDelayMs: deps.config.notifications.retry_base,
+      maxDelayMs: deps.config.notifications.retry_max,
+      random: Math.random,
+    });
     await finishAttempt(q, n.id, { status: 'pending', ok: false, error }, now);
     await armTimerNoWait(q, { kind: NOTIFY_TIMER, ref: n.id, dueAt: new Date(now.getTime() + wait), now });
     await appendTimeline(q, {
@@ -104,7 +139,8 @@ export async function recordOutcome(q: Queryable, deps: EscalationDeps, n: Notif
   }
   await finishAttempt(q, n.id, { status: 'failed', ok: false, error }, now);
   const row = await getEscalation(q, n.incident_id, true);
-  const left = row && row.epoch === n.epoch ? await leaveLevelIfUnreachable(q, runFromRow(row), { level: n.level, cycle: n.cycle }, now) : false;
+  const left =
+    row && row.epoch === n.epoch ? await leaveLevelIfUnreachable(q, runFromRow(row), { level: n.level, cycle: n.cycle }, now) : false;
   await appendTimeline(q, {
     incidentId: n.incident_id,
     at: now,

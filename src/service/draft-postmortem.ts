@@ -17,7 +17,14 @@ import { getIncident, type Incident } from '../store/incident-repo.ts';
 import { appendTimeline, listTimeline, type TimelineEntry } from '../store/timeline-repo.ts';
 import { writeAudit } from '../store/audit-repo.ts';
 import { scheduleTimer } from '../store/timer-repo.ts';
-import { insertPostmortem, getPostmortemByIncident, updatePostmortem, findUndraftedResolutions, migrationAppliedAt, type PostmortemRecord } from '../store/postmortem-repo.ts';
+import {
+  insertPostmortem,
+  getPostmortemByIncident,
+  updatePostmortem,
+  findUndraftedResolutions,
+  migrationAppliedAt,
+  type PostmortemRecord,
+} from '../store/postmortem-repo.ts';
 import type { Queryable } from '../store/db.ts';
 import { draftFacts } from '../domain/postmortem.ts';
 import type { Deps } from './context.ts';
@@ -35,7 +42,13 @@ function wanted(deps: Deps, inc: Pick<Incident, 'severity'>): boolean {
 /** Bus subscriber: arms the draft timer for a resolved incident. Returns whether it did. */
 export async function requestPostmortemDraft(deps: Deps, incident: Incident): Promise<boolean> {
   if (incident.status !== 'resolved' || !incident.resolved_at || !wanted(deps, incident)) return false;
-  await scheduleTimer(deps.db, { kind: POSTMORTEM_DRAFT_TIMER, ref: incident.id, dueAt: deps.clock(), payload: { resolved_at: incident.resolved_at }, now: deps.clock() });
+  await scheduleTimer(deps.db, {
+    kind: POSTMORTEM_DRAFT_TIMER,
+    ref: incident.id,
+    dueAt: deps.clock(),
+    payload: { resolved_at: incident.resolved_at },
+    now: deps.clock(),
+  });
   return true;
 }
 
@@ -46,7 +59,13 @@ export async function recoverPostmortemDrafts(deps: Deps): Promise<number> {
   if (!since) return 0;
   let n = 0;
   for (const r of await findUndraftedResolutions(deps.db, since, deps.config.postmortems.severities, 10_000)) {
-    await scheduleTimer(deps.db, { kind: POSTMORTEM_DRAFT_TIMER, ref: r.id, dueAt: deps.clock(), payload: { resolved_at: r.resolved_at }, now: deps.clock() });
+    await scheduleTimer(deps.db, {
+      kind: POSTMORTEM_DRAFT_TIMER,
+      ref: r.id,
+      dueAt: deps.clock(),
+      payload: { resolved_at: r.resolved_at },
+      now: deps.clock(),
+    });
     n++;
   }
   return n;
@@ -66,8 +85,20 @@ export function reminderRef(postmortemId: string, dueAt: string, slot: number): 
 }
 
 /** Arms the reminder of `slot` (0 = at the due time). */
-export async function armPostmortemReminder(q: Queryable, pm: Pick<PostmortemRecord, 'id' | 'due_at'>, slot: number, atMs: number, now: Date): Promise<void> {
-  await scheduleTimer(q, { kind: POSTMORTEM_REMINDER_TIMER, ref: reminderRef(pm.id, pm.due_at, slot), dueAt: new Date(atMs), payload: { due_at: pm.due_at, slot }, now });
+export async function armPostmortemReminder(
+  q: Queryable,
+  pm: Pick<PostmortemRecord, 'id' | 'due_at'>,
+  slot: number,
+  atMs: number,
+  now: Date,
+): Promise<void> {
+  await scheduleTimer(q, {
+    kind: POSTMORTEM_REMINDER_TIMER,
+    ref: reminderRef(pm.id, pm.due_at, slot),
+    dueAt: new Date(atMs),
+    payload: { due_at: pm.due_at, slot },
+    now,
+  });
 }
 
 /**
@@ -75,7 +106,13 @@ export async function armPostmortemReminder(q: Queryable, pm: Pick<PostmortemRec
  * of a resolved incident. Stale timers (the incident was re-opened since, or
  * this resolution is already drafted) do nothing.
  */
-export async function draftPostmortem(deps: Deps, q: Queryable, incidentId: string, payload: { resolved_at?: string }, now: Date): Promise<PostmortemRecord | null> {
+export async function draftPostmortem(
+  deps: Deps,
+  q: Queryable,
+  incidentId: string,
+  payload: { resolved_at?: string },
+  now: Date,
+): Promise<PostmortemRecord | null> {
   const inc = await getIncident(q, incidentId, true);
   if (!inc || inc.status !== 'resolved' || !inc.resolved_at || !wanted(deps, inc)) return null;
   if (payload.resolved_at && payload.resolved_at !== inc.resolved_at) return null;
@@ -86,9 +123,30 @@ export async function draftPostmortem(deps: Deps, q: Queryable, incidentId: stri
   const due = new Date(Date.parse(inc.resolved_at) + deps.config.postmortems.due_after);
   let pm: PostmortemRecord;
   if (!existing) {
-    pm = await insertPostmortem(q, { incident_id: inc.id, title: inc.title, summary: facts.generated_summary, facts, resolved_at: new Date(inc.resolved_at), due_at: due, now });
-    await appendTimeline(q, { incidentId: inc.id, at: now, kind: 'postmortem', actor: 'system', message: `Post-mortem #${pm.id} drafted; due ${pm.due_at}`, data: { postmortem_id: pm.id, due_at: pm.due_at } });
-    await writeAudit(q, { at: now, actor: 'system', action: 'postmortem.draft', target: `postmortem:${pm.id}`, details: { incident_id: inc.id } });
+    pm = await insertPostmortem(q, {
+      incident_id: inc.id,
+      title: inc.title,
+      summary: facts.generated_summary,
+      facts,
+      resolved_at: new Date(inc.resolved_at),
+      due_at: due,
+      now,
+    });
+    await appendTimeline(q, {
+      incidentId: inc.id,
+      at: now,
+      kind: 'postmortem',
+      actor: 'system',
+      message: `Post-mortem #${pm.id} drafted; due ${pm.due_at}`,
+      data: { postmortem_id: pm.id, due_at: pm.due_at },
+    });
+    await writeAudit(q, {
+      at: now,
+      actor: 'system',
+      action: 'postmortem.draft',
+      target: `postmortem:${pm.id}`,
+      details: { incident_id: inc.id },
+    });
   } else {
     const summaryUntouched = existing.summary === existing.facts.generated_summary;
     pm = await updatePostmortem(q, existing.id, {
@@ -108,7 +166,13 @@ export async function draftPostmortem(deps: Deps, q: Queryable, incidentId: stri
       message: `Post-mortem #${pm.id} re-drafted after the incident resolved again${existing.status === 'published' ? ' (back to draft)' : ''}; due ${pm.due_at}`,
       data: { postmortem_id: pm.id, due_at: pm.due_at, redraft: true },
     });
-    await writeAudit(q, { at: now, actor: 'system', action: 'postmortem.redraft', target: `postmortem:${pm.id}`, details: { incident_id: inc.id } });
+    await writeAudit(q, {
+      at: now,
+      actor: 'system',
+      action: 'postmortem.redraft',
+      target: `postmortem:${pm.id}`,
+      details: { incident_id: inc.id },
+    });
   }
   await armPostmortemReminder(q, pm, 0, Date.parse(pm.due_at), now);
   deps.bus.publish({ type: 'incident.changed', incident: inc });

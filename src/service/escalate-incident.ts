@@ -54,7 +54,13 @@ export async function escalateIncident(deps: EscalationDeps, q: Queryable, timer
       message: restart
         ? `No acknowledgement at ${from}: starting again at ${to} (repeat ${step.state.cycle} of ${run.policy.repeat})`
         : `No acknowledgement at ${from}: escalated to ${to} of ${levels}: ${step.notify.targets.join(', ')}`,
-      data: { policy: run.policy.name, from_level: before.level + 1, level: step.notify.level + 1, cycle: step.state.cycle, targets: [...step.notify.targets] },
+      data: {
+        policy: run.policy.name,
+        from_level: before.level + 1,
+        level: step.notify.level + 1,
+        cycle: step.state.cycle,
+        targets: [...step.notify.targets],
+      },
     });
     const queued = await recordNotifyStep(q, deps, incident, run, step.notify, now);
     if (queued === 0) run.state = { ...run.state, nextAtMs: now.getTime() }; // nobody reachable: move on at once

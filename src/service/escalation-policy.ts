@@ -52,7 +52,8 @@ export function listPolicies(config: Config, logChannel: string): NamedPolicy[] 
 
 export function policyFor(config: Config, attrs: Record<string, unknown>, logChannel: string): PolicyConfig {
   const named = typeof attrs.escalation_policy === 'string' ? attrs.escalation_policy : undefined;
-  const pick = (named && config.escalation_policies[named] ? named : undefined) ?? (config.escalation_policies.default ? 'default' : undefined);
+  const pick =
+    (named && config.escalation_policies[named] ? named : undefined) ?? (config.escalation_policies.default ? 'default' : undefined);
   if (pick) return { ...config.escalation_policies[pick]!, name: pick };
   return builtInPolicy(config, logChannel);
 }

@@ -12,7 +12,14 @@
  *
  * Levels: the domain counts from 0, the database, API and humans from 1.
  */
-import { freezePolicy, startEscalation, onAcknowledge, type EscalationNotify, type EscalationState, type FrozenPolicy } from '../domain/escalation.ts';
+import {
+  freezePolicy,
+  startEscalation,
+  onAcknowledge,
+  type EscalationNotify,
+  type EscalationState,
+  type FrozenPolicy,
+} from '../domain/escalation.ts';
 import type { Incident } from '../store/incident-repo.ts';
 import { putEscalation, updateEscalationState, armTimerNoWait, disarmTimerNoWait, type EscalationRow } from '../store/escalation-repo.ts';
 import { insertNotification, listStepNotifications } from '../store/notification-repo.ts';
@@ -44,10 +51,17 @@ export function runFromRow(row: EscalationRow): Run {
 
 /** Persists the run's state and keeps the escalate timer in step with it. */
 export async function saveRun(q: Queryable, run: Run, now: Date, isNew = false): Promise<void> {
-  const s = { level: run.state.level + 1, cycle: run.state.cycle, next_at: run.state.nextAtMs === null ? null : new Date(run.state.nextAtMs), stopped: run.state.stopped };
-  if (isNew) await putEscalation(q, { incident_id: run.incidentId, epoch: run.epoch, policy: run.policy, started_at: run.startedAt, ...s }, now);
+  const s = {
+    level: run.state.level + 1,
+    cycle: run.state.cycle,
+    next_at: run.state.nextAtMs === null ? null : new Date(run.state.nextAtMs),
+    stopped: run.state.stopped,
+  };
+  if (isNew)
+    await putEscalation(q, { incident_id: run.incidentId, epoch: run.epoch, policy: run.policy, started_at: run.startedAt, ...s }, now);
   else await updateEscalationState(q, run.incidentId, s, now);
-  if (s.next_at) await armTimerNoWait(q, { kind: ESCALATE_TIMER, ref: run.incidentId, dueAt: s.next_at, payload: { epoch: run.epoch }, now });
+  if (s.next_at)
+    await armTimerNoWait(q, { kind: ESCALATE_TIMER, ref: run.incidentId, dueAt: s.next_at, payload: { epoch: run.epoch }, now });
   else await disarmTimerNoWait(q, ESCALATE_TIMER, run.incidentId);
 }
 
@@ -61,13 +75,33 @@ export function levelLabel(policy: FrozenPolicy, level0: number): string {
  * `notify` timer for each (due now), and puts targets that reach nobody on
  * the timeline. Returns how many deliveries were queued.
  */
-export async function recordNotifyStep(q: Queryable, deps: EscalationDeps, incident: Incident, run: Run, notify: EscalationNotify, now: Date): Promise<number> {
+export async function recordNotifyStep(
+  q: Queryable,
+  deps: EscalationDeps,
+  incident: Incident,
+  run: Run,
+  notify: EscalationNotify,
+  now: Date,
+): Promise<number> {
   const { deliveries, problems } = await resolveTargets(q, deps.config, new Set(deps.channels.keys()), notify.targets, now);
   const level = notify.level + 1;
   const kind = level === 1 && run.state.cycle === 0 ? 'incident.triggered' : 'incident.escalated';
   let queued = 0;
   for (const d of deliveries) {
-    const row = await insertNotification(q, { incidentId: incident.id, epoch: run.epoch, level, cycle: run.state.cycle, target: d.target, channel: d.channel, recipient: d.recipient, kind }, now);
+    const row = await insertNotification(
+      q,
+      {
+        incidentId: incident.id,
+        epoch: run.epoch,
+        level,
+        cycle: run.state.cycle,
+        target: d.target,
+        channel: d.channel,
+        recipient: d.recipient,
+        kind,
+      },
+      now,
+    );
     if (!row) continue; // this step was already recorded (a replayed transaction): never twice
     await armTimerNoWait(q, { kind: NOTIFY_TIMER, ref: row.id, dueAt: now, now });
     queued++;

@@ -29,7 +29,11 @@ export interface TargetProblem {
 export async function oncallWithOverrides(q: Queryable, schedule: Config['schedules'][number], at: Date): Promise<OnCall> {
   // Overrides that ended long ago cannot change who is on call now (only, at most, where a shift began).
   const overrides = await listOverrides(q, schedule.name, new Date(at.getTime() - 30 * 86_400_000));
-  return oncallAt(schedule, overrides.map((o) => ({ person: o.person, startMs: Date.parse(o.start), endMs: Date.parse(o.end) })), at.getTime());
+  return oncallAt(
+    schedule,
+    overrides.map((o) => ({ person: o.person, startMs: Date.parse(o.start), endMs: Date.parse(o.end) })),
+    at.getTime(),
+  );
 }
 
 export async function resolveTargets(

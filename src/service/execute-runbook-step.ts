@@ -64,7 +64,12 @@ export async function executeRunbookStep(deps: Deps, rt: RunbookRuntime, job: St
     const st = run.state.steps.find((s) => s.id === job.stepId);
     const ours = st?.status === 'running' && st.attempts === job.attempt && run.leases[job.stepId]?.token === job.token;
     if (ours) {
-      const state = recordStepResult(run.state, job.stepId, { ok: outcome.ok, output: outcome.output, error: outcome.error }, now.getTime());
+      const state = recordStepResult(
+        run.state,
+        job.stepId,
+        { ok: outcome.ok, output: outcome.output, error: outcome.error },
+        now.getTime(),
+      );
       const { [job.stepId]: _done, ...leases } = run.leases;
       await updateRun(q, job.incidentId, { state, leases }, now);
       await cancelTimer(q, STEP_TIMER, stepTimerRef(job.incidentId, job.stepId, job.attempt, 'watchdog'));
@@ -77,7 +82,10 @@ export async function executeRunbookStep(deps: Deps, rt: RunbookRuntime, job: St
       actor: actor.name,
       message: `Step "${def.title}" (${def.id})${what} ${outcome.ok ? 'succeeded' : `failed: ${outcome.error ?? 'failed'}`}${ours ? '' : ' (late result; the step had already been marked interrupted)'}`,
       data: {
-        step: def.id, kind: stepKind(def), attempt: job.attempt, status: outcome.ok ? 'succeeded' : 'failed',
+        step: def.id,
+        kind: stepKind(def),
+        attempt: job.attempt,
+        status: outcome.ok ? 'succeeded' : 'failed',
         ...outcome.data,
         ...(outcome.output !== undefined ? { output: boundOutput(outcome.output) } : {}),
         ...(outcome.error !== undefined ? { error: outcome.error } : {}),
@@ -89,7 +97,13 @@ export async function executeRunbookStep(deps: Deps, rt: RunbookRuntime, job: St
   if (updated) deps.bus.publish({ type: 'incident.changed', incident: updated });
 }
 
-async function execute(rt: RunbookRuntime, def: Step, type: string, incident: Parameters<RunbookRuntime['steps']['actions']>[1], signal: AbortSignal): Promise<Outcome> {
+async function execute(
+  rt: RunbookRuntime,
+  def: Step,
+  type: string,
+  incident: Parameters<RunbookRuntime['steps']['actions']>[1],
+  signal: AbortSignal,
+): Promise<Outcome> {
   if ('action' in def) {
     // `step` is the action's name, as for a rule's own actions: the action id
     // (incident, step, action, target) is then the same as the rule's, so a
@@ -99,17 +113,32 @@ async function execute(rt: RunbookRuntime, def: Step, type: string, incident: Pa
     const result = await withTimeout(rt.steps.actions(runbookActor(type), incident, [request]), ACTION_TIMEOUT_MS, `action ${def.action}`);
     const failure = findFailure(result);
     const output = result === undefined ? undefined : summarize(result);
-    return { ok: failure === null, ...(output ? { output } : {}), ...(failure !== null ? { error: failure } : {}), data: { action: def.action } };
+    return {
+      ok: failure === null,
+      ...(output ? { output } : {}),
+      ...(failure !== null ? { error: failure } : {}),
+      data: { action: def.action },
+    };
   }
   if ('command' in def) {
-    const r: CommandResult = def.language === 'sql'
-      ? await rt.steps.sql({ query: def.command, timeoutMs: def.timeout })
-      : await rt.steps.shell({ command: def.command, cwd: def.cwd, timeoutMs: def.timeout, signal });
+    const r: CommandResult =
+      def.language === 'sql'
+        ? await rt.steps.sql({ query: def.command, timeoutMs: def.timeout })
+        : await rt.steps.shell({ command: def.command, cwd: def.cwd, timeoutMs: def.timeout, signal });
     return {
       ok: r.exitCode === 0 && !r.timedOut && !r.aborted,
       output: r.output,
       ...(r.error ? { error: r.error } : {}),
-      data: { command: def.command, language: def.language, exit_code: r.exitCode, ...(r.signal ? { signal: r.signal } : {}), timed_out: r.timedOut, duration_ms: r.durationMs, output_bytes: r.outputBytes, truncated: r.truncated },
+      data: {
+        command: def.command,
+        language: def.language,
+        exit_code: r.exitCode,
+        ...(r.signal ? { signal: r.signal } : {}),
+        timed_out: r.timedOut,
+        duration_ms: r.durationMs,
+        output_bytes: r.outputBytes,
+        truncated: r.truncated,
+      },
     };
   }
   return { ok: false, error: 'a manual step is completed by a responder, not executed', data: {} };
@@ -136,7 +165,15 @@ function findFailure(result: unknown): string | null {
 /** One line per action run (`block_ip ip:203.0.113.5: succeeded (created)`), else JSON. */
 function summarize(result: unknown): string {
   const items = Array.isArray(result) ? result : [result];
-  if (items.every((it) => it && typeof it === 'object' && typeof (it as { action?: unknown }).action === 'string' && typeof (it as { status?: unknown }).status === 'string')) {
+  if (
+    items.every(
+      (it) =>
+        it &&
+        typeof it === 'object' &&
+        typeof (it as { action?: unknown }).action === 'string' &&
+        typeof (it as { status?: unknown }).status === 'string',
+    )
+  ) {
     return items
       .map((it) => {
         const o = it as { action: string; status: string; target?: unknown; outcome?: unknown; last_error?: unknown; replayed?: unknown };
@@ -157,5 +194,8 @@ function safeJson(v: unknown): string {
 
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let t: NodeJS.Timeout | undefined;
-  return Promise.race([p, new Promise<never>((_, reject) => (t = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms)))]).finally(() => clearTimeout(t));
+  return Promise.race([
+    p,
+    new Promise<never>((_, reject) => (t = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms))),
+  ]).finally(() => clearTimeout(t));
 }

@@ -18,7 +18,10 @@ for (const backend of testBackends()) {
       hook = await startWebhookSink();
       t = await startTestFirebreak(backend, {
         create: { clock: () => now },
-        configYaml: { channels: [{ name: 'hook', type: 'webhook', url: hook.url }], escalation_policies: { default: { levels: [{ notify: ['channel:hook'] }, { notify: ['channel:hook'] }], level_timeout: '1h' } } },
+        configYaml: {
+          channels: [{ name: 'hook', type: 'webhook', url: hook.url }],
+          escalation_policies: { default: { levels: [{ notify: ['channel:hook'] }, { notify: ['channel:hook'] }], level_timeout: '1h' } },
+        },
       });
     });
     after(async () => {
@@ -33,8 +36,18 @@ for (const backend of testBackends()) {
       const db = t.fb.deps.db;
       const n = (await db.query<{ id: string }>(`SELECT id::text AS id FROM notifications WHERE incident_id = $1`, [inc.id])).rows[0]!;
       await db.query(`UPDATE timers SET fired_at = $2 WHERE kind = 'notify' AND ref = $1`, [n.id, now]);
-      await db.query(`UPDATE notifications SET status = 'sending', claim_id = 'dead', send_started_at = $2, attempts = $3 WHERE id = $1`, [n.id, sendStarted ? now : null, sendStarted ? 1 : 0]);
-      await armTimerNoWait(db, { kind: NOTIFY_LEASE_TIMER, ref: n.id, dueAt: new Date(now.getTime() + NOTIFY_LEASE_MS), payload: { claim: 'dead' }, now });
+      await db.query(`UPDATE notifications SET status = 'sending', claim_id = 'dead', send_started_at = $2, attempts = $3 WHERE id = $1`, [
+        n.id,
+        sendStarted ? now : null,
+        sendStarted ? 1 : 0,
+      ]);
+      await armTimerNoWait(db, {
+        kind: NOTIFY_LEASE_TIMER,
+        ref: n.id,
+        dueAt: new Date(now.getTime() + NOTIFY_LEASE_MS),
+        payload: { claim: 'dead' },
+        now,
+      });
       return { incident: inc.id, notification: n.id };
     }
 
@@ -51,9 +64,15 @@ for (const backend of testBackends()) {
       assert.equal(hook.received.length, 0, 'nothing before the lease ends');
       now = new Date(now.getTime() + NOTIFY_LEASE_MS + 1);
       await tickAll();
-      assert.deepEqual(hook.received.map((r) => [r.body.incident.id, r.body.level]), [[c.incident, 1]]);
+      assert.deepEqual(
+        hook.received.map((r) => [r.body.incident.id, r.body.level]),
+        [[c.incident, 1]],
+      );
       const esc = (await t.call('GET', `/api/v1/incidents/${c.incident}/escalation`)).body;
-      assert.deepEqual(esc.notifications.map((n: { status: string; attempts: number }) => [n.status, n.attempts]), [['sent', 1]]);
+      assert.deepEqual(
+        esc.notifications.map((n: { status: string; attempts: number }) => [n.status, n.attempts]),
+        [['sent', 1]],
+      );
     });
 
     test('died while sending: failed as outcome unknown, never sent again, next level at once', async () => {
@@ -61,13 +80,23 @@ for (const backend of testBackends()) {
       const c = await crashedClaim(true);
       now = new Date(now.getTime() + NOTIFY_LEASE_MS + 1);
       await tickAll();
-      assert.deepEqual(hook.received.map((r) => r.body.level), [2], 'level 1 was not sent again; level 2 went out without waiting the hour');
+      assert.deepEqual(
+        hook.received.map((r) => r.body.level),
+        [2],
+        'level 1 was not sent again; level 2 went out without waiting the hour',
+      );
       const tl = (await t.call('GET', `/api/v1/incidents/${c.incident}/timeline`)).body.items as { kind: string; message: string }[];
       const failed = tl.filter((e) => e.kind === 'notification_failed');
       assert.equal(failed.length, 1);
       assert.match(failed[0]!.message, /outcome unknown.*escalating now/);
       const esc = (await t.call('GET', `/api/v1/incidents/${c.incident}/escalation`)).body;
-      assert.deepEqual(esc.notifications.map((n: { level: number; status: string }) => [n.level, n.status]), [[1, 'failed'], [2, 'sent']]);
+      assert.deepEqual(
+        esc.notifications.map((n: { level: number; status: string }) => [n.level, n.status]),
+        [
+          [1, 'failed'],
+          [2, 'sent'],
+        ],
+      );
     });
   });
 }

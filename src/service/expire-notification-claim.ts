@@ -17,7 +17,12 @@ import type { Queryable } from '../store/db.ts';
 import { NOTIFY_TIMER, type EscalationDeps } from './escalation-deps.ts';
 import { recordOutcome } from './deliver-notification.ts';
 
-export async function expireNotificationClaim(deps: EscalationDeps, q: Queryable, timer: { ref: string; payload: Record<string, unknown> }, now: Date): Promise<void> {
+export async function expireNotificationClaim(
+  deps: EscalationDeps,
+  q: Queryable,
+  timer: { ref: string; payload: Record<string, unknown> },
+  now: Date,
+): Promise<void> {
   const peek = await getNotification(q, timer.ref);
   if (!peek || peek.status !== 'sending' || peek.claim_id !== timer.payload.claim) return;
   await getIncident(q, peek.incident_id, true); // lock order: incident before notification
@@ -28,5 +33,15 @@ export async function expireNotificationClaim(deps: EscalationDeps, q: Queryable
     await armTimerNoWait(q, { kind: NOTIFY_TIMER, ref: n.id, dueAt: now, now });
     return;
   }
-  await recordOutcome(q, deps, n, { ok: false, retryable: false, error: 'outcome unknown: the process stopped while sending; not sent again, so it is never delivered twice' }, now);
+  await recordOutcome(
+    q,
+    deps,
+    n,
+    {
+      ok: false,
+      retryable: false,
+      error: 'outcome unknown: the process stopped while sending; not sent again, so it is never delivered twice',
+    },
+    now,
+  );
 }

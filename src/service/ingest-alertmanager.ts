@@ -81,7 +81,12 @@ export async function ingestAlertmanager(deps: Deps, key: string, raw: unknown, 
   const dedupKey = `am:${createHash('sha256').update(p.groupKey).digest('hex').slice(0, 32)}`;
   const firing = p.alerts.filter((a) => a.status === 'firing');
   const alertname = p.commonLabels.alertname ?? p.groupLabels.alertname ?? firing[0]?.labels.alertname ?? p.alerts[0]?.labels.alertname;
-  const type = await incidentTypeForKey(deps.db, { dedupKey, integrationId: integration.id, type: slugType(alertname) ?? 'alert', now: deps.clock() });
+  const type = await incidentTypeForKey(deps.db, {
+    dedupKey,
+    integrationId: integration.id,
+    type: slugType(alertname) ?? 'alert',
+    now: deps.clock(),
+  });
 
   const wasFiring = new Set((await listGroupAlerts(deps.db, dedupKey)).filter((a) => a.status === 'firing').map((a) => a.fingerprint));
   let incident: Incident | null = await findOpenByDedup(deps.db, type, dedupKey);
@@ -97,7 +102,12 @@ export async function ingestAlertmanager(deps: Deps, key: string, raw: unknown, 
     const description = [
       p.commonAnnotations.description ?? firing[0]!.annotations.description,
       `Alertmanager group ${p.groupKey}${p.receiver ? ` (receiver ${p.receiver})` : ''}`,
-      ...firing.slice(0, 20).map((a) => `- ${Object.entries(a.labels).map(([k, v]) => `${k}=${v}`).join(' ')}`),
+      ...firing.slice(0, 20).map(
+        (a) =>
+          `- ${Object.entries(a.labels)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(' ')}`,
+      ),
       runbookUrl ? `Runbook: ${runbookUrl}` : undefined,
       p.externalURL ? `Alertmanager: ${p.externalURL}` : undefined,
     ]
@@ -115,9 +125,17 @@ export async function ingestAlertmanager(deps: Deps, key: string, raw: unknown, 
           integration: integration.name,
           group_key: p.groupKey,
           ...(runbookUrl ? { runbook_url: runbookUrl } : {}),
-          alerts: firing.slice(0, 20).map((a) => ({ fingerprint: a.fingerprint, labels: a.labels, starts_at: a.startsAt, generator_url: a.generatorURL })),
+          alerts: firing
+            .slice(0, 20)
+            .map((a) => ({ fingerprint: a.fingerprint, labels: a.labels, starts_at: a.startsAt, generator_url: a.generatorURL })),
         },
-        attrs: { integration: integration.name, group_key: p.groupKey, alertname: alertname ?? null, ...(runbookUrl ? { runbook_url: runbookUrl } : {}), ...(p.externalURL ? { external_url: p.externalURL } : {}) },
+        attrs: {
+          integration: integration.name,
+          group_key: p.groupKey,
+          alertname: alertname ?? null,
+          ...(runbookUrl ? { runbook_url: runbookUrl } : {}),
+          ...(p.externalURL ? { external_url: p.externalURL } : {}),
+        },
       },
     );
     incident = r.incident;
@@ -130,11 +148,24 @@ export async function ingestAlertmanager(deps: Deps, key: string, raw: unknown, 
     await upsertGroupAlerts(
       q,
       dedupKey,
-      p.alerts.map((a) => ({ fingerprint: a.fingerprint, status: a.status, labels: a.labels, annotations: a.annotations, startsAt: time(a.startsAt), endsAt: time(a.endsAt) })),
+      p.alerts.map((a) => ({
+        fingerprint: a.fingerprint,
+        status: a.status,
+        labels: a.labels,
+        annotations: a.annotations,
+        startsAt: time(a.startsAt),
+        endsAt: time(a.endsAt),
+      })),
       incident?.id ?? null,
       now,
     );
-    if (p.truncatedAlerts === 0) await resolveMissingAlerts(q, dedupKey, p.alerts.map((a) => a.fingerprint), now);
+    if (p.truncatedAlerts === 0)
+      await resolveMissingAlerts(
+        q,
+        dedupKey,
+        p.alerts.map((a) => a.fingerprint),
+        now,
+      );
   });
 
   const all = await listGroupAlerts(deps.db, dedupKey);
@@ -146,5 +177,11 @@ export async function ingestAlertmanager(deps: Deps, key: string, raw: unknown, 
       if (!(err instanceof AppError && err.code === 'conflict')) throw err; // resolved meanwhile: fine
     }
   }
-  return { status: 'ok', incident_id: incident?.id ?? null, outcome, firing: all.filter((a) => a.status === 'firing').length, resolved: all.filter((a) => a.status === 'resolved').length };
+  return {
+    status: 'ok',
+    incident_id: incident?.id ?? null,
+    outcome,
+    firing: all.filter((a) => a.status === 'firing').length,
+    resolved: all.filter((a) => a.status === 'resolved').length,
+  };
 }

@@ -45,7 +45,8 @@ export function pagerDutyEventProblems(body: unknown): string[] {
   if (blank(body.routing_key)) e.push("'routing_key' is missing or blank");
   if (blank(body.event_action)) e.push("'event_action' is missing or blank");
   else if (!ACTIONS.includes(body.event_action as string)) e.push(`'event_action' is invalid (must be one of ${ACTIONS.join(', ')})`);
-  if (body.dedup_key !== undefined && (typeof body.dedup_key !== 'string' || body.dedup_key.length > 255)) e.push("'dedup_key' must be a string of at most 255 characters");
+  if (body.dedup_key !== undefined && (typeof body.dedup_key !== 'string' || body.dedup_key.length > 255))
+    e.push("'dedup_key' must be a string of at most 255 characters");
   if (body.event_action !== 'trigger') {
     if (ACTIONS.includes(body.event_action as string) && blank(body.dedup_key)) e.push("'dedup_key' is missing or blank");
     return e;
@@ -56,12 +57,17 @@ export function pagerDutyEventProblems(body: unknown): string[] {
   else if ((p.summary as string).length > 1024) e.push("'payload.summary' is longer than 1024 characters");
   if (blank(p.source)) e.push("'payload.source' is missing or blank");
   if (blank(p.severity)) e.push("'payload.severity' is missing or blank");
-  else if (!PD_SEVERITIES.includes(p.severity as string)) e.push(`'payload.severity' is invalid (must be one of ${PD_SEVERITIES.join(', ')})`);
-  if (p.timestamp !== undefined && (typeof p.timestamp !== 'string' || !Number.isFinite(Date.parse(p.timestamp)))) e.push("'payload.timestamp' is not a valid ISO 8601 time");
+  else if (!PD_SEVERITIES.includes(p.severity as string))
+    e.push(`'payload.severity' is invalid (must be one of ${PD_SEVERITIES.join(', ')})`);
+  if (p.timestamp !== undefined && (typeof p.timestamp !== 'string' || !Number.isFinite(Date.parse(p.timestamp))))
+    e.push("'payload.timestamp' is not a valid ISO 8601 time");
   if (p.custom_details !== undefined && typeof p.custom_details !== 'object') e.push("'payload.custom_details' must be an object");
-  for (const f of ['component', 'group', 'class'] as const) if (p[f] !== undefined && typeof p[f] !== 'string') e.push(`'payload.${f}' must be a string`);
-  if (body.links !== undefined && (!Array.isArray(body.links) || body.links.some((l) => !isObj(l) || blank(l.href)))) e.push("'links' must be a list of objects with 'href'");
-  if (body.images !== undefined && (!Array.isArray(body.images) || body.images.some((i) => !isObj(i) || blank(i.src)))) e.push("'images' must be a list of objects with 'src'");
+  for (const f of ['component', 'group', 'class'] as const)
+    if (p[f] !== undefined && typeof p[f] !== 'string') e.push(`'payload.${f}' must be a string`);
+  if (body.links !== undefined && (!Array.isArray(body.links) || body.links.some((l) => !isObj(l) || blank(l.href))))
+    e.push("'links' must be a list of objects with 'href'");
+  if (body.images !== undefined && (!Array.isArray(body.images) || body.images.some((i) => !isObj(i) || blank(i.src))))
+    e.push("'images' must be a list of objects with 'src'");
   return e;
 }
 
@@ -85,8 +91,22 @@ export async function ingestPagerDutyEvent(deps: Deps, body: unknown, ip?: strin
   const done: PagerDutyResult = { status: 'success', message: 'Event processed', dedup_key: dedup };
 
   if (ev.event_action === 'trigger') {
-    const p = ev.payload as Obj & { summary: string; source: string; severity: string; component?: string; group?: string; class?: string; timestamp?: string; custom_details?: unknown };
-    const type = await incidentTypeForKey(deps.db, { dedupKey: key, integrationId: integration.id, type: slugType(p.class) ?? 'alert', now: deps.clock() });
+    const p = ev.payload as Obj & {
+      summary: string;
+      source: string;
+      severity: string;
+      component?: string;
+      group?: string;
+      class?: string;
+      timestamp?: string;
+      custom_details?: unknown;
+    };
+    const type = await incidentTypeForKey(deps.db, {
+      dedupKey: key,
+      integrationId: integration.id,
+      type: slugType(p.class) ?? 'alert',
+      now: deps.clock(),
+    });
     const links = (ev.links as { href: string; text?: string }[] | undefined) ?? [];
     const description = [
       `Source: ${p.source}${p.component ? `, component ${p.component}` : ''}${p.group ? `, group ${p.group}` : ''}${p.class ? `, class ${p.class}` : ''}`,
@@ -115,7 +135,8 @@ export async function ingestPagerDutyEvent(deps: Deps, body: unknown, ip?: strin
   const open = type ? await findOpenByDedup(deps.db, type, key) : null;
   if (!open) return done; // unknown or already resolved: dropped, as PagerDuty does
   try {
-    if (ev.event_action === 'acknowledge' && open.status === 'triggered') await acknowledgeIncident(deps, actor, open.id, 'acknowledged through the PagerDuty Events API');
+    if (ev.event_action === 'acknowledge' && open.status === 'triggered')
+      await acknowledgeIncident(deps, actor, open.id, 'acknowledged through the PagerDuty Events API');
     if (ev.event_action === 'resolve') await resolveIncident(deps, actor, open.id, 'resolved through the PagerDuty Events API');
   } catch (err) {
     if (!(err instanceof AppError && err.code === 'conflict')) throw err; // changed meanwhile: nothing to do

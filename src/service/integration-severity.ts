@@ -16,7 +16,10 @@ export const DEFAULT_SEVERITY_MAP: Readonly<Record<string, Severity>> = Object.f
 });
 
 /** The Firebreak severity of an external one; the integration's default when absent or unknown. */
-export function mapSeverity(integration: Pick<IntegrationRecord, 'severity_map' | 'default_severity'>, external: string | undefined): Severity {
+export function mapSeverity(
+  integration: Pick<IntegrationRecord, 'severity_map' | 'default_severity'>,
+  external: string | undefined,
+): Severity {
   if (!external) return integration.default_severity;
   const key = external.trim().toLowerCase();
   return integration.severity_map[key] ?? DEFAULT_SEVERITY_MAP[key] ?? integration.default_severity;
@@ -25,7 +28,13 @@ export function mapSeverity(integration: Pick<IntegrationRecord, 'severity_map' 
 /** `HighErrorRate` → `high_error_rate`, `ping failure` → `ping_failure`; null when nothing usable is left. */
 export function slugType(name: string | undefined): string | null {
   if (!name) return null;
-  let s = name.trim().replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase().replace(/[^a-z0-9_.-]+/g, '_').replace(/^[^a-z]+/, '').replace(/_+$/, '');
+  let s = name
+    .trim()
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .toLowerCase()
+    .replace(/[^a-z0-9_.-]+/g, '_')
+    .replace(/^[^a-z]+/, '')
+    .replace(/_+$/, '');
   s = s.slice(0, 64).replace(/_+$/, '');
   return s.length > 0 ? s : null;
 }

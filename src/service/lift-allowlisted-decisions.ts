@@ -17,8 +17,18 @@ export async function liftAllowlistedDecisions(deps: Pick<Deps, 'db' | 'config' 
     for (const e of entries) {
       const hit = await findLiveOverlapping(q, e.cidr);
       if (hit.length === 0) continue;
-      const ended = await endDecisions(q, hit.map((d) => d.id), { at: now, by: 'system', reason: 'allowlisted' });
-      await writeAudit(q, { at: now, actor: 'system', action: 'decision.lift_allowlisted', target: e.cidr, details: { decisions: ended.map((d) => d.id) } });
+      const ended = await endDecisions(
+        q,
+        hit.map((d) => d.id),
+        { at: now, by: 'system', reason: 'allowlisted' },
+      );
+      await writeAudit(q, {
+        at: now,
+        actor: 'system',
+        action: 'decision.lift_allowlisted',
+        target: e.cidr,
+        details: { decisions: ended.map((d) => d.id) },
+      });
       n += ended.length;
     }
     return n;

@@ -8,7 +8,12 @@ import { appendTimeline } from '../store/timeline-repo.ts';
 import type { Deps } from './context.ts';
 import { probeActor, probeIncidentType } from './open-probe-incident.ts';
 
-export async function noteProbeRecovery(deps: Deps, probe: Config['probes'][number], s: { latency_ms: number | null; last_checked_at: string | null }, downSince: string | null): Promise<boolean> {
+export async function noteProbeRecovery(
+  deps: Deps,
+  probe: Config['probes'][number],
+  s: { latency_ms: number | null; last_checked_at: string | null },
+  downSince: string | null,
+): Promise<boolean> {
   return deps.db.tx(async (q) => {
     const open = await findOpenByDedup(q, probeIncidentType(probe), `probe:${probe.name}`);
     if (!open) return false;

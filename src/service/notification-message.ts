@@ -4,7 +4,12 @@ import type { Notification, NotificationKind } from '../notify/channel.ts';
 import type { Incident } from '../store/incident-repo.ts';
 import type { NotificationRow } from '../store/notification-repo.ts';
 
-export function buildNotification(config: Pick<Config, 'people'>, incident: Incident, n: NotificationRow, links: { ackUrl?: string; incidentUrl: string }): Notification {
+export function buildNotification(
+  config: Pick<Config, 'people'>,
+  incident: Incident,
+  n: NotificationRow,
+  links: { ackUrl?: string; incidentUrl: string },
+): Notification {
   const msg: Notification = {
     kind: n.kind as NotificationKind,
     incident: {
@@ -36,5 +41,14 @@ export function describeDelivery(n: Pick<NotificationRow, 'level' | 'target' | '
 }
 
 export function deliveryData(n: NotificationRow, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return { notification_id: n.id, level: n.level, cycle: n.cycle, target: n.target, channel: n.channel, recipient: n.recipient, attempt: n.attempts, ...extra };
+  return {
+    notification_id: n.id,
+    level: n.level,
+    cycle: n.cycle,
+    target: n.target,
+    channel: n.channel,
+    recipient: n.recipient,
+    attempt: n.attempts,
+    ...extra,
+  };
 }

@@ -43,10 +43,21 @@ export interface OpenIncidentResult {
 export const ACK_TIMER = 'ack_deadline';
 
 export async function scheduleAckTimer(q: Queryable, incident: Incident, now: Date): Promise<void> {
-  await scheduleTimer(q, { kind: ACK_TIMER, ref: incident.id, dueAt: new Date(incident.ack_deadline), payload: { deadline: incident.ack_deadline }, now });
+  await scheduleTimer(q, {
+    kind: ACK_TIMER,
+    ref: incident.id,
+    dueAt: new Date(incident.ack_deadline),
+    payload: { deadline: incident.ack_deadline },
+    now,
+  });
 }
 
-export async function openIncident(deps: Deps, actor: Actor, rawInput: unknown, opts: OpenIncidentOptions = {}): Promise<OpenIncidentResult> {
+export async function openIncident(
+  deps: Deps,
+  actor: Actor,
+  rawInput: unknown,
+  opts: OpenIncidentOptions = {},
+): Promise<OpenIncidentResult> {
   authorize(actor, 'incidents:write');
   const input = parseInput(openIncidentInput, rawInput);
   const result = await deps.db.tx(async (q) => {
@@ -83,7 +94,14 @@ export async function openIncident(deps: Deps, actor: Actor, rawInput: unknown, 
         data: { source: created.source, dedup_key: created.dedup_key, ...(opts.evidence ? { evidence: opts.evidence } : {}) },
       });
       await scheduleAckTimer(q, created, now);
-      await writeAudit(q, { at: now, actor: actor.id, action: 'incident.open', target: `incident:${created.id}`, ip: actor.ip, details: { type: created.type, severity: created.severity } });
+      await writeAudit(q, {
+        at: now,
+        actor: actor.id,
+        action: 'incident.open',
+        target: `incident:${created.id}`,
+        ip: actor.ip,
+        details: { type: created.type, severity: created.severity },
+      });
       return { incident: created, outcome: 'created' as const };
     }
     throw new Error('could not open or find the incident after 3 attempts');
@@ -93,7 +111,15 @@ export async function openIncident(deps: Deps, actor: Actor, rawInput: unknown, 
   return result;
 }
 
-async function appendSignal(q: Queryable, deps: Deps, actor: Actor, open: Incident, input: OpenIncidentInput, opts: OpenIncidentOptions, now: Date): Promise<Incident> {
+async function appendSignal(
+  q: Queryable,
+  deps: Deps,
+  actor: Actor,
+  open: Incident,
+  input: OpenIncidentInput,
+  opts: OpenIncidentOptions,
+  now: Date,
+): Promise<Incident> {
   const raise = severityRank(input.severity) > severityRank(open.severity);
   const updated = await updateIncident(q, open.id, {
     detection_count: open.detection_count + 1,
@@ -112,7 +138,15 @@ async function appendSignal(q: Queryable, deps: Deps, actor: Actor, open: Incide
   return updated;
 }
 
-async function reopenForSignal(q: Queryable, deps: Deps, actor: Actor, last: Incident, input: OpenIncidentInput, opts: OpenIncidentOptions, now: Date): Promise<Incident> {
+async function reopenForSignal(
+  q: Queryable,
+  deps: Deps,
+  actor: Actor,
+  last: Incident,
+  input: OpenIncidentInput,
+  opts: OpenIncidentOptions,
+  now: Date,
+): Promise<Incident> {
   const severity = severityRank(input.severity) > severityRank(last.severity) ? input.severity : last.severity;
   const updated = await updateIncident(q, last.id, {
     status: 'triggered',
@@ -136,6 +170,13 @@ async function reopenForSignal(q: Queryable, deps: Deps, actor: Actor, last: Inc
     data: { source: opts.source ?? 'api', ...(opts.evidence ? { evidence: opts.evidence } : {}) },
   });
   await scheduleAckTimer(q, updated, now);
-  await writeAudit(q, { at: now, actor: actor.id, action: 'incident.reopen', target: `incident:${last.id}`, ip: actor.ip, details: { reason: 'signal' } });
+  await writeAudit(q, {
+    at: now,
+    actor: actor.id,
+    action: 'incident.reopen',
+    target: `incident:${last.id}`,
+    ip: actor.ip,
+    details: { reason: 'signal' },
+  });
   return updated;
 }

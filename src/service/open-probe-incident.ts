@@ -56,7 +56,16 @@ export function openProbeIncident(deps: Deps, probe: ProbeConfig, f: ProbeFailur
     },
     {
       source: `probe:${probe.name}`,
-      evidence: { probe: probe.name, probe_type: probe.type, target: f.target, consecutive_failures: f.consecutive_failures, last_error: f.last_error, latency_ms: f.latency_ms, checked_at: f.last_checked_at, last_ok_at: f.last_ok_at },
+      evidence: {
+        probe: probe.name,
+        probe_type: probe.type,
+        target: f.target,
+        consecutive_failures: f.consecutive_failures,
+        last_error: f.last_error,
+        latency_ms: f.latency_ms,
+        checked_at: f.last_checked_at,
+        last_ok_at: f.last_ok_at,
+      },
       attrs: { probe: probe.name },
     },
   );

@@ -33,7 +33,11 @@ export interface PlannedAction {
   note?: string;
 }
 
-export async function planResponse(deps: RespondDeps, actor: Actor, rawQuery: unknown): Promise<{ type: string; dedup_key: string | null; rule: string; actions: PlannedAction[] }> {
+export async function planResponse(
+  deps: RespondDeps,
+  actor: Actor,
+  rawQuery: unknown,
+): Promise<{ type: string; dedup_key: string | null; rule: string; actions: PlannedAction[] }> {
   authorize(actor, 'read');
   const qp = parseInput(planQuery, rawQuery, 'query');
   const { rule, actions } = defaultActionsFor(deps.config, qp.type);
@@ -43,10 +47,23 @@ export async function planResponse(deps: RespondDeps, actor: Actor, rawQuery: un
   for (const req of actions) {
     const p = prepareAction(deps, incident, req);
     if ('problems' in p) {
-      out.push({ action: req.action, step: req.action, target: null, params: req.params ?? {}, description: req.action, note: `would be skipped: ${p.problems.map((x) => x.message).join('; ')}` });
+      out.push({
+        action: req.action,
+        step: req.action,
+        target: null,
+        params: req.params ?? {},
+        description: req.action,
+        note: `would be skipped: ${p.problems.map((x) => x.message).join('; ')}`,
+      });
       continue;
     }
-    const planned: PlannedAction = { action: req.action, step: p.step, target: p.target.key, params: p.params, description: p.action.describe(p.params, p.target) };
+    const planned: PlannedAction = {
+      action: req.action,
+      step: p.step,
+      target: p.target.key,
+      params: p.params,
+      description: p.action.describe(p.params, p.target),
+    };
     const c = (p.target.kind === 'ip' || p.target.kind === 'range') && p.target.value ? canonicalCidr(p.target.value) : null;
     const entry = c ? await allowlistedBy(deps.db, deps.config, c) : null;
     if (entry) planned.note = `allowlisted: ${describeAllowEntry(entry)}; the attempt would be recorded on the timeline, nothing banned`;

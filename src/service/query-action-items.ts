@@ -1,7 +1,12 @@
 /** Read side of action items: list with filters (status, owner, overdue …) and cursor, and one. */
 import { z } from 'zod';
 import { AppError } from '../errors.ts';
-import { getActionItem as repoGet, listActionItems as repoList, ACTION_ITEM_KINDS, ACTION_ITEM_STATUSES } from '../store/action-item-repo.ts';
+import {
+  getActionItem as repoGet,
+  listActionItems as repoList,
+  ACTION_ITEM_KINDS,
+  ACTION_ITEM_STATUSES,
+} from '../store/action-item-repo.ts';
 import type { Actor, Deps } from './context.ts';
 import { authorize } from './authorize.ts';
 import { parseInput } from './validate.ts';
@@ -14,15 +19,26 @@ export const listActionItemsQuery = z
   .object({
     status: z
       .string()
-      .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
+      .transform((s) =>
+        s
+          .split(',')
+          .map((x) => x.trim())
+          .filter(Boolean),
+      )
       .pipe(z.array(z.enum(ACTION_ITEM_STATUSES)))
       .optional(),
     owner: z.string().min(1).max(200).optional(),
-    overdue: z.enum(['true', 'false']).transform((s) => s === 'true').optional(),
+    overdue: z
+      .enum(['true', 'false'])
+      .transform((s) => s === 'true')
+      .optional(),
     incident_id: id.optional(),
     postmortem_id: id.optional(),
     kind: z.enum(ACTION_ITEM_KINDS).optional(),
-    cursor: z.string().regex(/^\d{1,18}$/, 'must be a cursor from next_cursor').optional(),
+    cursor: z
+      .string()
+      .regex(/^\d{1,18}$/, 'must be a cursor from next_cursor')
+      .optional(),
     limit: z.coerce.number().int().min(1).max(500).default(50),
   })
   .strict();

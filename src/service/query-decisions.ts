@@ -22,11 +22,15 @@ const id = z.string().regex(/^\d{1,18}$/, 'must be an id');
 
 /** Filters shared by list and bulk delete. */
 export const decisionFilterFields = {
-  scope: z.enum(DECISION_SCOPES, { error: (i) => `unknown scope ${JSON.stringify(i.input)} (known: ${DECISION_SCOPES.join(', ')})` }).optional(),
+  scope: z
+    .enum(DECISION_SCOPES, { error: (i) => `unknown scope ${JSON.stringify(i.input)} (known: ${DECISION_SCOPES.join(', ')})` })
+    .optional(),
   value: z.string().min(1).max(300).optional(),
   /** Shorthand for scope=ip&value= (or scope=range when it is a CIDR). */
   ip: z.string().min(1).max(100).optional(),
-  type: z.enum(DECISION_TYPES, { error: (i) => `unknown type ${JSON.stringify(i.input)} (known: ${DECISION_TYPES.join(', ')})` }).optional(),
+  type: z
+    .enum(DECISION_TYPES, { error: (i) => `unknown type ${JSON.stringify(i.input)} (known: ${DECISION_TYPES.join(', ')})` })
+    .optional(),
   incident_id: id.optional(),
   origin: z.string().min(1).max(100).optional(),
 };
@@ -41,9 +45,13 @@ export const listDecisionsQuery = z
   .strict();
 
 /** Resolves `ip`, `scope` and `value` into a canonical scope and value; throws invalid naming the field. */
-export function resolveTargetFilter(f: { scope?: DecisionScopeName; value?: string; ip?: string }): { scope?: DecisionScopeName; value?: string } {
+export function resolveTargetFilter(f: { scope?: DecisionScopeName; value?: string; ip?: string }): {
+  scope?: DecisionScopeName;
+  value?: string;
+} {
   if (f.ip !== undefined) {
-    if (f.value !== undefined) throw new AppError('invalid', 'give ip or value, not both', { details: [{ path: 'ip', message: 'give ip or value, not both' }] });
+    if (f.value !== undefined)
+      throw new AppError('invalid', 'give ip or value, not both', { details: [{ path: 'ip', message: 'give ip or value, not both' }] });
     const scope = f.scope ?? (f.ip.includes('/') ? 'range' : 'ip');
     const t = canonicalTarget(scope, f.ip);
     if (!t.ok) throw new AppError('invalid', `invalid ip: ${t.message}`, { details: [{ path: 'ip', message: t.message }] });

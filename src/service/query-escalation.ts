@@ -23,7 +23,11 @@ export interface IncidentEscalation {
 }
 
 function showPolicy(p: FrozenPolicy): NonNullable<IncidentEscalation['policy']> {
-  return { name: p.name, repeat: p.repeat, levels: p.levels.map((l, i) => ({ level: i + 1, name: l.name ?? null, notify: [...l.targets], timeout: formatDuration(l.timeoutMs) })) };
+  return {
+    name: p.name,
+    repeat: p.repeat,
+    levels: p.levels.map((l, i) => ({ level: i + 1, name: l.name ?? null, notify: [...l.targets], timeout: formatDuration(l.timeoutMs) })),
+  };
 }
 
 export async function getIncidentEscalation(deps: EscalationDeps, actor: Actor, id: string): Promise<IncidentEscalation> {
@@ -32,7 +36,8 @@ export async function getIncidentEscalation(deps: EscalationDeps, actor: Actor, 
   if (!incident) throw new AppError('not_found', `incident ${id} not found`);
   const row = await getEscalation(deps.db, id);
   const notifications = (await listNotifications(deps.db, id)).map(({ claim_id: _c, ...rest }) => rest);
-  if (!row) return { incident_id: id, policy: null, level: null, cycle: null, next_at: null, stopped: false, exhausted: false, notifications };
+  if (!row)
+    return { incident_id: id, policy: null, level: null, cycle: null, next_at: null, stopped: false, exhausted: false, notifications };
   const run = runFromRow(row);
   return {
     incident_id: id,
@@ -53,7 +58,12 @@ export function listEscalationPolicies(deps: EscalationDeps, actor: Actor) {
     source: p.source,
     repeat: p.repeat ?? 0,
     level_timeout: p.level_timeout === undefined ? null : formatDuration(p.level_timeout),
-    levels: p.levels.map((l, i) => ({ level: i + 1, name: l.name ?? null, notify: [...l.notify], timeout: l.timeout === undefined ? null : formatDuration(l.timeout) })),
+    levels: p.levels.map((l, i) => ({
+      level: i + 1,
+      name: l.name ?? null,
+      notify: [...l.notify],
+      timeout: l.timeout === undefined ? null : formatDuration(l.timeout),
+    })),
   }));
 }
 

@@ -13,16 +13,32 @@ import { parseInput } from './validate.ts';
 const csv = <T extends readonly [string, ...string[]]>(values: T) =>
   z
     .string()
-    .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
+    .transform((s) =>
+      s
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(z.enum(values)));
 
 export const listIncidentsQuery = z
   .object({
     status: csv(INCIDENT_STATUSES).optional(),
     severity: csv(SEVERITIES).optional(),
-    type: z.string().transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean)).optional(),
+    type: z
+      .string()
+      .transform((s) =>
+        s
+          .split(',')
+          .map((x) => x.trim())
+          .filter(Boolean),
+      )
+      .optional(),
     q: z.string().max(200).optional(),
-    cursor: z.string().regex(/^\d{1,18}$/, 'must be a cursor from next_cursor').optional(),
+    cursor: z
+      .string()
+      .regex(/^\d{1,18}$/, 'must be a cursor from next_cursor')
+      .optional(),
     limit: z.coerce.number().int().min(1).max(500).default(50),
   })
   .strict();
@@ -35,7 +51,14 @@ export interface Page<T> {
 export async function listIncidents(deps: Deps, actor: Actor, rawQuery: unknown): Promise<Page<Incident>> {
   authorize(actor, 'read');
   const f = parseInput(listIncidentsQuery, rawQuery, 'query');
-  const rows = await repoList(deps.db, { status: f.status, severity: f.severity, type: f.type, q: f.q, before: f.cursor, limit: f.limit + 1 });
+  const rows = await repoList(deps.db, {
+    status: f.status,
+    severity: f.severity,
+    type: f.type,
+    q: f.q,
+    before: f.cursor,
+    limit: f.limit + 1,
+  });
   const items = rows.slice(0, f.limit);
   return { items, next_cursor: rows.length > f.limit ? items[items.length - 1]!.id : null };
 }
@@ -50,7 +73,13 @@ export async function getIncident(deps: Deps, actor: Actor, id: string): Promise
 }
 
 export const timelineQuery = z
-  .object({ cursor: z.string().regex(/^\d{1,18}$/).optional(), limit: z.coerce.number().int().min(1).max(1000).default(500) })
+  .object({
+    cursor: z
+      .string()
+      .regex(/^\d{1,18}$/)
+      .optional(),
+    limit: z.coerce.number().int().min(1).max(1000).default(500),
+  })
   .strict();
 
 export async function getTimeline(deps: Deps, actor: Actor, id: string, rawQuery: unknown): Promise<Page<TimelineEntry>> {

@@ -13,7 +13,10 @@ import { toActionItemView } from './action-item-view.ts';
 
 /** A post-mortem as the API shows it: the record with its facts spread out, plus `overdue`. */
 export type PostmortemView = Omit<PostmortemRecord, 'facts'> &
-  Pick<PostmortemFacts, 'incident' | 'impact' | 'tta_s' | 'ttr_s' | 'timeline' | 'detections' | 'actions' | 'escalations' | 'responders' | 'sla_breaches'> & { overdue: boolean };
+  Pick<
+    PostmortemFacts,
+    'incident' | 'impact' | 'tta_s' | 'ttr_s' | 'timeline' | 'detections' | 'actions' | 'escalations' | 'responders' | 'sla_breaches'
+  > & { overdue: boolean };
 
 export function toPostmortemView(p: PostmortemRecord, now: Date): PostmortemView {
   const { facts, ...rest } = p;
@@ -25,24 +28,46 @@ const bool = z.enum(['true', 'false']).transform((s) => s === 'true');
 
 export const listPostmortemsQuery = z
   .object({
-    incident_id: z.string().regex(/^\d{1,18}$/, 'must be an incident id').optional(),
+    incident_id: z
+      .string()
+      .regex(/^\d{1,18}$/, 'must be an incident id')
+      .optional(),
     status: z
       .string()
-      .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
+      .transform((s) =>
+        s
+          .split(',')
+          .map((x) => x.trim())
+          .filter(Boolean),
+      )
       .pipe(z.array(z.enum(POSTMORTEM_STATUSES)))
       .optional(),
     overdue: bool.optional(),
-    cursor: z.string().regex(/^\d{1,18}$/, 'must be a cursor from next_cursor').optional(),
+    cursor: z
+      .string()
+      .regex(/^\d{1,18}$/, 'must be a cursor from next_cursor')
+      .optional(),
     limit: z.coerce.number().int().min(1).max(500).default(50),
   })
   .strict();
 
 /** Newest first. List items leave out the copied `timeline` (GET one post-mortem for it). */
-export async function listPostmortems(deps: Deps, actor: Actor, rawQuery: unknown): Promise<Page<Omit<PostmortemView, 'timeline'> & { timeline_count: number }>> {
+export async function listPostmortems(
+  deps: Deps,
+  actor: Actor,
+  rawQuery: unknown,
+): Promise<Page<Omit<PostmortemView, 'timeline'> & { timeline_count: number }>> {
   authorize(actor, 'read');
   const f = parseInput(listPostmortemsQuery, rawQuery, 'query');
   const now = deps.clock();
-  const rows = await repoList(deps.db, { incident_id: f.incident_id, status: f.status, overdue: f.overdue, now, before: f.cursor, limit: f.limit + 1 });
+  const rows = await repoList(deps.db, {
+    incident_id: f.incident_id,
+    status: f.status,
+    overdue: f.overdue,
+    now,
+    before: f.cursor,
+    limit: f.limit + 1,
+  });
   const items = rows.slice(0, f.limit).map((p) => {
     const { timeline, ...rest } = toPostmortemView(p, now);
     return { ...rest, timeline_count: timeline.length };

@@ -13,7 +13,10 @@ const iso = (ms: number | null): string | null => (ms === null ? null : new Date
 
 export function findSchedule(config: Config, name: string): Config['schedules'][number] {
   const s = config.schedules.find((x) => x.name === name);
-  if (!s) throw new AppError('not_found', `no schedule is named "${name}"`, { details: [{ path: 'name', message: `configured: ${config.schedules.map((x) => x.name).join(', ') || '(none)'}` }] });
+  if (!s)
+    throw new AppError('not_found', `no schedule is named "${name}"`, {
+      details: [{ path: 'name', message: `configured: ${config.schedules.map((x) => x.name).join(', ') || '(none)'}` }],
+    });
   return s;
 }
 
@@ -35,7 +38,12 @@ export async function listSchedules(deps: Deps, actor: Actor): Promise<ScheduleS
     out.push({
       name: s.name,
       time_zone: s.time_zone,
-      rotation: { every: formatDuration(s.rotation.every), handoff: s.rotation.handoff, start: s.rotation.start ?? null, members: [...s.rotation.members] },
+      rotation: {
+        every: formatDuration(s.rotation.every),
+        handoff: s.rotation.handoff,
+        start: s.rotation.start ?? null,
+        members: [...s.rotation.members],
+      },
       now: { person: cur.person, until: iso(cur.shiftEndMs), source: cur.source },
       next: next && cur.shiftEndMs !== null ? { person: next.person, from: iso(cur.shiftEndMs)! } : null,
     });
@@ -53,7 +61,15 @@ export async function oncallForSchedule(deps: Deps, actor: Actor, name: string, 
   const q = parseInput(oncallQuery, rawQuery ?? {}, 'query');
   const at = q.at ? new Date(q.at) : deps.clock();
   const who = await oncallWithOverrides(deps.db, s, at);
-  return { schedule: s.name, time_zone: s.time_zone, at: at.toISOString(), person: who.person, shift_start: iso(who.shiftStartMs), shift_end: iso(who.shiftEndMs), source: who.source };
+  return {
+    schedule: s.name,
+    time_zone: s.time_zone,
+    at: at.toISOString(),
+    person: who.person,
+    shift_start: iso(who.shiftStartMs),
+    shift_end: iso(who.shiftEndMs),
+    source: who.source,
+  };
 }
 
 export const overridesQuery = z.object({ all: z.enum(['true', 'false']).optional() }).strict();
@@ -65,4 +81,3 @@ export async function listScheduleOverrides(deps: Deps, actor: Actor, name: stri
   const q = parseInput(overridesQuery, rawQuery ?? {}, 'query');
   return listOverrides(deps.db, name, q.all === 'true' ? null : deps.clock());
 }
-

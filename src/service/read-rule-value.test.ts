@@ -50,14 +50,19 @@ for (const backend of testBackends()) {
       ]);
       const read = (rule: string, key: string | null) => readRuleValue(t.fb.deps, rules, rule, key, now);
       const errors = await read('high_error_rate', 'global');
-      assert.deepEqual({ value: errors?.value, firing: errors?.firing }, { value: 13, firing: true }, '10 errors + 3 responses ≥ 500, not the 404s');
+      assert.deepEqual(
+        { value: errors?.value, firing: errors?.firing },
+        { value: 13, firing: true },
+        '10 errors + 3 responses ≥ 500, not the 404s',
+      );
       assert.equal((await read('brute_force_attempt', 'ip:203.0.113.7'))?.value, 3);
       assert.equal((await read('brute_force_attempt', 'ip:203.0.113.8'))?.value, 2);
       assert.equal((await read('brute_force_attempt', 'ip:203.0.113.7'))?.firing, false);
       assert.equal(await read('brute_force_attempt', 'probe:api'), null, 'not a key this rule groups by');
       assert.equal(await read('no_such_rule', 'global'), null);
 
-      const slow = (n: number, ms: number) => Array.from({ length: n }, (_, i) => ({ type: 'http.request', ts: at(1000 + i), ip: '192.0.2.1', status: 200, latency_ms: ms }));
+      const slow = (n: number, ms: number) =>
+        Array.from({ length: n }, (_, i) => ({ type: 'http.request', ts: at(1000 + i), ip: '192.0.2.1', status: 200, latency_ms: ms }));
       await ingestEvents(slow(19, 5000));
       assert.equal((await read('performance_degradation', 'global'))?.value, 0, 'fewer samples than min_samples');
       await ingestEvents(slow(1, 5000));
@@ -68,7 +73,12 @@ for (const backend of testBackends()) {
     });
 
     test('a rule check holds below its threshold for below_for → mitigated', async () => {
-      const created = await t.call('POST', '/api/v1/incidents', { type: 'error_drill', severity: 'high', title: 'errors', dedup_key: 'global' });
+      const created = await t.call('POST', '/api/v1/incidents', {
+        type: 'error_drill',
+        severity: 'high',
+        title: 'errors',
+        dedup_key: 'global',
+      });
       const id = created.body.id;
       await t.fb.runbooks.idle();
       const round = async (advanceMs: number) => {
@@ -95,11 +105,10 @@ for (const backend of testBackends()) {
       const tl = (await t.call('GET', `/api/v1/incidents/${id}/timeline`)).body.items as { kind: string; message: string }[];
       const failed = tl.find((e) => e.kind === 'verification_failed');
       assert.match(failed?.message ?? '', /Error rate normal.*high_error_rate = 12/);
-      assert.deepEqual(tl.filter((e) => e.kind === 'check').map((e) => e.message.split(':')[0]), [
-        'Check "Error rate normal" failing',
-        'Check "Error rate normal" passing',
-        'Check "Error rate normal" failing',
-      ]);
+      assert.deepEqual(
+        tl.filter((e) => e.kind === 'check').map((e) => e.message.split(':')[0]),
+        ['Check "Error rate normal" failing', 'Check "Error rate normal" passing', 'Check "Error rate normal" failing'],
+      );
     });
   });
 }

@@ -30,7 +30,13 @@ export interface RuleReading {
 /** Cap on events read for one check; a window this full is above any sane threshold. */
 const MAX_EVENTS = 200_000;
 
-export async function readRuleValue(deps: Deps, rules: readonly RuleSpec[], name: string, incidentKey: string | null, now: Date): Promise<RuleReading | null> {
+export async function readRuleValue(
+  deps: Deps,
+  rules: readonly RuleSpec[],
+  name: string,
+  incidentKey: string | null,
+  now: Date,
+): Promise<RuleReading | null> {
   const rule = rules.find((r) => r.name === name);
   if (!rule || deps.config.events.store === 'none') return null;
   const filter: { ip?: string; userId?: string; route?: string } = {};
@@ -46,11 +52,19 @@ export async function readRuleValue(deps: Deps, rules: readonly RuleSpec[], name
   const window = { types: [...new Set(rule.match.map((m) => m.type))], sinceUs: untilUs - rule.windowUs, untilUs, ...filter };
   if (rule.value.kind === 'count' && rule.match.every((m) => !m.where?.length)) {
     const value = await countWindowEvents(deps.db, window); // nothing to match field by field: let SQL count
-    return { value, threshold: rule.threshold, op: rule.op, firing: rule.op === 'gt' ? value > rule.threshold : value >= rule.threshold, events: value };
+    return {
+      value,
+      threshold: rule.threshold,
+      op: rule.op,
+      firing: rule.op === 'gt' ? value > rule.threshold : value >= rule.threshold,
+      events: value,
+    };
   }
   const events = await loadWindowEvents(deps.db, { ...window, limit: MAX_EVENTS });
   // A matcher: the rule's conditions, firing on every matching event.
-  const matcher = new RuleEngine([{ ...rule, key: 'global', value: { kind: 'count' }, threshold: 1, op: 'gte', windowUs: 1, cooldownUs: 0 }]);
+  const matcher = new RuleEngine([
+    { ...rule, key: 'global', value: { kind: 'count' }, threshold: 1, op: 'gte', windowUs: 1, cooldownUs: 0 },
+  ]);
   const matched = events.filter((ev) => matcher.process(ev).length > 0);
   const value = measure(rule, matched as unknown as Record<string, unknown>[]);
   const firing = rule.op === 'gt' ? value > rule.threshold : value >= rule.threshold;
@@ -58,17 +72,26 @@ export async function readRuleValue(deps: Deps, rules: readonly RuleSpec[], name
 }
 
 function measure(rule: RuleSpec, events: readonly Record<string, unknown>[]): number {
-  const field = (ev: Record<string, unknown>, f: string): unknown => (ev[f] !== undefined ? ev[f] : (ev.attrs as Record<string, unknown> | undefined)?.[f]);
+  const field = (ev: Record<string, unknown>, f: string): unknown =>
+    ev[f] !== undefined ? ev[f] : (ev.attrs as Record<string, unknown> | undefined)?.[f];
   switch (rule.value.kind) {
     case 'count':
       return events.length;
     case 'distinct': {
       const f = rule.value.field;
-      return new Set(events.map((ev) => field(ev, f)).filter((v) => v !== undefined && v !== null && v !== '').map(String)).size;
+      return new Set(
+        events
+          .map((ev) => field(ev, f))
+          .filter((v) => v !== undefined && v !== null && v !== '')
+          .map(String),
+      ).size;
     }
     case 'percentile': {
       const f = rule.value.field;
-      const samples = events.map((ev) => field(ev, f)).filter((v): v is number => typeof v === 'number' && Number.isFinite(v)).sort((a, b) => a - b);
+      const samples = events
+        .map((ev) => field(ev, f))
+        .filter((v): v is number => typeof v === 'number' && Number.isFinite(v))
+        .sort((a, b) => a - b);
       if (samples.length < Math.max(1, rule.value.min_samples)) return 0; // too few samples to say it is high
       const rank = Math.min(samples.length, Math.max(1, Math.ceil((rule.value.p * samples.length) / 100)));
       return samples[rank - 1]!;

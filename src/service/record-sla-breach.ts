@@ -9,11 +9,20 @@ import { formatDuration } from '../domain/duration.ts';
  * at its deadline, the breach is recorded on the timeline (once per deadline).
  * Runs inside the scheduler's transaction, so it fires exactly once.
  */
-export async function recordSlaBreach(deps: Deps, q: Queryable, incidentId: string, payload: { deadline?: string }, now: Date): Promise<boolean> {
+export async function recordSlaBreach(
+  deps: Deps,
+  q: Queryable,
+  incidentId: string,
+  payload: { deadline?: string },
+  now: Date,
+): Promise<boolean> {
   const inc = await getIncident(q, incidentId, true);
   if (!inc || inc.status !== 'triggered') return false;
   if (payload.deadline && payload.deadline !== inc.ack_deadline) return false; // stale: the deadline moved
-  const updated = await updateIncident(q, incidentId, { sla_breached_at: inc.sla_breached_at ? new Date(inc.sla_breached_at) : now, updated_at: now });
+  const updated = await updateIncident(q, incidentId, {
+    sla_breached_at: inc.sla_breached_at ? new Date(inc.sla_breached_at) : now,
+    updated_at: now,
+  });
   const late = formatDuration(Math.max(0, now.getTime() - Date.parse(inc.ack_deadline)));
   await appendTimeline(q, {
     incidentId,

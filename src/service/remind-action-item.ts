@@ -48,7 +48,14 @@ export async function remindActionItem(deps: Deps, notify: NotifyReminder, q: Qu
     at: now.toISOString(),
   };
   await recordActionItemReminder(q, item.id, now);
-  await appendTimeline(q, { incidentId: item.incident_id, at: now, kind: 'action_item_reminder', actor: 'system', message: reminder.subject, data: { action_item_id: item.id, stage, due: item.due_at, owner: item.owner } });
+  await appendTimeline(q, {
+    incidentId: item.incident_id,
+    at: now,
+    kind: 'action_item_reminder',
+    actor: 'system',
+    message: reminder.subject,
+    data: { action_item_id: item.id, stage, due: item.due_at, owner: item.owner },
+  });
   await writeAudit(q, { at: now, actor: 'system', action: 'action_item.remind', target: `action_item:${item.id}`, details: { stage } });
   await notify(reminder, q);
   if (inc) deps.bus.publish({ type: 'incident.changed', incident: inc });

@@ -7,13 +7,21 @@ import { authorize } from './authorize.ts';
 
 export async function removeAllowlistEntry(deps: Deps, actor: Actor, id: string): Promise<StoredAllowEntry> {
   authorize(actor, 'decisions:write');
-  if (id.startsWith('config:')) throw new AppError('conflict', `allowlist entry ${id} comes from the configuration file; remove it there and restart`);
+  if (id.startsWith('config:'))
+    throw new AppError('conflict', `allowlist entry ${id} comes from the configuration file; remove it there and restart`);
   if (id.startsWith('builtin:')) throw new AppError('conflict', 'loopback is always allowlisted');
   return deps.db.tx(async (q) => {
     const now = deps.clock();
     const removed = await deleteAllowEntry(q, id);
     if (!removed) throw new AppError('not_found', `allowlist entry ${id} not found`);
-    await writeAudit(q, { at: now, actor: actor.id, action: 'allowlist.remove', target: `allowlist:${id}`, ip: actor.ip, details: { cidr: removed.cidr } });
+    await writeAudit(q, {
+      at: now,
+      actor: actor.id,
+      action: 'allowlist.remove',
+      target: `allowlist:${id}`,
+      ip: actor.ip,
+      details: { cidr: removed.cidr },
+    });
     return removed;
   });
 }

@@ -13,7 +13,14 @@ export async function removeScheduleOverride(deps: Deps, actor: Actor, scheduleN
     const now = deps.clock();
     const o = await deleteOverride(q, scheduleName, id);
     if (!o) throw new AppError('not_found', `schedule ${scheduleName} has no override ${id}`);
-    await writeAudit(q, { at: now, actor: actor.id, action: 'schedule.override.remove', target: `schedule:${scheduleName}`, ip: actor.ip, details: { id, person: o.person, start: o.start, end: o.end } });
+    await writeAudit(q, {
+      at: now,
+      actor: actor.id,
+      action: 'schedule.override.remove',
+      target: `schedule:${scheduleName}`,
+      ip: actor.ip,
+      details: { id, person: o.person, start: o.start, end: o.end },
+    });
     return o;
   });
 }

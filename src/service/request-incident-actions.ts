@@ -18,13 +18,21 @@ export const actionRequestSchema = z
   .object({
     action: z.string().min(1).max(64),
     params: z.record(z.string(), z.unknown()).optional(),
-    step: z.string().regex(/^[a-z0-9_-]{1,64}$/, 'must be 1-64 characters: lowercase letters, digits, _ and -').optional(),
+    step: z
+      .string()
+      .regex(/^[a-z0-9_-]{1,64}$/, 'must be 1-64 characters: lowercase letters, digits, _ and -')
+      .optional(),
   })
   .strict();
 
 export const requestActionsInput = z.object({ actions: z.array(actionRequestSchema).min(1).max(50).optional() }).strict();
 
-export async function requestIncidentActions(deps: RespondDeps, actor: Actor, incidentId: string, raw: unknown): Promise<{ items: ActionRunResult[]; next_cursor: null }> {
+export async function requestIncidentActions(
+  deps: RespondDeps,
+  actor: Actor,
+  incidentId: string,
+  raw: unknown,
+): Promise<{ items: ActionRunResult[]; next_cursor: null }> {
   authorize(actor, 'decisions:write');
   const input = parseInput(requestActionsInput, raw ?? {});
   const incident = await getIncident(deps.db, incidentId);

@@ -6,11 +6,17 @@ import { ACK_TIMER } from './open-incident.ts';
 
 /** triggered|acknowledged → resolved. */
 export function resolveIncident(deps: Deps, actor: Actor, id: string, note?: string): Promise<Incident> {
-  return transitionIncident(deps, actor, id, {
-    verb: 'resolve',
-    event: 'incident.resolved',
-    changes: (_i, now) => ({ resolved_at: now, resolved_by: actor.name }),
-    message: (_i, n) => `Resolved by ${actor.name}${n ? `: ${n}` : ''}`,
-    after: (q, i) => cancelTimer(q, ACK_TIMER, i.id),
-  }, note);
+  return transitionIncident(
+    deps,
+    actor,
+    id,
+    {
+      verb: 'resolve',
+      event: 'incident.resolved',
+      changes: (_i, now) => ({ resolved_at: now, resolved_by: actor.name }),
+      message: (_i, n) => `Resolved by ${actor.name}${n ? `: ${n}` : ''}`,
+      after: (q, i) => cancelTimer(q, ACK_TIMER, i.id),
+    },
+    note,
+  );
 }

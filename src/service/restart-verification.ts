@@ -16,7 +16,12 @@ export async function restartVerification(deps: Deps, rt: RunbookRuntime, incide
     if (!run || !hasAutomatedChecks(run.state)) return false;
     const fresh = startRun(run.state.runbook, now.getTime()).checks;
     const seq = run.verifySeq + 1;
-    await updateRun(q, incidentId, { state: { ...run.state, checks: fresh, updatedAtMs: now.getTime() }, verifySeq: seq, verifiedAt: null }, now);
+    await updateRun(
+      q,
+      incidentId,
+      { state: { ...run.state, checks: fresh, updatedAtMs: now.getTime() }, verifySeq: seq, verifiedAt: null },
+      now,
+    );
     await scheduleVerification(q, incidentId, seq, new Date(now.getTime() + rt.verifyIntervalMs), now);
     return true;
   });

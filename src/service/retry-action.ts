@@ -21,7 +21,14 @@ export async function retryActionRun(deps: RespondDeps, q: Queryable, timer: Tim
   if (attempt > run.max_attempts) {
     // The lease of the last attempt ran out without an answer (the process stopped mid-attempt).
     const message = `no result from attempt ${run.attempts} (Firebreak stopped while it ran); giving up after ${run.max_attempts} attempts`;
-    const updated = await recordAttempt(q, runId, { status: 'failed', outcome: 'failed', next_attempt_at: null, last_error: message, result: null, now });
+    const updated = await recordAttempt(q, runId, {
+      status: 'failed',
+      outcome: 'failed',
+      next_attempt_at: null,
+      last_error: message,
+      result: null,
+      now,
+    });
     await writeTimeline(q, updated, { outcome: 'failed', message }, now, null);
     return;
   }

@@ -12,13 +12,21 @@ export const retryStepInput = z.object({ note: z.string().trim().min(1).max(20_0
  * A failed step goes back in line: actions and ungated commands run again
  * at once; a gated command waits for a new approval.
  */
-export function retryRunbookStep(deps: Deps, rt: RunbookRuntime, actor: Actor, incidentId: string, stepId: string, raw: unknown): Promise<RunView> {
+export function retryRunbookStep(
+  deps: Deps,
+  rt: RunbookRuntime,
+  actor: Actor,
+  incidentId: string,
+  stepId: string,
+  raw: unknown,
+): Promise<RunView> {
   const { note } = parseInput(retryStepInput, raw ?? {});
   return changeRunbookStep(deps, rt, actor, incidentId, stepId, {
     verb: 'retry',
     needsOpen: true,
     apply: (s, now) => retryStep(s, stepId, now),
-    message: (def) => `Step "${def.title}" (${def.id}) retried by ${actor.name}${'command' in def && def.approval === 'required' ? '; it needs a new approval' : ''}`,
+    message: (def) =>
+      `Step "${def.title}" (${def.id}) retried by ${actor.name}${'command' in def && def.approval === 'required' ? '; it needs a new approval' : ''}`,
     text: note,
   });
 }

@@ -13,7 +13,14 @@ export async function revokeIntegration(deps: Deps, actor: Actor, id: string): P
     if (!existing) throw new AppError('not_found', `integration ${id} not found`);
     if (existing.revoked_at) throw new AppError('conflict', `integration ${id} is already revoked`);
     const r = await repoRevoke(q, id, now);
-    await writeAudit(q, { at: now, actor: actor.id, action: 'integration.revoke', target: id, ip: actor.ip, details: { name: existing.name } });
+    await writeAudit(q, {
+      at: now,
+      actor: actor.id,
+      action: 'integration.revoke',
+      target: id,
+      ip: actor.ip,
+      details: { name: existing.name },
+    });
     return r!;
   });
 }

@@ -54,7 +54,11 @@ const NOT_AUTOMATED: Readonly<Record<string, string>> = {
 };
 
 /** Validates an action request for an incident; returns every problem (paths relative to the request). */
-export function prepareAction(deps: Pick<RespondDeps, 'response'>, incident: Incident, req: ActionRunRequest): PreparedAction | { problems: ErrorDetail[] } {
+export function prepareAction(
+  deps: Pick<RespondDeps, 'response'>,
+  incident: Incident,
+  req: ActionRunRequest,
+): PreparedAction | { problems: ErrorDetail[] } {
   const action = deps.response.actions.get(req.action);
   if (!action) {
     const known = [...deps.response.actions.keys()].join(', ');
@@ -69,7 +73,13 @@ export function prepareAction(deps: Pick<RespondDeps, 'response'>, incident: Inc
   return { action, params: parsed.params, target, step, id };
 }
 
-export async function runAction(deps: RespondDeps, actor: Actor, incident: Incident, req: ActionRunRequest, opts: RunActionOptions = {}): Promise<ActionRunResult> {
+export async function runAction(
+  deps: RespondDeps,
+  actor: Actor,
+  incident: Incident,
+  req: ActionRunRequest,
+  opts: RunActionOptions = {},
+): Promise<ActionRunResult> {
   authorize(actor, 'decisions:write');
   const p = prepareAction(deps, incident, req);
   if ('problems' in p) {
@@ -89,7 +99,15 @@ export async function runAction(deps: RespondDeps, actor: Actor, incident: Incid
       requested_by: actor.name,
       now,
     });
-    if (run) await writeAudit(q, { at: now, actor: actor.id, action: 'action.run', target: `incident:${incident.id}`, ip: actor.ip, details: { action: run.action, target: run.target, action_id: run.id, step: run.step } });
+    if (run)
+      await writeAudit(q, {
+        at: now,
+        actor: actor.id,
+        action: 'action.run',
+        target: `incident:${incident.id}`,
+        ip: actor.ip,
+        details: { action: run.action, target: run.target, action_id: run.id, step: run.step },
+      });
     return run;
   };
   if (!p.action.remote) {
@@ -98,7 +116,10 @@ export async function runAction(deps: RespondDeps, actor: Actor, incident: Incid
       const done = await performLocalRun(deps, newRun, incident, p.params);
       return done ? { ...done, replayed: false } : { ...(await getActionRun(deps.db, p.id))!, replayed: true };
     } catch (err) {
-      deps.logger.warn({ err, action: p.action.name, action_id: p.id }, 'local action failed in one transaction; recording it and retrying');
+      deps.logger.warn(
+        { err, action: p.action.name, action_id: p.id },
+        'local action failed in one transaction; recording it and retrying',
+      );
     }
   }
   const created = await deps.db.tx(async (q) => {
@@ -125,15 +146,39 @@ export async function runAction(deps: RespondDeps, actor: Actor, incident: Incid
  * action id. Used where the request comes from configuration (rules), not
  * from a caller who could fix it.
  */
-export async function recordSkippedAction(deps: RespondDeps, actor: Actor, incident: Incident, req: ActionRunRequest, reason: string): Promise<ActionRunResult> {
+export async function recordSkippedAction(
+  deps: RespondDeps,
+  actor: Actor,
+  incident: Incident,
+  req: ActionRunRequest,
+  reason: string,
+): Promise<ActionRunResult> {
   const step = req.step ?? req.action;
   const id = actionId({ incidentId: incident.id, step, action: req.action, target: 'none', reopenCount: incident.reopen_count });
   return deps.db.tx(async (q) => {
     const now = deps.clock();
-    const run = await insertActionRun(q, { id, incident_id: incident.id, step, action: req.action, target: 'none', params: req.params ?? {}, reopen_count: incident.reopen_count, max_attempts: 1, requested_by: actor.name, now });
+    const run = await insertActionRun(q, {
+      id,
+      incident_id: incident.id,
+      step,
+      action: req.action,
+      target: 'none',
+      params: req.params ?? {},
+      reopen_count: incident.reopen_count,
+      max_attempts: 1,
+      requested_by: actor.name,
+      now,
+    });
     if (!run) return { ...(await getActionRun(q, id))!, replayed: true };
     const result = { outcome: 'skipped' as const, message: reason };
-    const updated = await recordAttempt(q, id, { status: 'skipped', outcome: 'skipped', next_attempt_at: null, last_error: null, result: { message: reason }, now });
+    const updated = await recordAttempt(q, id, {
+      status: 'skipped',
+      outcome: 'skipped',
+      next_attempt_at: null,
+      last_error: null,
+      result: { message: reason },
+      now,
+    });
     await writeTimeline(q, updated, result, now, null);
     return { ...updated, replayed: false };
   });

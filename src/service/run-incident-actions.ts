@@ -13,13 +13,26 @@ import type { Incident } from '../store/incident-repo.ts';
 import type { Actor } from './context.ts';
 import type { RespondDeps } from './respond-deps.ts';
 import { authorize } from './authorize.ts';
-import { prepareAction, recordSkippedAction, runAction, type ActionRunRequest, type ActionRunResult, type RunActionOptions } from './run-action.ts';
+import {
+  prepareAction,
+  recordSkippedAction,
+  runAction,
+  type ActionRunRequest,
+  type ActionRunResult,
+  type RunActionOptions,
+} from './run-action.ts';
 
 export interface RunIncidentActionsOptions extends RunActionOptions {
   invalid?: 'reject' | 'skip';
 }
 
-export async function runIncidentActions(deps: RespondDeps, actor: Actor, incident: Incident, requests: readonly ActionRunRequest[], opts: RunIncidentActionsOptions = {}): Promise<ActionRunResult[]> {
+export async function runIncidentActions(
+  deps: RespondDeps,
+  actor: Actor,
+  incident: Incident,
+  requests: readonly ActionRunRequest[],
+  opts: RunIncidentActionsOptions = {},
+): Promise<ActionRunResult[]> {
   authorize(actor, 'decisions:write');
   const problems: ErrorDetail[] = [];
   const prepared = requests.map((req, i) => {

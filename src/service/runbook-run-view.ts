@@ -60,7 +60,14 @@ export function toRunView(run: StoredRun): RunView {
     finished: isRunFinished(run.state),
     steps: run.state.steps.map((st, i) => {
       const def = rb.immediate_actions[i]!;
-      const v: RunStepView = { id: st.id, title: def.title, kind: stepKind(def), state: st.status, attempts: st.attempts, updated_at: iso(st.updatedAtMs)! };
+      const v: RunStepView = {
+        id: st.id,
+        title: def.title,
+        kind: stepKind(def),
+        state: st.status,
+        attempts: st.attempts,
+        updated_at: iso(st.updatedAtMs)!,
+      };
       if (def.description) v.description = def.description;
       if ('command' in def) Object.assign(v, { command: def.command, language: def.language, approval: def.approval });
       if ('manual' in def) v.manual = def.manual;

@@ -9,7 +9,15 @@ import type { RunState } from '../domain/runbook-run.ts';
 import { nextAutomatedSteps } from '../domain/runbook-run.ts';
 import { STEP_TIMER, stepTimerRef, type StepTimerPayload } from './runbook-runtime.ts';
 
-export async function scheduleStepAttempt(q: Queryable, incidentId: string, stepId: string, attempt: number, dueAt: Date, now: Date, phase: StepTimerPayload['phase'] = 'start'): Promise<void> {
+export async function scheduleStepAttempt(
+  q: Queryable,
+  incidentId: string,
+  stepId: string,
+  attempt: number,
+  dueAt: Date,
+  now: Date,
+  phase: StepTimerPayload['phase'] = 'start',
+): Promise<void> {
   const payload: StepTimerPayload = { incident_id: incidentId, step: stepId, attempt, phase };
   await scheduleTimer(q, { kind: STEP_TIMER, ref: stepTimerRef(incidentId, stepId, attempt, phase), dueAt, payload: { ...payload }, now });
 }

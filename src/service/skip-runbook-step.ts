@@ -9,7 +9,14 @@ import type { RunView } from './runbook-run-view.ts';
 export const skipStepInput = z.object({ reason: z.string().trim().min(1).max(20_000).optional() }).strict();
 
 /** A responder decides a step is not needed (e.g. the Docker branch on a systemd host). */
-export function skipRunbookStep(deps: Deps, rt: RunbookRuntime, actor: Actor, incidentId: string, stepId: string, raw: unknown): Promise<RunView> {
+export function skipRunbookStep(
+  deps: Deps,
+  rt: RunbookRuntime,
+  actor: Actor,
+  incidentId: string,
+  stepId: string,
+  raw: unknown,
+): Promise<RunView> {
   const { reason } = parseInput(skipStepInput, raw ?? {});
   return changeRunbookStep(deps, rt, actor, incidentId, stepId, {
     verb: 'skip',

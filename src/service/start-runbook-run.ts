@@ -37,7 +37,10 @@ export async function startRunbookRun(deps: Deps, rt: RunbookRuntime, incidentId
     if (hasAutomatedChecks(state)) await scheduleVerification(q, incidentId, 0, new Date(now.getTime() + rt.verifyIntervalMs), now);
     const actor = runbookActor(runbook.type);
     await writeAudit(q, {
-      at: now, actor: actor.id, action: 'runbook.start', target: `incident:${incidentId}`,
+      at: now,
+      actor: actor.id,
+      action: 'runbook.start',
+      target: `incident:${incidentId}`,
       details: { type: runbook.type, steps: state.steps.length, automated, checks: state.checks.length },
     });
     return incident;

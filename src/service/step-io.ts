@@ -14,7 +14,17 @@ export function createStepIo(actions: ActionRunner, appDatabaseUrl: string | und
     async sql(cmd): Promise<CommandResult> {
       if (!appDatabaseUrl) {
         const error = 'no application database for SQL steps: configure a probe of type postgres';
-        return { exitCode: null, signal: null, timedOut: false, aborted: false, output: '', outputBytes: 0, truncated: false, durationMs: 0, error };
+        return {
+          exitCode: null,
+          signal: null,
+          timedOut: false,
+          aborted: false,
+          output: '',
+          outputBytes: 0,
+          truncated: false,
+          durationMs: 0,
+          error,
+        };
       }
       return runSqlCommand({ url: appDatabaseUrl, query: cmd.query, timeoutMs: cmd.timeoutMs });
     },

@@ -19,7 +19,8 @@ for (const backend of testBackends()) {
     after(() => t.close());
 
     const isUnauthorized = (err: unknown) => err instanceof AppError && err.code === 'unauthorized';
-    const idOf = async (name: string) => ((await t.call('GET', '/api/v1/tokens')).body.items as { id: string; name: string }[]).find((x) => x.name === name)!.id;
+    const idOf = async (name: string) =>
+      ((await t.call('GET', '/api/v1/tokens')).body.items as { id: string; name: string }[]).find((x) => x.name === name)!.id;
 
     test('a revocation through Firebreak refuses the token at once, even right after a cached use', async () => {
       const secret = await t.makeToken('ingest', 'sender-a');

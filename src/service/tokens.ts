@@ -8,7 +8,16 @@ import path from 'node:path';
 import { z } from 'zod';
 import { AppError } from '../errors.ts';
 import { ROLES, type Role } from '../domain/roles.ts';
-import { insertToken, findTokenByHash, listTokens as repoList, revokeToken as repoRevoke, countActiveAdmins, getToken, touchToken, type TokenRecord } from '../store/token-repo.ts';
+import {
+  insertToken,
+  findTokenByHash,
+  listTokens as repoList,
+  revokeToken as repoRevoke,
+  countActiveAdmins,
+  getToken,
+  touchToken,
+  type TokenRecord,
+} from '../store/token-repo.ts';
 import { writeAudit } from '../store/audit-repo.ts';
 import type { Actor, Deps } from './context.ts';
 import { authorize } from './authorize.ts';
@@ -22,9 +31,7 @@ function newSecret(): string {
   return `fbk_${randomBytes(32).toString('base64url')}`;
 }
 
-export const createTokenInput = z
-  .object({ role: z.enum(ROLES), name: z.string().trim().min(1, 'must not be empty').max(100) })
-  .strict();
+export const createTokenInput = z.object({ role: z.enum(ROLES), name: z.string().trim().min(1, 'must not be empty').max(100) }).strict();
 
 export interface CreatedToken extends TokenRecord {
   /** The secret, shown only once. */
@@ -37,9 +44,24 @@ export async function createToken(deps: Deps, actor: Actor, raw: unknown): Promi
   const token = newSecret();
   const rec = await deps.db.tx(async (q) => {
     const now = deps.clock();
-    const r = await insertToken(q, { id: `tok_${randomBytes(6).toString('hex')}`, name: input.name, role: input.role, hash: hashToken(token), prefix: token.slice(0, 10), createdAt: now, createdBy: actor.name });
+    const r = await insertToken(q, {
+      id: `tok_${randomBytes(6).toString('hex')}`,
+      name: input.name,
+      role: input.role,
+      hash: hashToken(token),
+      prefix: token.slice(0, 10),
+      createdAt: now,
+      createdBy: actor.name,
+    });
     if (!r) throw new AppError('conflict', 'token collision; try again');
-    await writeAudit(q, { at: now, actor: actor.id, action: 'token.create', target: r.id, ip: actor.ip, details: { role: r.role, name: r.name } });
+    await writeAudit(q, {
+      at: now,
+      actor: actor.id,
+      action: 'token.create',
+      target: r.id,
+      ip: actor.ip,
+      details: { role: r.role, name: r.name },
+    });
     return r;
   });
   return { ...rec, token };
@@ -135,13 +157,29 @@ export async function bootstrapAdmin(deps: Deps): Promise<{ generated?: string; 
   const now = deps.clock();
   if (deps.config.adminToken) {
     const token = deps.config.adminToken;
-    const rec = await insertToken(deps.db, { id: `tok_${randomBytes(6).toString('hex')}`, name: 'bootstrap-admin', role: 'admin', hash: hashToken(token), prefix: token.slice(0, 10), createdAt: now, createdBy: 'FIREBREAK_ADMIN_TOKEN' });
+    const rec = await insertToken(deps.db, {
+      id: `tok_${randomBytes(6).toString('hex')}`,
+      name: 'bootstrap-admin',
+      role: 'admin',
+      hash: hashToken(token),
+      prefix: token.slice(0, 10),
+      createdAt: now,
+      createdBy: 'FIREBREAK_ADMIN_TOKEN',
+    });
     if (rec) await writeAudit(deps.db, { at: now, actor: 'system', action: 'token.bootstrap', target: rec.id });
     return { registered: rec !== null };
   }
   if ((await countActiveAdmins(deps.db)) > 0) return {};
   const token = newSecret();
-  const rec = await insertToken(deps.db, { id: `tok_${randomBytes(6).toString('hex')}`, name: 'first-admin', role: 'admin', hash: hashToken(token), prefix: token.slice(0, 10), createdAt: now, createdBy: 'system' });
+  const rec = await insertToken(deps.db, {
+    id: `tok_${randomBytes(6).toString('hex')}`,
+    name: 'first-admin',
+    role: 'admin',
+    hash: hashToken(token),
+    prefix: token.slice(0, 10),
+    createdAt: now,
+    createdBy: 'system',
+  });
   await writeAudit(deps.db, { at: now, actor: 'system', action: 'token.bootstrap', target: rec?.id ?? null });
   mkdirSync(deps.config.data_dir, { recursive: true });
   const file = path.join(deps.config.data_dir, 'admin-token');

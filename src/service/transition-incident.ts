@@ -35,7 +35,14 @@ export async function transitionIncident(deps: Deps, actor: Actor, id: string, s
       });
     }
     const next = await updateIncident(q, id, { status: to, updated_at: now, ...spec.changes(current, now) });
-    await appendTimeline(q, { incidentId: id, at: now, kind: spec.verb === 'acknowledge' ? 'acknowledged' : spec.verb === 'resolve' ? 'resolved' : 'reopened', actor: actor.name, message: spec.message(next, note), data: note ? { note } : undefined });
+    await appendTimeline(q, {
+      incidentId: id,
+      at: now,
+      kind: spec.verb === 'acknowledge' ? 'acknowledged' : spec.verb === 'resolve' ? 'resolved' : 'reopened',
+      actor: actor.name,
+      message: spec.message(next, note),
+      data: note ? { note } : undefined,
+    });
     await writeAudit(q, { at: now, actor: actor.id, action: `incident.${spec.verb}`, target: `incident:${id}`, ip: actor.ip });
     await spec.after?.(q, next, now);
     return next;

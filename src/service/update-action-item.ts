@@ -1,6 +1,12 @@
 import { z } from 'zod';
 import { AppError } from '../errors.ts';
-import { getActionItem, updateActionItem as repoUpdate, ACTION_ITEM_KINDS, ACTION_ITEM_STATUSES, type ActionItemChanges } from '../store/action-item-repo.ts';
+import {
+  getActionItem,
+  updateActionItem as repoUpdate,
+  ACTION_ITEM_KINDS,
+  ACTION_ITEM_STATUSES,
+  type ActionItemChanges,
+} from '../store/action-item-repo.ts';
 import { appendTimeline } from '../store/timeline-repo.ts';
 import { writeAudit } from '../store/audit-repo.ts';
 import type { Actor, Deps } from './context.ts';
@@ -48,8 +54,14 @@ export async function updateActionItem(deps: Deps, actor: Actor, id: string, raw
     }
     const kind = input.kind ?? item.kind;
     const file = input.runbook_file !== undefined ? input.runbook_file : kind === 'task' ? null : item.runbook_file;
-    if (kind === 'runbook_update' && !file) throw new AppError('invalid', 'invalid request body: runbook_file: required for kind runbook_update', { details: [{ path: 'runbook_file', message: 'required for kind runbook_update: the runbook file to change' }] });
-    if (kind === 'task' && file) throw new AppError('invalid', 'invalid request body: runbook_file: only for kind runbook_update', { details: [{ path: 'runbook_file', message: 'only for kind runbook_update' }] });
+    if (kind === 'runbook_update' && !file)
+      throw new AppError('invalid', 'invalid request body: runbook_file: required for kind runbook_update', {
+        details: [{ path: 'runbook_file', message: 'required for kind runbook_update: the runbook file to change' }],
+      });
+    if (kind === 'task' && file)
+      throw new AppError('invalid', 'invalid request body: runbook_file: only for kind runbook_update', {
+        details: [{ path: 'runbook_file', message: 'only for kind runbook_update' }],
+      });
     if (kind !== item.kind) set.kind = kind;
     if (file !== item.runbook_file) set.runbook_file = file;
     const changed = Object.keys(set);
@@ -66,7 +78,14 @@ export async function updateActionItem(deps: Deps, actor: Actor, id: string, raw
         data: { action_item_id: item.id, from: item.status, to: updated.status },
       });
     }
-    await writeAudit(q, { at: now, actor: actor.id, action: 'action_item.update', target: `action_item:${id}`, ip: actor.ip, details: { fields: changed.filter((c) => c !== 'closed_at') } });
+    await writeAudit(q, {
+      at: now,
+      actor: actor.id,
+      action: 'action_item.update',
+      target: `action_item:${id}`,
+      ip: actor.ip,
+      details: { fields: changed.filter((c) => c !== 'closed_at') },
+    });
     return toActionItemView(deps, updated, now);
   });
 }

@@ -45,9 +45,13 @@ export async function updatePostmortem(deps: Deps, actor: Actor, id: string, raw
     const pm = await getPostmortem(q, id, true);
     if (!pm) throw new AppError('not_found', `post-mortem ${id} not found`);
     if (input.version !== undefined && input.version !== pm.version) {
-      throw new AppError('conflict', `post-mortem ${id} was changed by someone else (version ${pm.version}, you edited version ${input.version}); reload it and edit again`, {
-        details: [{ path: 'version', message: `current version is ${pm.version}` }],
-      });
+      throw new AppError(
+        'conflict',
+        `post-mortem ${id} was changed by someone else (version ${pm.version}, you edited version ${input.version}); reload it and edit again`,
+        {
+          details: [{ path: 'version', message: `current version is ${pm.version}` }],
+        },
+      );
     }
     const set: PostmortemChanges = {};
     if (input.title !== undefined && input.title !== pm.title) set.title = input.title;
@@ -78,7 +82,14 @@ export async function updatePostmortem(deps: Deps, actor: Actor, id: string, raw
         await armPostmortemReminder(q, pm, next.slot, next.atMs, now);
       }
     }
-    await writeAudit(q, { at: now, actor: actor.id, action: 'postmortem.update', target: `postmortem:${id}`, ip: actor.ip, details: { fields: changed.filter((c) => c !== 'published_at') } });
+    await writeAudit(q, {
+      at: now,
+      actor: actor.id,
+      action: 'postmortem.update',
+      target: `postmortem:${id}`,
+      ip: actor.ip,
+      details: { fields: changed.filter((c) => c !== 'published_at') },
+    });
     return { pm: updated, changed: true };
   });
   if (out.changed && input.status !== undefined) {

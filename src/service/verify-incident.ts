@@ -56,7 +56,10 @@ export async function verifyIncident(deps: Deps, rt: RunbookRuntime, incidentId:
       if (!r.ok) failing.push(`"${c.title}" (${r.detail})`);
       if (was !== (r.ok ? 'ok' : 'failing')) {
         await appendTimeline(q, {
-          incidentId, at: now, kind: 'check', actor: actor.name,
+          incidentId,
+          at: now,
+          kind: 'check',
+          actor: actor.name,
           message: `Check "${c.title}" ${r.ok ? 'passing' : 'failing'}: ${r.detail}`,
           data: { check: c.id, ok: r.ok, detail: r.detail },
         });
@@ -70,14 +73,20 @@ export async function verifyIncident(deps: Deps, rt: RunbookRuntime, incidentId:
       changed = await updateIncident(q, incidentId, { mitigated_at: now, updated_at: now });
       const names = state.runbook.verification.filter((c) => !('manual' in c)).map((c) => `"${c.title}"`);
       await appendTimeline(q, {
-        incidentId, at: now, kind: 'mitigated', actor: actor.name,
+        incidentId,
+        at: now,
+        kind: 'mitigated',
+        actor: actor.name,
         message: `Mitigated: every verification check holds (${names.join(', ')})${state.runbook.auto_resolve ? '; resolving (auto_resolve)' : '; a responder resolves it'}`,
         data: { checks: state.checks.filter((c) => c.kind !== 'manual').map((c) => c.id) },
       });
     } else if (!satisfied && inc.mitigated_at && failing.length > 0) {
       changed = await updateIncident(q, incidentId, { mitigated_at: null, updated_at: now });
       await appendTimeline(q, {
-        incidentId, at: now, kind: 'verification_failed', actor: actor.name,
+        incidentId,
+        at: now,
+        kind: 'verification_failed',
+        actor: actor.name,
         message: `No longer mitigated: ${failing.join('; ')} failing again; the incident stays open`,
         data: { failing: results.filter(([, r]) => r && !r.ok).map(([c]) => c.id) },
       });

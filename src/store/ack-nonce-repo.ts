@@ -2,7 +2,10 @@
 import type { Queryable } from './db.ts';
 
 /** Records the nonce as used; false when it already was (the link was used before). */
-export async function useAckNonce(q: Queryable, n: { nonce: string; incidentId: string; usedAt: Date; expiresAt: Date; usedBy: string }): Promise<boolean> {
+export async function useAckNonce(
+  q: Queryable,
+  n: { nonce: string; incidentId: string; usedAt: Date; expiresAt: Date; usedBy: string },
+): Promise<boolean> {
   const r = await q.query(
     `INSERT INTO ack_nonces (nonce, incident_id, used_at, expires_at, used_by) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (nonce) DO NOTHING RETURNING nonce`,
     [n.nonce, n.incidentId, n.usedAt, n.expiresAt, n.usedBy],

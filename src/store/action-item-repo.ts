@@ -119,13 +119,17 @@ export async function listActionItems(q: Queryable, f: ActionItemFilter): Promis
   };
   if (f.status?.length) add('status = ANY(?)', f.status);
   if (f.owner !== undefined) add('owner = ?', f.owner);
-  if (f.overdue !== undefined) add(f.overdue ? `(status = 'open' AND due_at < ?)` : `NOT (status = 'open' AND coalesce(due_at < ?, false))`, f.now);
+  if (f.overdue !== undefined)
+    add(f.overdue ? `(status = 'open' AND due_at < ?)` : `NOT (status = 'open' AND coalesce(due_at < ?, false))`, f.now);
   if (f.incident_id) add('incident_id = ?', f.incident_id);
   if (f.postmortem_id) add('postmortem_id = ?', f.postmortem_id);
   if (f.kind) add('kind = ?', f.kind);
   if (f.before) add('id < ?', f.before);
   params.push(f.limit);
-  const r = await q.query<Row>(`SELECT * FROM action_items ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT $${params.length}`, params);
+  const r = await q.query<Row>(
+    `SELECT * FROM action_items ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT $${params.length}`,
+    params,
+  );
   return r.rows.map(toRecord);
 }
 

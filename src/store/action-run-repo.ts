@@ -102,7 +102,16 @@ export async function recordAttempt(q: Queryable, id: string, a: AttemptResult):
     `UPDATE action_runs SET status = $2, outcome = $3, next_attempt_at = $4, last_error = $5, result = COALESCE($6::jsonb, result), updated_at = $7,
        finished_at = CASE WHEN $8 THEN $7 ELSE finished_at END
      WHERE id = $1 RETURNING *`,
-    [id, a.status, a.outcome, a.next_attempt_at, a.last_error?.slice(0, 2000) ?? null, a.result === null ? null : JSON.stringify(a.result), a.now, final],
+    [
+      id,
+      a.status,
+      a.outcome,
+      a.next_attempt_at,
+      a.last_error?.slice(0, 2000) ?? null,
+      a.result === null ? null : JSON.stringify(a.result),
+      a.now,
+      final,
+    ],
   );
   return toRun(r.rows[0]!);
 }

@@ -18,10 +18,19 @@ interface Row {
   created_by: string;
 }
 
-const toEntry = (r: Row): StoredAllowEntry => ({ id: String(r.id), cidr: r.cidr, note: r.note, created_at: r.created_at.toISOString(), created_by: r.created_by });
+const toEntry = (r: Row): StoredAllowEntry => ({
+  id: String(r.id),
+  cidr: r.cidr,
+  note: r.note,
+  created_at: r.created_at.toISOString(),
+  created_by: r.created_by,
+});
 
 /** Inserts an entry; returns null when the same CIDR is already stored. */
-export async function insertAllowEntry(q: Queryable, e: { cidr: string; note: string | null; at: Date; by: string }): Promise<StoredAllowEntry | null> {
+export async function insertAllowEntry(
+  q: Queryable,
+  e: { cidr: string; note: string | null; at: Date; by: string },
+): Promise<StoredAllowEntry | null> {
   const r = await q.query<Row>(
     `INSERT INTO allowlist (cidr, note, created_at, created_by) VALUES ($1, $2, $3, $4) ON CONFLICT (cidr) DO NOTHING RETURNING *`,
     [e.cidr, e.note, e.at, e.by],

@@ -4,7 +4,16 @@ import type { AnalyticsIncident } from '../domain/analytics.ts';
 
 /** Incidents detected in [from, to), with their milestones as epoch milliseconds. */
 export async function incidentsDetectedBetween(q: Queryable, from: Date, to: Date): Promise<AnalyticsIncident[]> {
-  const r = await q.query<{ type: string; severity: string; dedup_key: string | null; detected_at: Date; acknowledged_at: Date | null; resolved_at: Date | null; resolved_by: string | null; sla_breached_at: Date | null }>(
+  const r = await q.query<{
+    type: string;
+    severity: string;
+    dedup_key: string | null;
+    detected_at: Date;
+    acknowledged_at: Date | null;
+    resolved_at: Date | null;
+    resolved_by: string | null;
+    sla_breached_at: Date | null;
+  }>(
     `SELECT type, severity, dedup_key, detected_at, acknowledged_at, resolved_at, resolved_by, sla_breached_at
      FROM incidents WHERE detected_at >= $1 AND detected_at < $2 ORDER BY id`,
     [from, to],

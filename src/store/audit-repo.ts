@@ -26,9 +26,14 @@ export async function writeAudit(
 }
 
 export async function listAudit(q: Queryable, opts: { before?: string; limit: number }): Promise<AuditRecord[]> {
-  const r = await q.query<{ id: number; at: Date; actor: string; action: string; target: string | null; ip: string | null; details: Record<string, unknown> | null }>(
-    `SELECT * FROM audit_log WHERE ($1::bigint IS NULL OR id < $1::bigint) ORDER BY id DESC LIMIT $2`,
-    [opts.before ?? null, opts.limit],
-  );
+  const r = await q.query<{
+    id: number;
+    at: Date;
+    actor: string;
+    action: string;
+    target: string | null;
+    ip: string | null;
+    details: Record<string, unknown> | null;
+  }>(`SELECT * FROM audit_log WHERE ($1::bigint IS NULL OR id < $1::bigint) ORDER BY id DESC LIMIT $2`, [opts.before ?? null, opts.limit]);
   return r.rows.map((x) => ({ ...x, id: String(x.id), at: x.at.toISOString() }));
 }

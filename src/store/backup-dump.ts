@@ -20,7 +20,14 @@ export const ident = (s: string): string => `"${s.replace(/"/g, '""')}"`;
 
 /** Session settings that fix the text form of every value (also used by restore). */
 export async function fixTextFormats(q: Queryable): Promise<void> {
-  for (const s of [`SET LOCAL TimeZone = 'UTC'`, `SET LOCAL DateStyle = 'ISO, YMD'`, `SET LOCAL IntervalStyle = 'postgres'`, `SET LOCAL extra_float_digits = 1`, `SET LOCAL bytea_output = 'hex'`]) await q.query(s);
+  for (const s of [
+    `SET LOCAL TimeZone = 'UTC'`,
+    `SET LOCAL DateStyle = 'ISO, YMD'`,
+    `SET LOCAL IntervalStyle = 'postgres'`,
+    `SET LOCAL extra_float_digits = 1`,
+    `SET LOCAL bytea_output = 'hex'`,
+  ])
+    await q.query(s);
 }
 
 interface TableInfo {
@@ -112,13 +119,19 @@ export async function dumpDatabase(db: Db, opts: DumpOptions): Promise<DumpResul
     const tables = await listTables(q);
     const counts = await countRows(q);
     const hasMigrations = tables.some((t) => t.name === 'schema_migrations');
-    const migrations = hasMigrations ? (await q.query<{ version: number }>(`SELECT version FROM schema_migrations ORDER BY version`)).rows.map((r) => Number(r.version)) : [];
+    const migrations = hasMigrations
+      ? (await q.query<{ version: number }>(`SELECT version FROM schema_migrations ORDER BY version`)).rows.map((r) => Number(r.version))
+      : [];
     if (hasMigrations) counts.schema_migrations = migrations.length;
     const rowsTotal = Object.values(counts).reduce((a, b) => a + b, 0);
-    const seqNames = await q.query<{ name: string }>(`SELECT relname AS name FROM pg_class WHERE relnamespace = current_schema()::regnamespace AND relkind = 'S' ORDER BY relname`);
+    const seqNames = await q.query<{ name: string }>(
+      `SELECT relname AS name FROM pg_class WHERE relnamespace = current_schema()::regnamespace AND relkind = 'S' ORDER BY relname`,
+    );
     const sequences: DumpResult['sequences'] = [];
     for (const s of seqNames.rows) {
-      const r = await q.query<{ last_value: string; is_called: boolean }>(`SELECT last_value::text AS last_value, is_called FROM ${ident(s.name)}`);
+      const r = await q.query<{ last_value: string; is_called: boolean }>(
+        `SELECT last_value::text AS last_value, is_called FROM ${ident(s.name)}`,
+      );
       sequences.push({ name: s.name, last_value: r.rows[0]!.last_value, is_called: r.rows[0]!.is_called });
     }
 
@@ -129,7 +142,9 @@ export async function dumpDatabase(db: Db, opts: DumpOptions): Promise<DumpResul
       const entry: BackupTable = { name: t.name, columns: t.columns, rows: 0, parts: [] };
       out.push(entry);
       const order = t.pk.length ? t.pk.map((c) => `x.${ident(c)}`).join(', ') : 'x::text';
-      await q.query(`DECLARE firebreak_backup NO SCROLL CURSOR FOR SELECT row_to_json(x)::text AS j FROM (SELECT ${t.columns.map(ident).join(', ')} FROM ${ident(t.name)}) x ORDER BY ${order}`);
+      await q.query(
+        `DECLARE firebreak_backup NO SCROLL CURSOR FOR SELECT row_to_json(x)::text AS j FROM (SELECT ${t.columns.map(ident).join(', ')} FROM ${ident(t.name)}) x ORDER BY ${order}`,
+      );
       let lines: string[] = [];
       let bytes = 0;
       const flush = async () => {

@@ -20,14 +20,23 @@ const BATCH_BYTES = 4 * 1024 * 1024;
 
 /** Drops the current schema's objects (tables with their indexes and sequences, views, routines, types); leaves extensions alone. */
 async function dropSchemaObjects(q: Queryable): Promise<void> {
-  const notExt = (cls: string, col = 'oid') => `NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = '${cls}'::regclass AND d.objid = x.${col} AND d.deptype = 'e')`;
-  const views = await q.query<{ name: string; kind: string }>(`SELECT relname AS name, relkind AS kind FROM pg_class x WHERE relnamespace = current_schema()::regnamespace AND relkind IN ('v', 'm') AND ${notExt('pg_class')}`);
+  const notExt = (cls: string, col = 'oid') =>
+    `NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = '${cls}'::regclass AND d.objid = x.${col} AND d.deptype = 'e')`;
+  const views = await q.query<{ name: string; kind: string }>(
+    `SELECT relname AS name, relkind AS kind FROM pg_class x WHERE relnamespace = current_schema()::regnamespace AND relkind IN ('v', 'm') AND ${notExt('pg_class')}`,
+  );
   for (const v of views.rows) await q.query(`DROP ${v.kind === 'm' ? 'MATERIALIZED VIEW' : 'VIEW'} IF EXISTS ${ident(v.name)} CASCADE`);
-  const tables = await q.query<{ name: string }>(`SELECT relname AS name FROM pg_class x WHERE relnamespace = current_schema()::regnamespace AND relkind IN ('r', 'p') AND NOT relispartition AND ${notExt('pg_class')}`);
+  const tables = await q.query<{ name: string }>(
+    `SELECT relname AS name FROM pg_class x WHERE relnamespace = current_schema()::regnamespace AND relkind IN ('r', 'p') AND NOT relispartition AND ${notExt('pg_class')}`,
+  );
   for (const t of tables.rows) await q.query(`DROP TABLE IF EXISTS ${ident(t.name)} CASCADE`);
-  const seqs = await q.query<{ name: string }>(`SELECT relname AS name FROM pg_class x WHERE relnamespace = current_schema()::regnamespace AND relkind = 'S' AND ${notExt('pg_class')}`);
+  const seqs = await q.query<{ name: string }>(
+    `SELECT relname AS name FROM pg_class x WHERE relnamespace = current_schema()::regnamespace AND relkind = 'S' AND ${notExt('pg_class')}`,
+  );
   for (const s of seqs.rows) await q.query(`DROP SEQUENCE IF EXISTS ${ident(s.name)} CASCADE`);
-  const routines = await q.query<{ sig: string }>(`SELECT x.oid::regprocedure::text AS sig FROM pg_proc x WHERE pronamespace = current_schema()::regnamespace AND ${notExt('pg_proc')}`);
+  const routines = await q.query<{ sig: string }>(
+    `SELECT x.oid::regprocedure::text AS sig FROM pg_proc x WHERE pronamespace = current_schema()::regnamespace AND ${notExt('pg_proc')}`,
+  );
   for (const r of routines.rows) await q.query(`DROP ROUTINE IF EXISTS ${r.sig} CASCADE`);
   const types = await q.query<{ name: string; kind: string }>(
     `SELECT typname AS name, typtype AS kind FROM pg_type x WHERE typnamespace = current_schema()::regnamespace AND typtype IN ('e', 'd', 'r', 'c') AND (typtype <> 'c' OR (SELECT relkind FROM pg_class WHERE oid = x.typrelid) = 'c') AND ${notExt('pg_type')}`,
@@ -37,7 +46,9 @@ async function dropSchemaObjects(q: Queryable): Promise<void> {
 
 /** Sets each sequence to the larger of its backed-up position and the largest id of the columns that draw from it. */
 async function resetSequences(q: Queryable, saved: BackupManifest['sequences']): Promise<void> {
-  const seqs = await q.query<{ oid: string; name: string }>(`SELECT oid::text AS oid, relname AS name FROM pg_class WHERE relnamespace = current_schema()::regnamespace AND relkind = 'S'`);
+  const seqs = await q.query<{ oid: string; name: string }>(
+    `SELECT oid::text AS oid, relname AS name FROM pg_class WHERE relnamespace = current_schema()::regnamespace AND relkind = 'S'`,
+  );
   for (const s of seqs.rows) {
     // Columns whose default calls nextval() on it, and serial/identity columns it is owned by.
     const users = await q.query<{ tbl: string; col: string }>(
@@ -58,7 +69,9 @@ async function resetSequences(q: Queryable, saved: BackupManifest['sequences']):
     const b = saved.find((x) => x.name === s.name);
     const issued = b ? (b.is_called ? BigInt(b.last_value) : BigInt(b.last_value) - 1n) : null;
     const top = [max, issued].filter((v): v is bigint => v !== null).reduce<bigint | null>((a, v) => (a === null || v > a ? v : a), null);
-    const min = BigInt((await q.query<{ m: string }>(`SELECT seqmin::text AS m FROM pg_sequence WHERE seqrelid = $1::oid`, [s.oid])).rows[0]!.m);
+    const min = BigInt(
+      (await q.query<{ m: string }>(`SELECT seqmin::text AS m FROM pg_sequence WHERE seqrelid = $1::oid`, [s.oid])).rows[0]!.m,
+    );
     if (top !== null && top >= min) await q.query(`SELECT setval($1::regclass, $2::bigint, true)`, [ident(s.name), top.toString()]);
     else await q.query(`SELECT setval($1::regclass, $2::bigint, false)`, [ident(s.name), min.toString()]);
   }
@@ -84,18 +97,21 @@ export async function loadDatabase(db: Db, opts: LoadOptions): Promise<{ upgrade
     await fixTextFormats(q);
     await dropSchemaObjects(q);
     // As migrate.ts creates it; its rows come from the backup.
-    await q.query(`CREATE TABLE schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
+    await q.query(
+      `CREATE TABLE schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
+    );
     for (const v of [...m.migrations].sort((a, b) => a - b)) await q.exec(known.get(v)!.sql);
 
     let done = 0;
     for await (const e of opts.entries) {
       const p = partOf.get(e.name);
       if (!p) continue; // the manifest entry
-      if (createHash('sha256').update(e.data).digest('hex') !== p.sha256) throw new AppError('conflict', `part ${e.name} changed since it was verified (SHA-256 mismatch); nothing was restored`);
+      if (createHash('sha256').update(e.data).digest('hex') !== p.sha256)
+        throw new AppError('conflict', `part ${e.name} changed since it was verified (SHA-256 mismatch); nothing was restored`);
       const lines = e.data.length ? e.data.toString('utf8').replace(/\n$/, '').split('\n') : [];
       const cols = p.table.columns.map(ident).join(', ');
       const sql = `INSERT INTO ${ident(p.table.name)} (${cols}) OVERRIDING SYSTEM VALUE SELECT ${cols} FROM json_populate_recordset(NULL::${ident(p.table.name)}, $1::json)`;
-      for (let i = 0; i < lines.length; ) {
+      for (let i = 0; i < lines.length;) {
         let j = i;
         let bytes = 0;
         while (j < lines.length && j - i < BATCH_ROWS && bytes < BATCH_BYTES) bytes += lines[j++]!.length;
@@ -107,8 +123,12 @@ export async function loadDatabase(db: Db, opts: LoadOptions): Promise<{ upgrade
     }
     const counts = await countRows(q);
     for (const t of m.tables) {
-      const n = t.name === 'schema_migrations' ? Number((await q.query<{ n: number }>(`SELECT count(*)::int AS n FROM schema_migrations`)).rows[0]!.n) : counts[t.name];
-      if (n !== t.rows) throw new AppError('conflict', `table ${t.name} has ${n} rows after loading, the backup lists ${t.rows}; nothing was restored`);
+      const n =
+        t.name === 'schema_migrations'
+          ? Number((await q.query<{ n: number }>(`SELECT count(*)::int AS n FROM schema_migrations`)).rows[0]!.n)
+          : counts[t.name];
+      if (n !== t.rows)
+        throw new AppError('conflict', `table ${t.name} has ${n} rows after loading, the backup lists ${t.rows}; nothing was restored`);
     }
     const upgraded: number[] = [];
     for (const mig of listMigrations()) {

@@ -8,7 +8,15 @@
 
 /** The driver's row of record `T`: columns in `Ids` come back as number or string, columns in `Times` as Date (nullable ones may be null). */
 export type DbRow<T, Ids extends keyof T, Times extends keyof T> = {
-  [K in keyof T]: K extends Ids ? (null extends T[K] ? number | string | null : number | string) : K extends Times ? (null extends T[K] ? Date | null : Date) : T[K];
+  [K in keyof T]: K extends Ids
+    ? null extends T[K]
+      ? number | string | null
+      : number | string
+    : K extends Times
+      ? null extends T[K]
+        ? Date | null
+        : Date
+      : T[K];
 };
 
 /** The record of a driver row: `ids` as text, `times` as ISO 8601 text; null stays null, other columns pass as they are. */

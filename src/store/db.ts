@@ -194,7 +194,9 @@ export async function openDb(opts: OpenDbOptions): Promise<Db> {
       await db.query('SELECT 1');
     } catch (err) {
       await pool.end().catch(() => {});
-      throw new AppError('unavailable', `cannot connect to PostgreSQL at ${redactUrl(opts.databaseUrl)}: ${(err as Error).message}`, { cause: err });
+      throw new AppError('unavailable', `cannot connect to PostgreSQL at ${redactUrl(opts.databaseUrl)}: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
     return db;
   }
@@ -203,7 +205,11 @@ export async function openDb(opts: OpenDbOptions): Promise<Db> {
   try {
     const pgDir = path.join(opts.dataDir, 'pg');
     // A new cluster starts from the install's template when there is one (seconds faster than initdb).
-    const template = existsSync(pgDir) ? undefined : opts.clusterTemplate === undefined ? loadClusterTemplate() : (opts.clusterTemplate ?? undefined);
+    const template = existsSync(pgDir)
+      ? undefined
+      : opts.clusterTemplate === undefined
+        ? loadClusterTemplate()
+        : (opts.clusterTemplate ?? undefined);
     let pgl: PGlite;
     try {
       pgl = new PGlite(pgDir, template ? { loadDataDir: template } : {});

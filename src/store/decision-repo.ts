@@ -54,7 +54,8 @@ interface Row {
   del_seq: number | string | null;
 }
 
-const COLUMNS = 'id, scope, value, type, origin, reason, incident_id, action_id, created_at, created_by, until, ended_at, ended_by, end_reason, new_seq, del_seq';
+const COLUMNS =
+  'id, scope, value, type, origin, reason, incident_id, action_id, created_at, created_by, until, ended_at, ended_by, end_reason, new_seq, del_seq';
 
 export function toDecision(r: Row): Decision {
   return {
@@ -127,13 +128,31 @@ export async function insertDecisions(q: Queryable, rows: readonly NewDecision[]
        ON CONFLICT (scope, value, type) WHERE ended_at IS NULL DO NOTHING
        RETURNING 1)
      SELECT count(*)::int AS n FROM ins`,
-    [col('scope'), col('value'), col('type'), col('net'), col('origin'), col('reason'), col('incident_id'), col('action_id'), col('created_at'), col('created_by'), col('until')],
+    [
+      col('scope'),
+      col('value'),
+      col('type'),
+      col('net'),
+      col('origin'),
+      col('reason'),
+      col('incident_id'),
+      col('action_id'),
+      col('created_at'),
+      col('created_by'),
+      col('until'),
+    ],
   );
   return r.rows[0]?.n ?? 0;
 }
 
 /** The live (not ended) decision for a key, possibly already expired. */
-export async function findLiveDecision(q: Queryable, scope: DecisionScope, value: string, type: string, forUpdate = false): Promise<Decision | null> {
+export async function findLiveDecision(
+  q: Queryable,
+  scope: DecisionScope,
+  value: string,
+  type: string,
+  forUpdate = false,
+): Promise<Decision | null> {
   const r = await q.query<Row>(
     `SELECT ${COLUMNS} FROM decisions WHERE scope = $1 AND value = $2 AND type = $3 AND ended_at IS NULL ${forUpdate ? 'FOR UPDATE' : ''}`,
     [scope, value, type],
@@ -193,7 +212,9 @@ export async function expireDueDecisions(q: Queryable, now: Date, limit = 10_000
 
 /** Live ip/range decisions whose network overlaps `cidr` (allowlisting lifts them). */
 export async function findLiveOverlapping(q: Queryable, cidr: string): Promise<Decision[]> {
-  const r = await q.query<Row>(`SELECT ${COLUMNS} FROM decisions WHERE ended_at IS NULL AND net && $1::inet ORDER BY id FOR UPDATE`, [cidr]);
+  const r = await q.query<Row>(`SELECT ${COLUMNS} FROM decisions WHERE ended_at IS NULL AND net && $1::inet ORDER BY id FOR UPDATE`, [
+    cidr,
+  ]);
   return r.rows.map(toDecision);
 }
 

@@ -50,15 +50,16 @@ export async function putEscalation(q: Queryable, e: Omit<EscalationRow, 'update
   );
 }
 
-export async function updateEscalationState(q: Queryable, incidentId: string, s: { level: number; cycle: number; next_at: Date | null; stopped: boolean }, now: Date): Promise<void> {
-  await q.query(`UPDATE incident_escalations SET level = $2, cycle = $3, next_at = $4, stopped = $5, updated_at = $6 WHERE incident_id = $1`, [
-    incidentId,
-    s.level,
-    s.cycle,
-    s.next_at,
-    s.stopped,
-    now,
-  ]);
+export async function updateEscalationState(
+  q: Queryable,
+  incidentId: string,
+  s: { level: number; cycle: number; next_at: Date | null; stopped: boolean },
+  now: Date,
+): Promise<void> {
+  await q.query(
+    `UPDATE incident_escalations SET level = $2, cycle = $3, next_at = $4, stopped = $5, updated_at = $6 WHERE incident_id = $1`,
+    [incidentId, s.level, s.cycle, s.next_at, s.stopped, now],
+  );
 }
 
 /**
@@ -83,7 +84,10 @@ export async function findEscalationsOutOfStep(q: Queryable, limit: number): Pro
  * waiting for locks. Returns false when a timer of that kind and ref is being
  * fired by another transaction right now (its handler takes over).
  */
-export async function armTimerNoWait(q: Queryable, t: { kind: string; ref: string; dueAt: Date; payload?: Record<string, unknown>; now: Date }): Promise<boolean> {
+export async function armTimerNoWait(
+  q: Queryable,
+  t: { kind: string; ref: string; dueAt: Date; payload?: Record<string, unknown>; now: Date },
+): Promise<boolean> {
   const payload = JSON.stringify(t.payload ?? {});
   const upd = await q.query(
     `UPDATE timers SET due_at = $3, payload = $4, attempts = 0, last_error = NULL
@@ -101,7 +105,10 @@ export async function armTimerNoWait(q: Queryable, t: { kind: string; ref: strin
 
 /** Deletes the pending timer (kind, ref) unless another transaction is firing it (then its handler sees the new state). */
 export async function disarmTimerNoWait(q: Queryable, kind: string, ref: string): Promise<void> {
-  await q.query(`DELETE FROM timers WHERE id IN (SELECT id FROM timers WHERE kind = $1 AND ref = $2 AND fired_at IS NULL FOR UPDATE SKIP LOCKED)`, [kind, ref]);
+  await q.query(
+    `DELETE FROM timers WHERE id IN (SELECT id FROM timers WHERE kind = $1 AND ref = $2 AND fired_at IS NULL FOR UPDATE SKIP LOCKED)`,
+    [kind, ref],
+  );
 }
 
 /** Marks the timer being handled as fired now, so the handler may schedule the next one of the same kind and ref. */

@@ -40,23 +40,37 @@ export async function loadEventsSince(q: Queryable, sinceUs: number, limit: numb
 }
 
 export async function deleteEventsBefore(q: Queryable, before: Date): Promise<number> {
-  const r = await q.query<{ n: number }>(`WITH d AS (DELETE FROM events WHERE ts < $1 RETURNING 1) SELECT count(*)::int AS n FROM d`, [before]);
+  const r = await q.query<{ n: number }>(`WITH d AS (DELETE FROM events WHERE ts < $1 RETURNING 1) SELECT count(*)::int AS n FROM d`, [
+    before,
+  ]);
   return r.rows[0]?.n ?? 0;
 }
 
 /** Adds per-minute counts (events, rejected, detections) by type. */
-export async function addMinuteCounts(q: Queryable, rows: { minute: Date; type: string; events: number; rejected: number; detections: number }[]): Promise<void> {
+export async function addMinuteCounts(
+  q: Queryable,
+  rows: { minute: Date; type: string; events: number; rejected: number; detections: number }[],
+): Promise<void> {
   if (rows.length === 0) return;
   await q.query(
     `INSERT INTO event_minutes (minute, type, events, rejected, detections)
      SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[])
      ON CONFLICT (minute, type) DO UPDATE SET events = event_minutes.events + EXCLUDED.events,
        rejected = event_minutes.rejected + EXCLUDED.rejected, detections = event_minutes.detections + EXCLUDED.detections`,
-    [rows.map((r) => r.minute), rows.map((r) => r.type), rows.map((r) => r.events), rows.map((r) => r.rejected), rows.map((r) => r.detections)],
+    [
+      rows.map((r) => r.minute),
+      rows.map((r) => r.type),
+      rows.map((r) => r.events),
+      rows.map((r) => r.rejected),
+      rows.map((r) => r.detections),
+    ],
   );
 }
 
-export async function minuteSeries(q: Queryable, since: Date): Promise<{ minute: string; type: string; events: number; rejected: number; detections: number }[]> {
+export async function minuteSeries(
+  q: Queryable,
+  since: Date,
+): Promise<{ minute: string; type: string; events: number; rejected: number; detections: number }[]> {
   const r = await q.query<{ minute: Date; type: string; events: number; rejected: number; detections: number }>(
     `SELECT minute, type, events, rejected, detections FROM event_minutes WHERE minute >= $1 ORDER BY minute`,
     [since],

@@ -30,8 +30,19 @@ export interface Incident {
   attrs: Record<string, unknown>;
 }
 
-const INCIDENT_TIMES = ['created_at', 'updated_at', 'detected_at', 'ack_deadline', 'acknowledged_at', 'mitigated_at', 'resolved_at', 'sla_breached_at'] as const;
-type Row = DbRow<Omit<Incident, 'sla_breached' | 'attrs'>, 'id', (typeof INCIDENT_TIMES)[number]> & { attrs: Record<string, unknown> | null };
+const INCIDENT_TIMES = [
+  'created_at',
+  'updated_at',
+  'detected_at',
+  'ack_deadline',
+  'acknowledged_at',
+  'mitigated_at',
+  'resolved_at',
+  'sla_breached_at',
+] as const;
+type Row = DbRow<Omit<Incident, 'sla_breached' | 'attrs'>, 'id', (typeof INCIDENT_TIMES)[number]> & {
+  attrs: Record<string, unknown> | null;
+};
 
 function toIncident({ attrs, ...r }: Row): Incident {
   const inc = fromDbRow<Omit<Incident, 'sla_breached' | 'attrs'>>(r, ['id'], INCIDENT_TIMES);
@@ -59,7 +70,19 @@ export async function insertIncident(q: Queryable, n: NewIncident): Promise<Inci
      VALUES ($1, $2, 'triggered', $3, $4, $5, $6, $7, $8, $8, $9, $10, $11)
      ON CONFLICT (type, dedup_key) WHERE status <> 'resolved' AND dedup_key IS NOT NULL DO NOTHING
      RETURNING *`,
-    [n.type, n.severity, n.title, n.description, n.dedup_key, n.source, n.created_by, n.now, n.detected_at, n.ack_deadline, JSON.stringify(n.attrs ?? {})],
+    [
+      n.type,
+      n.severity,
+      n.title,
+      n.description,
+      n.dedup_key,
+      n.source,
+      n.created_by,
+      n.now,
+      n.detected_at,
+      n.ack_deadline,
+      JSON.stringify(n.attrs ?? {}),
+    ],
   );
   return r.rows[0] ? toIncident(r.rows[0]) : null;
 }
@@ -108,7 +131,11 @@ export async function listIncidents(q: Queryable, f: IncidentFilter): Promise<In
   if (f.severity?.length) add('severity = ANY(?)', f.severity);
   if (f.type?.length) add('type = ANY(?)', f.type);
   if (f.before) add('id < ?', f.before);
-  if (f.q) add(`(title ILIKE ? OR coalesce(dedup_key, '') ILIKE $${params.length + 1} OR type ILIKE $${params.length + 1})`, `%${f.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+  if (f.q)
+    add(
+      `(title ILIKE ? OR coalesce(dedup_key, '') ILIKE $${params.length + 1} OR type ILIKE $${params.length + 1})`,
+      `%${f.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`,
+    );
   params.push(f.limit);
   const r = await q.query<Row>(
     `SELECT * FROM incidents ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT $${params.length}`,
@@ -149,7 +176,9 @@ export async function updateIncident(
 }
 
 export async function countIncidentsByStatus(q: Queryable): Promise<Record<string, number>> {
-  const r = await q.query<{ status: string; severity: string; n: number }>(`SELECT status, severity, count(*)::int AS n FROM incidents GROUP BY status, severity`);
+  const r = await q.query<{ status: string; severity: string; n: number }>(
+    `SELECT status, severity, count(*)::int AS n FROM incidents GROUP BY status, severity`,
+  );
   const out: Record<string, number> = {};
   for (const row of r.rows) out[`${row.status}:${row.severity}`] = row.n;
   return out;

@@ -25,7 +25,13 @@ export interface AlertUpsert {
 }
 
 /** Records the alerts' latest state; firing alerts are tied to `incidentId`. */
-export async function upsertGroupAlerts(q: Queryable, dedupKey: string, alerts: readonly AlertUpsert[], incidentId: string | null, now: Date): Promise<void> {
+export async function upsertGroupAlerts(
+  q: Queryable,
+  dedupKey: string,
+  alerts: readonly AlertUpsert[],
+  incidentId: string | null,
+  now: Date,
+): Promise<void> {
   for (const a of alerts) {
     await q.query(
       `INSERT INTO integration_alerts (dedup_key, fingerprint, status, incident_id, labels, annotations, starts_at, ends_at, updated_at)
@@ -33,16 +39,25 @@ export async function upsertGroupAlerts(q: Queryable, dedupKey: string, alerts: 
        ON CONFLICT (dedup_key, fingerprint) DO UPDATE SET status = EXCLUDED.status,
          incident_id = CASE WHEN EXCLUDED.status = 'firing' THEN coalesce(EXCLUDED.incident_id, integration_alerts.incident_id) ELSE integration_alerts.incident_id END,
          labels = EXCLUDED.labels, annotations = EXCLUDED.annotations, starts_at = EXCLUDED.starts_at, ends_at = EXCLUDED.ends_at, updated_at = EXCLUDED.updated_at`,
-      [dedupKey, a.fingerprint, a.status, a.status === 'firing' ? incidentId : null, JSON.stringify(a.labels), JSON.stringify(a.annotations), a.startsAt, a.endsAt, now],
+      [
+        dedupKey,
+        a.fingerprint,
+        a.status,
+        a.status === 'firing' ? incidentId : null,
+        JSON.stringify(a.labels),
+        JSON.stringify(a.annotations),
+        a.startsAt,
+        a.endsAt,
+        now,
+      ],
     );
   }
 }
 
 /** Marks every alert of the group not in `keep` as resolved (they left a complete, untruncated payload). */
 export async function resolveMissingAlerts(q: Queryable, dedupKey: string, keep: readonly string[], now: Date): Promise<void> {
-  await q.query(`UPDATE integration_alerts SET status = 'resolved', updated_at = $3 WHERE dedup_key = $1 AND status = 'firing' AND NOT (fingerprint = ANY($2))`, [
-    dedupKey,
-    keep,
-    now,
-  ]);
+  await q.query(
+    `UPDATE integration_alerts SET status = 'resolved', updated_at = $3 WHERE dedup_key = $1 AND status = 'firing' AND NOT (fingerprint = ANY($2))`,
+    [dedupKey, keep, now],
+  );
 }

@@ -47,7 +47,17 @@ const toRecord = (r: Raw): IntegrationRecord => ({
 /** Inserts; null when an active integration already has this name. */
 export async function insertIntegration(
   q: Queryable,
-  i: { id: string; name: string; type: IntegrationType; keyHash: string; keyPrefix: string; defaultSeverity: Severity; severityMap: Record<string, Severity>; createdAt: Date; createdBy: string },
+  i: {
+    id: string;
+    name: string;
+    type: IntegrationType;
+    keyHash: string;
+    keyPrefix: string;
+    defaultSeverity: Severity;
+    severityMap: Record<string, Severity>;
+    createdAt: Date;
+    createdBy: string;
+  },
 ): Promise<IntegrationRecord | null> {
   const r = await q.query<Raw>(
     `INSERT INTO integrations (id, name, type, key_hash, key_prefix, default_severity, severity_map, created_at, created_by)
@@ -58,7 +68,9 @@ export async function insertIntegration(
 }
 
 export async function listIntegrations(q: Queryable, includeRevoked: boolean): Promise<IntegrationRecord[]> {
-  const r = await q.query<Raw>(`SELECT ${COLS} FROM integrations ${includeRevoked ? '' : 'WHERE revoked_at IS NULL'} ORDER BY created_at, id`);
+  const r = await q.query<Raw>(
+    `SELECT ${COLS} FROM integrations ${includeRevoked ? '' : 'WHERE revoked_at IS NULL'} ORDER BY created_at, id`,
+  );
   return r.rows.map(toRecord);
 }
 
@@ -83,13 +95,14 @@ export async function touchIntegration(q: Queryable, id: string, at: Date): Prom
 }
 
 /** The incident type first chosen for an external key; records `type` when the key is new. */
-export async function incidentTypeForKey(q: Queryable, k: { dedupKey: string; integrationId: string; type: string; now: Date }): Promise<string> {
-  await q.query(`INSERT INTO integration_keys (dedup_key, integration_id, incident_type, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (dedup_key) DO NOTHING`, [
-    k.dedupKey,
-    k.integrationId,
-    k.type,
-    k.now,
-  ]);
+export async function incidentTypeForKey(
+  q: Queryable,
+  k: { dedupKey: string; integrationId: string; type: string; now: Date },
+): Promise<string> {
+  await q.query(
+    `INSERT INTO integration_keys (dedup_key, integration_id, incident_type, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (dedup_key) DO NOTHING`,
+    [k.dedupKey, k.integrationId, k.type, k.now],
+  );
   const r = await q.query<{ incident_type: string }>(`SELECT incident_type FROM integration_keys WHERE dedup_key = $1`, [k.dedupKey]);
   return r.rows[0]!.incident_type;
 }

@@ -22,7 +22,11 @@ export function listMigrations(): Migration[] {
   return readdirSync(MIGRATIONS_DIR)
     .filter((f) => /^\d{3}-.+\.sql$/.test(f))
     .sort()
-    .map((f) => ({ version: Number(f.slice(0, 3)), name: f.replace(/\.sql$/, ''), sql: readFileSync(path.join(MIGRATIONS_DIR, f), 'utf8') }));
+    .map((f) => ({
+      version: Number(f.slice(0, 3)),
+      name: f.replace(/\.sql$/, ''),
+      sql: readFileSync(path.join(MIGRATIONS_DIR, f), 'utf8'),
+    }));
 }
 
 /** The newest schema version this build knows. */
@@ -34,7 +38,9 @@ export function latestSchemaVersion(): number {
 /** Applies pending migrations; returns the versions applied. */
 export async function migrate(db: Db): Promise<number[]> {
   const applied: number[] = [];
-  await db.query(`CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
+  await db.query(
+    `CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
+  );
   for (const m of listMigrations()) {
     await db.tx(async (q) => {
       await q.query('SELECT pg_advisory_xact_lock($1)', [LOCK_ID]);
@@ -48,7 +54,10 @@ export async function migrate(db: Db): Promise<number[]> {
   const newest = await db.query<{ v: number }>('SELECT max(version)::int AS v FROM schema_migrations');
   const v = newest.rows[0]?.v ?? 0;
   if (v > latestSchemaVersion()) {
-    throw new AppError('unavailable', `the database has schema version ${v}, newer than this Firebreak (${latestSchemaVersion()}); upgrade Firebreak`);
+    throw new AppError(
+      'unavailable',
+      `the database has schema version ${v}, newer than this Firebreak (${latestSchemaVersion()}); upgrade Firebreak`,
+    );
   }
   return applied;
 }

@@ -85,26 +85,30 @@ export async function listNotifications(q: Queryable, incidentId: string): Promi
 }
 
 /** The rows of one escalation step (for "did every notification of this level fail?"). */
-export async function listStepNotifications(q: Queryable, s: { incidentId: string; epoch: number; level: number; cycle: number }): Promise<NotificationRow[]> {
-  const r = await q.query<Raw>(`SELECT ${COLS} FROM notifications WHERE incident_id = $1 AND epoch = $2 AND level = $3 AND cycle = $4 ORDER BY id`, [
-    s.incidentId,
-    s.epoch,
-    s.level,
-    s.cycle,
-  ]);
+export async function listStepNotifications(
+  q: Queryable,
+  s: { incidentId: string; epoch: number; level: number; cycle: number },
+): Promise<NotificationRow[]> {
+  const r = await q.query<Raw>(
+    `SELECT ${COLS} FROM notifications WHERE incident_id = $1 AND epoch = $2 AND level = $3 AND cycle = $4 ORDER BY id`,
+    [s.incidentId, s.epoch, s.level, s.cycle],
+  );
   return r.rows.map(toRow);
 }
 
 export async function claimNotification(q: Queryable, id: string, claimId: string, now: Date): Promise<void> {
-  await q.query(`UPDATE notifications SET status = 'sending', claim_id = $2, send_started_at = NULL, updated_at = $3 WHERE id = $1`, [id, claimId, now]);
+  await q.query(`UPDATE notifications SET status = 'sending', claim_id = $2, send_started_at = NULL, updated_at = $3 WHERE id = $1`, [
+    id,
+    claimId,
+    now,
+  ]);
 }
 
 export async function markSendStarted(q: Queryable, id: string, nonce: string | null, now: Date): Promise<void> {
-  await q.query(`UPDATE notifications SET send_started_at = $2, ack_nonce = coalesce($3, ack_nonce), attempts = attempts + 1, last_attempt_at = $2, updated_at = $2 WHERE id = $1`, [
-    id,
-    now,
-    nonce,
-  ]);
+  await q.query(
+    `UPDATE notifications SET send_started_at = $2, ack_nonce = coalesce($3, ack_nonce), attempts = attempts + 1, last_attempt_at = $2, updated_at = $2 WHERE id = $1`,
+    [id, now, nonce],
+  );
 }
 
 /** Records the outcome of the attempt that began with markSendStarted. */
@@ -122,13 +126,17 @@ export async function finishAttempt(
 }
 
 /** Closes a row without an attempt (cancelled, or failed before sending: unknown channel, lost claim). */
-export async function closeNotification(q: Queryable, id: string, status: 'cancelled' | 'failed' | 'pending', error: string | null, now: Date): Promise<void> {
-  await q.query(`UPDATE notifications SET status = $2, last_error = coalesce($3, last_error), claim_id = NULL, updated_at = $4 WHERE id = $1`, [
-    id,
-    status,
-    error === null ? null : error.slice(0, 1000),
-    now,
-  ]);
+export async function closeNotification(
+  q: Queryable,
+  id: string,
+  status: 'cancelled' | 'failed' | 'pending',
+  error: string | null,
+  now: Date,
+): Promise<void> {
+  await q.query(
+    `UPDATE notifications SET status = $2, last_error = coalesce($3, last_error), claim_id = NULL, updated_at = $4 WHERE id = $1`,
+    [id, status, error === null ? null : error.slice(0, 1000), now],
+  );
 }
 
 export interface ChannelStats {

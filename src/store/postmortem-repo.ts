@@ -105,7 +105,10 @@ export async function listPostmortems(q: Queryable, f: PostmortemFilter): Promis
   if (f.overdue !== undefined) add(f.overdue ? `(status <> 'published' AND due_at <= ?)` : `(status = 'published' OR due_at > ?)`, f.now);
   if (f.before) add('id < ?', f.before);
   params.push(f.limit);
-  const r = await q.query<Row>(`SELECT * FROM postmortems ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT $${params.length}`, params);
+  const r = await q.query<Row>(
+    `SELECT * FROM postmortems ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT $${params.length}`,
+    params,
+  );
   return r.rows.map(toRecord);
 }
 
@@ -114,7 +117,12 @@ export async function listPostmortems(q: Queryable, f: PostmortemFilter): Promis
  * drafted from an earlier resolution: what a crash between a resolve and its
  * draft timer can leave behind.
  */
-export async function findUndraftedResolutions(q: Queryable, since: Date, severities: readonly string[], limit: number): Promise<{ id: string; resolved_at: string }[]> {
+export async function findUndraftedResolutions(
+  q: Queryable,
+  since: Date,
+  severities: readonly string[],
+  limit: number,
+): Promise<{ id: string; resolved_at: string }[]> {
   const r = await q.query<{ id: number | string; resolved_at: Date }>(
     `SELECT i.id, i.resolved_at FROM incidents i LEFT JOIN postmortems p ON p.incident_id = i.id
      WHERE i.status = 'resolved' AND i.resolved_at >= $1 AND i.severity = ANY($2)

@@ -31,7 +31,10 @@ const toOverride = (r: Raw): ScheduleOverride => ({
   created_by: r.created_by,
 });
 
-export async function insertOverride(q: Queryable, o: { id: string; schedule: string; person: string; start: Date; end: Date; createdAt: Date; createdBy: string }): Promise<ScheduleOverride> {
+export async function insertOverride(
+  q: Queryable,
+  o: { id: string; schedule: string; person: string; start: Date; end: Date; createdAt: Date; createdBy: string },
+): Promise<ScheduleOverride> {
   const r = await q.query<Raw>(
     `INSERT INTO schedule_overrides (id, schedule, person, start_at, end_at, created_at, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *`,
     [o.id, o.schedule, o.person, o.start, o.end, o.createdAt, o.createdBy],

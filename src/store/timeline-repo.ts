@@ -30,9 +30,10 @@ export async function appendTimeline(q: Queryable, e: NewTimelineEntry): Promise
 }
 
 export async function listTimeline(q: Queryable, incidentId: string, opts: { after?: string; limit: number }): Promise<TimelineEntry[]> {
-  const r = await q.query<Row>(
-    `SELECT * FROM incident_timeline WHERE incident_id = $1 AND id > $2 ORDER BY id LIMIT $3`,
-    [incidentId, opts.after ?? '0', opts.limit],
-  );
+  const r = await q.query<Row>(`SELECT * FROM incident_timeline WHERE incident_id = $1 AND id > $2 ORDER BY id LIMIT $3`, [
+    incidentId,
+    opts.after ?? '0',
+    opts.limit,
+  ]);
   return r.rows.map(toEntry);
 }

@@ -16,7 +16,10 @@ export interface Timer {
 }
 
 /** Schedules a timer; replaces the pending one of the same kind and ref. */
-export async function scheduleTimer(q: Queryable, t: { kind: string; ref: string; dueAt: Date; payload?: Record<string, unknown>; now: Date }): Promise<void> {
+export async function scheduleTimer(
+  q: Queryable,
+  t: { kind: string; ref: string; dueAt: Date; payload?: Record<string, unknown>; now: Date },
+): Promise<void> {
   await q.query(
     `INSERT INTO timers (kind, ref, due_at, payload, created_at) VALUES ($1, $2, $3, $4, $5)
      ON CONFLICT (kind, ref) WHERE fired_at IS NULL DO UPDATE SET due_at = EXCLUDED.due_at, payload = EXCLUDED.payload, attempts = 0, last_error = NULL`,

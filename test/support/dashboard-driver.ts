@@ -16,7 +16,13 @@ export interface DashboardDriver {
 }
 
 /** `browser()` and `base()` are read when used: tests set them up in `before`. */
-export function dashboardDriver(o: { browser: () => Browser; base: () => string; problems: string[]; shots: string; waitMs: number }): DashboardDriver {
+export function dashboardDriver(o: {
+  browser: () => Browser;
+  base: () => string;
+  problems: string[];
+  shots: string;
+  waitMs: number;
+}): DashboardDriver {
   const d: DashboardDriver = {
     watch(p, who) {
       p.on('console', (m) => {
@@ -25,7 +31,8 @@ export function dashboardDriver(o: { browser: () => Browser; base: () => string;
       p.on('pageerror', (e) => o.problems.push(`[${who}] uncaught: ${e.message}`));
       // ERR_ABORTED is the browser cancelling a request because the test navigated away (or closed the page), not a failure.
       p.on('requestfailed', (r) => {
-        if (r.failure()?.errorText !== 'net::ERR_ABORTED') o.problems.push(`[${who}] request failed: ${r.method()} ${r.url()} ${r.failure()?.errorText ?? ''}`);
+        if (r.failure()?.errorText !== 'net::ERR_ABORTED')
+          o.problems.push(`[${who}] request failed: ${r.method()} ${r.url()} ${r.failure()?.errorText ?? ''}`);
       });
       p.on('response', (r) => {
         if (r.status() >= 400) o.problems.push(`[${who}] HTTP ${r.status()} for ${r.request().method()} ${r.url()}`);

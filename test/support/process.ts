@@ -31,7 +31,13 @@ export interface ServerProcess {
   kill9(): Promise<void>;
 }
 
-export async function startServer(opts: { cwd: string; env?: Record<string, string>; args?: string[]; port?: number; timeoutMs?: number }): Promise<ServerProcess> {
+export async function startServer(opts: {
+  cwd: string;
+  env?: Record<string, string>;
+  args?: string[];
+  port?: number;
+  timeoutMs?: number;
+}): Promise<ServerProcess> {
   const port = opts.port ?? (await freePort());
   const proc = spawn(process.execPath, [BIN, 'serve', '--port', String(port), ...(opts.args ?? [])], {
     cwd: opts.cwd,
@@ -59,7 +65,8 @@ export async function startServer(opts: { cwd: string; env?: Record<string, stri
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  const waitExit = () => new Promise<number | null>((resolve) => (exited ? resolve(proc.exitCode) : proc.once('exit', (code) => resolve(code))));
+  const waitExit = () =>
+    new Promise<number | null>((resolve) => (exited ? resolve(proc.exitCode) : proc.once('exit', (code) => resolve(code))));
   return {
     url,
     port,
@@ -89,7 +96,11 @@ export function runCli(args: string[], opts: { cwd?: string; env?: Record<string
 /** Runs `node <nodeArgs...>` to its end, collecting its output. */
 export function runNode(nodeArgs: string[], opts: { cwd?: string; env?: Record<string, string>; input?: string } = {}): Promise<CliResult> {
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, nodeArgs, { cwd: opts.cwd ?? REPO, env: { ...process.env, ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const p = spawn(process.execPath, nodeArgs, {
+      cwd: opts.cwd ?? REPO,
+      env: { ...process.env, ...opts.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -101,7 +112,11 @@ export function runNode(nodeArgs: string[], opts: { cwd?: string; env?: Record<s
 
 export function runBash(script: string, opts: { cwd: string; env?: Record<string, string> }): Promise<CliResult> {
   return new Promise((resolve) => {
-    const p = spawn('bash', ['-euo', 'pipefail', '-c', script], { cwd: opts.cwd, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn('bash', ['-euo', 'pipefail', '-c', script], {
+      cwd: opts.cwd,
+      env: { ...process.env, ...opts.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -12,5 +12,7 @@ export function readmeBlock(name: string): string {
 
 /** The block as a bash script in which `npx firebreak` runs this repository's binary. */
 export function readmeScript(name: string): string {
-  return `npx() { if [ "$1" = firebreak ]; then shift; node ${JSON.stringify(BIN)} "$@"; else command npx "$@"; fi; }\n` + readmeBlock(name);
+  return (
+    `npx() { if [ "$1" = firebreak ]; then shift; node ${JSON.stringify(BIN)} "$@"; else command npx "$@"; fi; }\n` + readmeBlock(name)
+  );
 }

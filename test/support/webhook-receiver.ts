@@ -24,7 +24,9 @@ export interface WebhookReceiver {
   close(): Promise<void>;
 }
 
-export async function startWebhookReceiver(answer: WebhookReceiver['answer'] = (_h, seen) => (seen === 0 ? 500 : 200)): Promise<WebhookReceiver> {
+export async function startWebhookReceiver(
+  answer: WebhookReceiver['answer'] = (_h, seen) => (seen === 0 ? 500 : 200),
+): Promise<WebhookReceiver> {
   const received: ReceivedHook[] = [];
   const applied: string[] = [];
   const r: WebhookReceiver = {
@@ -53,7 +55,8 @@ export async function startWebhookReceiver(answer: WebhookReceiver['answer'] = (
       const hook = { at: Date.now(), raw, body, headers: req.headers };
       let status = r.answer(hook, seen);
       if (status >= 200 && status < 300) {
-        if (applied.includes(key)) status = 200; // already applied: acknowledge, do nothing
+        if (applied.includes(key))
+          status = 200; // already applied: acknowledge, do nothing
         else applied.push(key);
       }
       received.push({ ...hook, status });

@@ -55,7 +55,12 @@ export async function request<T>(method: string, url: string, body?: unknown, op
   if (res.ok || opts.accept?.includes(res.status)) return data as T;
   const e = (data as { error?: { code?: string; message?: string } } | null)?.error;
   const retry = Number(res.headers.get('retry-after'));
-  const err = new ApiError(res.status, e?.code ?? 'http', e?.message ?? `${res.status} ${res.statusText}`, Number.isFinite(retry) && retry > 0 ? retry : undefined);
+  const err = new ApiError(
+    res.status,
+    e?.code ?? 'http',
+    e?.message ?? `${res.status} ${res.statusText}`,
+    Number.isFinite(retry) && retry > 0 ? retry : undefined,
+  );
   if (res.status === 401 && !opts.quiet401) onUnauthorized?.();
   throw err;
 }

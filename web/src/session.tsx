@@ -26,10 +26,7 @@ export function useSession(): SessionContextValue {
 
 const hasHint = () => document.cookie.split(';').some((c) => c.trim() === 'fb_signed_in=1');
 
-export type SessionState =
-  | { phase: 'checking' }
-  | { phase: 'signed-out'; reason?: string }
-  | { phase: 'signed-in'; session: SessionView };
+export type SessionState = { phase: 'checking' } | { phase: 'signed-out'; reason?: string } | { phase: 'signed-in'; session: SessionView };
 
 export function useSessionState() {
   const [state, setState] = useState<SessionState>(() => (hasHint() ? { phase: 'checking' } : { phase: 'signed-out' }));
@@ -50,9 +47,12 @@ export function useSessionState() {
     return () => setUnauthorizedHandler(null);
   }, [accept]);
 
-  const signIn = useCallback(async (token: string) => {
-    accept(await api.post<SessionView>('/api/v1/session', { token }, { quiet401: true }));
-  }, [accept]);
+  const signIn = useCallback(
+    async (token: string) => {
+      accept(await api.post<SessionView>('/api/v1/session', { token }, { quiet401: true }));
+    },
+    [accept],
+  );
 
   const signOut = useCallback(async () => {
     try {
@@ -66,7 +66,15 @@ export function useSessionState() {
   return { state, signIn, signOut };
 }
 
-export function SessionProvider({ session, signOut, children }: { session: SessionView; signOut: () => Promise<void>; children: ReactNode }) {
+export function SessionProvider({
+  session,
+  signOut,
+  children,
+}: {
+  session: SessionView;
+  signOut: () => Promise<void>;
+  children: ReactNode;
+}) {
   const value = useMemo<SessionContextValue>(
     () => ({
       session,

@@ -89,7 +89,16 @@ export interface Escalation {
   next_at?: string | null;
   stopped?: boolean;
   exhausted?: boolean;
-  notifications?: { target: string; channel: string; recipient?: string | null; status: string; level?: number; sent_at?: string | null; created_at?: string; last_error?: string | null }[];
+  notifications?: {
+    target: string;
+    channel: string;
+    recipient?: string | null;
+    status: string;
+    level?: number;
+    sent_at?: string | null;
+    created_at?: string;
+    last_error?: string | null;
+  }[];
 }
 
 export interface Incident {

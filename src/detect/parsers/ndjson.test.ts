@@ -12,15 +12,41 @@ test('ndjson: valid events', () => {
       { type: 'auth.login_failed', tsUs: us('2026-03-02T08:00:00Z', 218229), ip: '203.0.113.5', user_id: 'root' },
     ],
     [
-      { type: 'http.request', ts: '2026-03-02T09:00:00+01:00', ip: '2001:0DB8::1', status: 503, latency_ms: 12.5, route: '/a', method: 'GET', bytes: 3, user_agent: 'x' },
-      { type: 'http.request', tsUs: us('2026-03-02T08:00:00Z'), ip: '2001:db8::1', status: 503, latency_ms: 12.5, route: '/a', method: 'GET', bytes: 3, user_agent: 'x' },
+      {
+        type: 'http.request',
+        ts: '2026-03-02T09:00:00+01:00',
+        ip: '2001:0DB8::1',
+        status: 503,
+        latency_ms: 12.5,
+        route: '/a',
+        method: 'GET',
+        bytes: 3,
+        user_agent: 'x',
+      },
+      {
+        type: 'http.request',
+        tsUs: us('2026-03-02T08:00:00Z'),
+        ip: '2001:db8::1',
+        status: 503,
+        latency_ms: 12.5,
+        route: '/a',
+        method: 'GET',
+        bytes: 3,
+        user_agent: 'x',
+      },
     ],
-    [{ type: 'auth.login_succeeded', ts: '2026-03-02T08:00:00Z', user_id: 42 }, { type: 'auth.login_succeeded', tsUs: us('2026-03-02T08:00:00Z'), user_id: '42' }],
+    [
+      { type: 'auth.login_succeeded', ts: '2026-03-02T08:00:00Z', user_id: 42 },
+      { type: 'auth.login_succeeded', tsUs: us('2026-03-02T08:00:00Z'), user_id: '42' },
+    ],
     [
       { type: 'custom.thing', ts: '2026-03-02T08:00:00Z', attrs: { a: 1 }, region: 'eu', message: 'hi' },
       { type: 'custom.thing', tsUs: us('2026-03-02T08:00:00Z'), message: 'hi', attrs: { a: 1, region: 'eu' } },
     ],
-    [{ type: 'app.error', ts: '2026-03-02T08:00:00.1234567Z', ip: null }, { type: 'app.error', tsUs: us('2026-03-02T08:00:00Z', 123456) }],
+    [
+      { type: 'app.error', ts: '2026-03-02T08:00:00.1234567Z', ip: null },
+      { type: 'app.error', tsUs: us('2026-03-02T08:00:00Z', 123456) },
+    ],
   ];
   for (const [obj, want] of cases) {
     const p = new NdjsonParser();

@@ -29,5 +29,4 @@ export class NdjsonParser extends BaseLineParser {
     const r = eventFromObject(raw, this.scan);
     return r.ok ? r.event : this.no('unparseable', r.error);
   }
-
 }

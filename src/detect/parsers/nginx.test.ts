@@ -9,11 +9,31 @@ test('nginx: combined lines, with and without request time', () => {
   const cases: [string, Partial<FbEvent>][] = [
     [
       '203.0.113.5 - - [10/Oct/2026:13:55:36 +0200] "GET /api/items?page=2 HTTP/1.1" 200 512 "-" "curl/8.5.0" 0.123',
-      { type: 'http.request', tsUs: us('2026-10-10T11:55:36Z'), ip: '203.0.113.5', method: 'GET', route: '/api/items', status: 200, bytes: 512, user_agent: 'curl/8.5.0', latency_ms: 123 },
+      {
+        type: 'http.request',
+        tsUs: us('2026-10-10T11:55:36Z'),
+        ip: '203.0.113.5',
+        method: 'GET',
+        route: '/api/items',
+        status: 200,
+        bytes: 512,
+        user_agent: 'curl/8.5.0',
+        latency_ms: 123,
+      },
     ],
     [
       '2001:DB8::5 - alice [01/Jan/2026:00:00:00 -0130] "POST /login HTTP/2.0" 503 - "https://x/?a=\\"b\\"" "Mozilla/5.0 (X11; \\"q\\")"',
-      { tsUs: us('2026-01-01T01:30:00Z'), ip: '2001:db8::5', user_id: 'alice', method: 'POST', route: '/login', status: 503, bytes: 0, user_agent: 'Mozilla/5.0 (X11; \\"q\\")', latency_ms: undefined },
+      {
+        tsUs: us('2026-01-01T01:30:00Z'),
+        ip: '2001:db8::5',
+        user_id: 'alice',
+        method: 'POST',
+        route: '/login',
+        status: 503,
+        bytes: 0,
+        user_agent: 'Mozilla/5.0 (X11; \\"q\\")',
+        latency_ms: undefined,
+      },
     ],
     [
       '192.0.2.1 - - [10/Oct/2026:13:55:36 +0000] "GET / HTTP/1.1" 304 0 "-" "-" 2.000',
@@ -27,7 +47,10 @@ test('nginx: combined lines, with and without request time', () => {
     ['192.0.2.1 - - [10/Oct/2026:13:55:36 +0000] "GET /common HTTP/1.0" 404 7', { route: '/common', status: 404, bytes: 7 }],
     ['192.0.2.1 - - [10/Oct/2026:13:55:36 +0000] "-" 400 0 "-" "-"', { method: undefined, route: undefined, status: 400 }],
     ['192.0.2.1 - - [10/Oct/2026:13:55:36 +0000] "\\x16\\x03\\x01" 400 157 "-" "-"', { method: undefined, route: undefined, status: 400 }],
-    ['192.0.2.1 - - [2026-10-10T13:55:36+02:00] "GET /iso HTTP/1.1" 200 1 "-" "-" 0.5', { tsUs: us('2026-10-10T11:55:36Z'), route: '/iso', latency_ms: 500 }],
+    [
+      '192.0.2.1 - - [2026-10-10T13:55:36+02:00] "GET /iso HTTP/1.1" 200 1 "-" "-" 0.5',
+      { tsUs: us('2026-10-10T11:55:36Z'), route: '/iso', latency_ms: 500 },
+    ],
   ];
   for (const [line, want] of cases) {
     const p = new NginxParser();

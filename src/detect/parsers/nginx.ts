@@ -79,7 +79,8 @@ export class NginxParser extends BaseLineParser {
     let userAgent: string | undefined;
     if (line.charCodeAt(i) === 32 && line.charCodeAt(i + 1) === 34) {
       const refEnd = closingQuote(line, i + 2);
-      if (refEnd < 0 || line.charCodeAt(refEnd + 1) !== 32 || line.charCodeAt(refEnd + 2) !== 34) return this.no('unparseable', 'malformed referer or user agent');
+      if (refEnd < 0 || line.charCodeAt(refEnd + 1) !== 32 || line.charCodeAt(refEnd + 2) !== 34)
+        return this.no('unparseable', 'malformed referer or user agent');
       const uaEnd = closingQuote(line, refEnd + 3);
       if (uaEnd < 0) return this.no('unparseable', 'unterminated user agent');
       const ua = line.slice(refEnd + 3, uaEnd);
@@ -108,7 +109,6 @@ export class NginxParser extends BaseLineParser {
       latency_ms: latencyMs,
     };
   }
-
 }
 
 /** Index of the `"` closing a quoted field whose content starts at `i`, skipping `\"`; -1 if none. */

@@ -6,8 +6,7 @@ import { createLineParser } from './index.ts';
 const us = (iso: string, frac = 0) => Date.parse(iso) * 1000 + frac;
 
 type Want =
-  | { type: string; tsUs?: number; ip: string; user_id?: string; repeat?: number }
-  | { skip: 'ignored' | 'unparseable'; reason?: string };
+  { type: string; tsUs?: number; ip: string; user_id?: string; repeat?: number } | { skip: 'ignored' | 'unparseable'; reason?: string };
 
 function check(line: string, want: Want, year = 2026): void {
   const p = new SshdParser({ year });
@@ -29,24 +28,60 @@ function check(line: string, want: Want, year = 2026): void {
 const F = 'auth.login_failed';
 const S = 'auth.login_succeeded';
 const GOOD: [string, Want][] = [
-    ['Mar  2 08:00:00 web1 sshd[1234]: Failed password for root from 203.0.113.5 port 52144 ssh2', { type: F, ip: '203.0.113.5', user_id: 'root', tsUs: us('2026-03-02T08:00:00Z') }],
-    ['Mar 12 23:59:59 web1 sshd[1234]: Failed password for invalid user admin from 203.0.113.5 port 1 ssh2', { type: F, ip: '203.0.113.5', user_id: 'admin', tsUs: us('2026-03-12T23:59:59Z') }],
-    ['Mar 2 08:00:00 web1 sshd[1]: Failed none for invalid user x from 203.0.113.5 port 1 ssh2', { type: F, ip: '203.0.113.5', user_id: 'x' }],
-    ['Mar  2 08:00:00 web1 sshd[1]: Failed keyboard-interactive/pam for bob from 2001:DB8:0:0::1 port 22 ssh2', { type: F, ip: '2001:db8::1', user_id: 'bob' }],
-    ['2026-03-02T08:00:00.218229+00:00 web1 sshd[99]: Failed password for root from 203.0.113.5 port 22 ssh2', { type: F, ip: '203.0.113.5', user_id: 'root', tsUs: us('2026-03-02T08:00:00Z', 218229) }],
-    ['2026-03-02T09:00:00.5+01:00 web1 sshd[99]: Failed password for root from 203.0.113.5 port 22 ssh2', { type: F, ip: '203.0.113.5', user_id: 'root', tsUs: us('2026-03-02T08:00:00Z', 500000) }],
-    ['2026-03-02T08:00:00Z web1 sshd-session[99]: Failed password for root from 203.0.113.5 port 22 ssh2 [preauth]', { type: F, ip: '203.0.113.5', user_id: 'root', tsUs: us('2026-03-02T08:00:00Z') }],
-    ['Mar  2 08:00:00 web1 sshd: Invalid user oracle from 198.51.100.7 port 40000', { type: F, ip: '198.51.100.7', user_id: 'oracle' }],
-    ['Mar  2 08:00:00 web1 sshd[5]: Invalid user oracle from 198.51.100.7', { type: F, ip: '198.51.100.7', user_id: 'oracle' }],
-    ['Mar  2 08:00:00 web1 sshd[5]: Invalid user  from 1.2.3.4 port 5', { type: F, ip: '1.2.3.4', user_id: undefined }],
-    ['Mar  2 08:00:00 web1 sshd[5]: Invalid user a b from 1.2.3.4 port 5', { type: F, ip: '1.2.3.4', user_id: 'a b' }],
-    // The user name is attacker-chosen: the address is the one sshd wrote last.
-    ['Mar  2 08:00:00 web1 sshd[5]: Failed password for invalid user x from 9.9.9.9 port 1 from 1.2.3.4 port 22 ssh2', { type: F, ip: '1.2.3.4', user_id: 'x from 9.9.9.9 port 1' }],
-    ['Mar  2 08:00:00 web1 sshd[5]: Accepted publickey for alice from 192.0.2.10 port 50000 ssh2: ED25519 SHA256:abc/def+ghi', { type: S, ip: '192.0.2.10', user_id: 'alice' }],
-    ['Mar  2 08:00:00 web1 sshd[5]: Accepted password for bob from ::ffff:192.0.2.10 port 50000 ssh2', { type: S, ip: '::ffff:192.0.2.10', user_id: 'bob' }],
-    ['Mar  2 08:00:00 sshd[5]: Failed password for root from 203.0.113.5 port 52144 ssh2', { type: F, ip: '203.0.113.5', user_id: 'root' }],
-    ['Mar  2 08:00:00 web1 sshd[5]: message repeated 3 times: [ Failed password for root from 203.0.113.5 port 22 ssh2]', { type: F, ip: '203.0.113.5', user_id: 'root', repeat: 3 }],
-    ['Mar  2 08:00:00 web1 sshd[5]: message repeated 2 times: [ Invalid user x from 203.0.113.5]', { type: F, ip: '203.0.113.5', user_id: 'x', repeat: 2 }],
+  [
+    'Mar  2 08:00:00 web1 sshd[1234]: Failed password for root from 203.0.113.5 port 52144 ssh2',
+    { type: F, ip: '203.0.113.5', user_id: 'root', tsUs: us('2026-03-02T08:00:00Z') },
+  ],
+  [
+    'Mar 12 23:59:59 web1 sshd[1234]: Failed password for invalid user admin from 203.0.113.5 port 1 ssh2',
+    { type: F, ip: '203.0.113.5', user_id: 'admin', tsUs: us('2026-03-12T23:59:59Z') },
+  ],
+  [
+    'Mar 2 08:00:00 web1 sshd[1]: Failed none for invalid user x from 203.0.113.5 port 1 ssh2',
+    { type: F, ip: '203.0.113.5', user_id: 'x' },
+  ],
+  [
+    'Mar  2 08:00:00 web1 sshd[1]: Failed keyboard-interactive/pam for bob from 2001:DB8:0:0::1 port 22 ssh2',
+    { type: F, ip: '2001:db8::1', user_id: 'bob' },
+  ],
+  [
+    '2026-03-02T08:00:00.218229+00:00 web1 sshd[99]: Failed password for root from 203.0.113.5 port 22 ssh2',
+    { type: F, ip: '203.0.113.5', user_id: 'root', tsUs: us('2026-03-02T08:00:00Z', 218229) },
+  ],
+  [
+    '2026-03-02T09:00:00.5+01:00 web1 sshd[99]: Failed password for root from 203.0.113.5 port 22 ssh2',
+    { type: F, ip: '203.0.113.5', user_id: 'root', tsUs: us('2026-03-02T08:00:00Z', 500000) },
+  ],
+  [
+    '2026-03-02T08:00:00Z web1 sshd-session[99]: Failed password for root from 203.0.113.5 port 22 ssh2 [preauth]',
+    { type: F, ip: '203.0.113.5', user_id: 'root', tsUs: us('2026-03-02T08:00:00Z') },
+  ],
+  ['Mar  2 08:00:00 web1 sshd: Invalid user oracle from 198.51.100.7 port 40000', { type: F, ip: '198.51.100.7', user_id: 'oracle' }],
+  ['Mar  2 08:00:00 web1 sshd[5]: Invalid user oracle from 198.51.100.7', { type: F, ip: '198.51.100.7', user_id: 'oracle' }],
+  ['Mar  2 08:00:00 web1 sshd[5]: Invalid user  from 1.2.3.4 port 5', { type: F, ip: '1.2.3.4', user_id: undefined }],
+  ['Mar  2 08:00:00 web1 sshd[5]: Invalid user a b from 1.2.3.4 port 5', { type: F, ip: '1.2.3.4', user_id: 'a b' }],
+  // The user name is attacker-chosen: the address is the one sshd wrote last.
+  [
+    'Mar  2 08:00:00 web1 sshd[5]: Failed password for invalid user x from 9.9.9.9 port 1 from 1.2.3.4 port 22 ssh2',
+    { type: F, ip: '1.2.3.4', user_id: 'x from 9.9.9.9 port 1' },
+  ],
+  [
+    'Mar  2 08:00:00 web1 sshd[5]: Accepted publickey for alice from 192.0.2.10 port 50000 ssh2: ED25519 SHA256:abc/def+ghi',
+    { type: S, ip: '192.0.2.10', user_id: 'alice' },
+  ],
+  [
+    'Mar  2 08:00:00 web1 sshd[5]: Accepted password for bob from ::ffff:192.0.2.10 port 50000 ssh2',
+    { type: S, ip: '::ffff:192.0.2.10', user_id: 'bob' },
+  ],
+  ['Mar  2 08:00:00 sshd[5]: Failed password for root from 203.0.113.5 port 52144 ssh2', { type: F, ip: '203.0.113.5', user_id: 'root' }],
+  [
+    'Mar  2 08:00:00 web1 sshd[5]: message repeated 3 times: [ Failed password for root from 203.0.113.5 port 22 ssh2]',
+    { type: F, ip: '203.0.113.5', user_id: 'root', repeat: 3 },
+  ],
+  [
+    'Mar  2 08:00:00 web1 sshd[5]: message repeated 2 times: [ Invalid user x from 203.0.113.5]',
+    { type: F, ip: '203.0.113.5', user_id: 'x', repeat: 2 },
+  ],
 ];
 
 test('sshd: lines that count, with both timestamp styles', () => {
@@ -54,27 +89,48 @@ test('sshd: lines that count, with both timestamp styles', () => {
 });
 
 const BAD: [string, Want][] = [
-    ['Mar  2 08:00:00 web1 sshd[5]: Failed publickey for root from 203.0.113.5 port 22 ssh2', { skip: 'ignored', reason: 'failed publickey' }],
-    ['Mar  2 08:00:00 web1 sshd[5]: pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=203.0.113.5  user=root', { skip: 'ignored' }],
-    ['Mar  2 08:00:00 web1 sshd[5]: Connection closed by invalid user admin 203.0.113.5 port 22 [preauth]', { skip: 'ignored' }],
-    ['Mar  2 08:00:00 web1 sshd[5]: Disconnected from authenticating user root 203.0.113.5 port 22 [preauth]', { skip: 'ignored' }],
-    ['Mar  2 08:00:00 web1 sshd[5]: message repeated 2 times: [ pam_unix(sshd:auth): authentication failure]', { skip: 'ignored' }],
-    ['Mar  2 08:00:00 web1 sshd[5]: message repeated 2 times: [ Failed publickey for root from 1.2.3.4 port 2 ssh2]', { skip: 'ignored' }],
-    ['Mar  2 08:00:00 web1 CRON[77]: Failed password for root from 203.0.113.5 port 22 ssh2', { skip: 'ignored', reason: 'other program' }],
-    ['Mar  2 08:00:00 web1 sshdx[5]: Failed password for root from 203.0.113.5 port 22 ssh2', { skip: 'ignored', reason: 'other program' }],
-    ['Mar  2 08:00:00 web1 -- MARK --', { skip: 'ignored' }],
-    ['', { skip: 'ignored', reason: 'blank line' }],
-    ['Mar  2 08:00:00 web1 sshd[5]: Failed password for root from web.example.com port 22 ssh2', { skip: 'unparseable', reason: 'invalid address' }],
-    ['Mar  2 08:00:00 web1 sshd[5]: Failed password for root from fe80::1%eth0 port 22 ssh2', { skip: 'unparseable', reason: 'invalid address' }],
-    ['Mar  2 08:00:00 web1 sshd[5]: Failed password for root from 1.2.3.4', { skip: 'unparseable', reason: 'no source port' }],
-    ['Mar  2 08:00:00 web1 sshd[5]: Failed password for root', { skip: 'unparseable', reason: 'no source address' }],
-    ['Mar  2 08:00:00 web1 sshd[5]: Failed password', { skip: 'unparseable' }],
-    ['Feb 30 08:00:00 web1 sshd[5]: Failed password for root from 1.2.3.4 port 22 ssh2', { skip: 'unparseable', reason: 'invalid timestamp' }],
-    ['Mar  2 25:00:00 web1 sshd[5]: Failed password for root from 1.2.3.4 port 22 ssh2', { skip: 'unparseable', reason: 'invalid timestamp' }],
-    ['Foo  2 08:00:00 web1 sshd[5]: Failed password for root from 1.2.3.4 port 22 ssh2', { skip: 'unparseable' }],
-    ['2026-03-02 web1 sshd[5]: Failed password for root from 1.2.3.4 port 22 ssh2', { skip: 'unparseable' }],
-    ['2026-03-02T08:00:00 web1 sshd[5]: Failed password for root from 1.2.3.4 port 22 ssh2', { skip: 'unparseable', reason: 'invalid timestamp' }],
-    ['garbage', { skip: 'unparseable' }],
+  [
+    'Mar  2 08:00:00 web1 sshd[5]: Failed publickey for root from 203.0.113.5 port 22 ssh2',
+    { skip: 'ignored', reason: 'failed publickey' },
+  ],
+  [
+    'Mar  2 08:00:00 web1 sshd[5]: pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=203.0.113.5  user=root',
+    { skip: 'ignored' },
+  ],
+  ['Mar  2 08:00:00 web1 sshd[5]: Connection closed by invalid user admin 203.0.113.5 port 22 [preauth]', { skip: 'ignored' }],
+  ['Mar  2 08:00:00 web1 sshd[5]: Disconnected from authenticating user root 203.0.113.5 port 22 [preauth]', { skip: 'ignored' }],
+  ['Mar  2 08:00:00 web1 sshd[5]: message repeated 2 times: [ pam_unix(sshd:auth): authentication failure]', { skip: 'ignored' }],
+  ['Mar  2 08:00:00 web1 sshd[5]: message repeated 2 times: [ Failed publickey for root from 1.2.3.4 port 2 ssh2]', { skip: 'ignored' }],
+  ['Mar  2 08:00:00 web1 CRON[77]: Failed password for root from 203.0.113.5 port 22 ssh2', { skip: 'ignored', reason: 'other program' }],
+  ['Mar  2 08:00:00 web1 sshdx[5]: Failed password for root from 203.0.113.5 port 22 ssh2', { skip: 'ignored', reason: 'other program' }],
+  ['Mar  2 08:00:00 web1 -- MARK --', { skip: 'ignored' }],
+  ['', { skip: 'ignored', reason: 'blank line' }],
+  [
+    'Mar  2 08:00:00 web1 sshd[5]: Failed password for root from web.example.com port 22 ssh2',
+    { skip: 'unparseable', reason: 'invalid address' },
+  ],
+  [
+    'Mar  2 08:00:00 web1 sshd[5]: Failed password for root from fe80::1%eth0 port 22 ssh2',
+    { skip: 'unparseable', reason: 'invalid address' },
+  ],
+  ['Mar  2 08:00:00 web1 sshd[5]: Failed password for root from 1.2.3.4', { skip: 'unparseable', reason: 'no source port' }],
+  ['Mar  2 08:00:00 web1 sshd[5]: Failed password for root', { skip: 'unparseable', reason: 'no source address' }],
+  ['Mar  2 08:00:00 web1 sshd[5]: Failed password', { skip: 'unparseable' }],
+  [
+    'Feb 30 08:00:00 web1 sshd[5]: Failed password for root from 1.2.3.4 port 22 ssh2',
+    { skip: 'unparseable', reason: 'invalid timestamp' },
+  ],
+  [
+    'Mar  2 25:00:00 web1 sshd[5]: Failed password for root from 1.2.3.4 port 22 ssh2',
+    { skip: 'unparseable', reason: 'invalid timestamp' },
+  ],
+  ['Foo  2 08:00:00 web1 sshd[5]: Failed password for root from 1.2.3.4 port 22 ssh2', { skip: 'unparseable' }],
+  ['2026-03-02 web1 sshd[5]: Failed password for root from 1.2.3.4 port 22 ssh2', { skip: 'unparseable' }],
+  [
+    '2026-03-02T08:00:00 web1 sshd[5]: Failed password for root from 1.2.3.4 port 22 ssh2',
+    { skip: 'unparseable', reason: 'invalid timestamp' },
+  ],
+  ['garbage', { skip: 'unparseable' }],
 ];
 
 test('sshd: ignored and unparseable lines', () => {
@@ -83,7 +139,11 @@ test('sshd: ignored and unparseable lines', () => {
 
 test('sshd: parseRange inside a larger text never reads across the line end', () => {
   for (const [line] of [...GOOD, ...BAD]) {
-    for (const [before, after] of [['', ''], ['x\n', '\n port 22 ssh2'], ['Mar  2 08:00:00 web1 sshd[5]: Invalid user a from 9.9.9.9\n', '\r\n from 8.8.8.8 port 1']]) {
+    for (const [before, after] of [
+      ['', ''],
+      ['x\n', '\n port 22 ssh2'],
+      ['Mar  2 08:00:00 web1 sshd[5]: Invalid user a from 9.9.9.9\n', '\r\n from 8.8.8.8 port 1'],
+    ]) {
       const text = before + line + after;
       const a = new SshdParser({ year: 2026 });
       const b = new SshdParser({ year: 2026 });

@@ -149,7 +149,8 @@ export class SshdParser extends BaseLineParser {
     const a = f + 6;
     let e = text.indexOf(' ', a);
     if (e < 0 || e > end) e = end;
-    if (needPort && !(e < end && text.startsWith(' port ', e) && isDigit(text.charCodeAt(e + 6)))) return this.no('unparseable', 'no source port');
+    if (needPort && !(e < end && text.startsWith(' port ', e) && isDigit(text.charCodeAt(e + 6))))
+      return this.no('unparseable', 'no source port');
     const ip = this.address(text.slice(a, e));
     if (ip === null) return this.no('unparseable', 'invalid address');
     const user = f > u ? text.slice(u, f) : undefined;
@@ -180,7 +181,6 @@ export class SshdParser extends BaseLineParser {
     if (ev !== null) this.repeat = n;
     return ev;
   }
-
 }
 
 function isBlank(text: string, b: number, e: number): boolean {

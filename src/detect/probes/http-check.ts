@@ -11,14 +11,19 @@ export interface HttpCheckResult {
   error?: string;
 }
 
-export async function checkHttp(url: string, opts: { timeoutMs: number; expectStatus?: number; fetch?: typeof fetch }): Promise<HttpCheckResult> {
+export async function checkHttp(
+  url: string,
+  opts: { timeoutMs: number; expectStatus?: number; fetch?: typeof fetch },
+): Promise<HttpCheckResult> {
   const doFetch = opts.fetch ?? fetch;
   try {
     return await withDeadline(opts.timeoutMs, `GET ${url}`, async (signal) => {
       const res = await doFetch(url, { method: 'GET', redirect: 'manual', signal, headers: { 'user-agent': 'firebreak-probe' } });
       await res.body?.cancel().catch(() => {});
       const ok = opts.expectStatus !== undefined ? res.status === opts.expectStatus : res.status >= 200 && res.status < 300;
-      return ok ? { ok, status: res.status } : { ok, status: res.status, error: `HTTP ${res.status} (expected ${opts.expectStatus ?? '2xx'})` };
+      return ok
+        ? { ok, status: res.status }
+        : { ok, status: res.status, error: `HTTP ${res.status} (expected ${opts.expectStatus ?? '2xx'})` };
     });
   } catch (err) {
     return { ok: false, error: describe(err) };

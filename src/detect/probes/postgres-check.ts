@@ -7,7 +7,12 @@
 import pg from 'pg';
 
 export async function checkPostgres(url: string, timeoutMs: number, signal: AbortSignal): Promise<void> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs, statement_timeout: timeoutMs });
+  const client = new pg.Client({
+    connectionString: url,
+    connectionTimeoutMillis: timeoutMs,
+    query_timeout: timeoutMs,
+    statement_timeout: timeoutMs,
+  });
   client.on('error', () => {}); // surfaced by connect()/query()
   const kill = () => {
     const stream = (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream;

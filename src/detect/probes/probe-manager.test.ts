@@ -6,7 +6,12 @@ import pino from 'pino';
 import { createProbeManager, type ProbeState } from './probe-manager.ts';
 import { runProbe, type ProbeConfig } from './run-probe.ts';
 
-const probe = (p: Partial<ProbeConfig> & Pick<ProbeConfig, 'name' | 'type' | 'url'>): ProbeConfig => ({ interval: 50, timeout: 300, failures: 3, ...p });
+const probe = (p: Partial<ProbeConfig> & Pick<ProbeConfig, 'name' | 'type' | 'url'>): ProbeConfig => ({
+  interval: 50,
+  timeout: 300,
+  failures: 3,
+  ...p,
+});
 const listen = async (s: net.Server | http.Server): Promise<number> => {
   await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
   return (s.address() as net.AddressInfo).port;
@@ -36,7 +41,11 @@ describe('probe checks', () => {
       sockets.add(s);
       let authed = false;
       s.on('data', (d) => {
-        const parts = d.toString().split('\r\n').filter((x, i) => i % 2 === 0 && x !== '').slice(1);
+        const parts = d
+          .toString()
+          .split('\r\n')
+          .filter((x, i) => i % 2 === 0 && x !== '')
+          .slice(1);
         const [cmd, ...args] = parts;
         if (cmd === 'AUTH') {
           authed = args[args.length - 1] === 's3cret';
@@ -99,7 +108,10 @@ describe('probe checks', () => {
     const downs: ProbeState[] = [];
     const ups: string[] = [];
     const m = createProbeManager({
-      probes: [probe({ name: 'slow', type: 'http', url: `http://127.0.0.1:${hangPort}/`, interval: 20, timeout: 1000 }), probe({ name: 'fast', type: 'tcp', url: `127.0.0.1:${respPort}`, interval: 20 })],
+      probes: [
+        probe({ name: 'slow', type: 'http', url: `http://127.0.0.1:${hangPort}/`, interval: 20, timeout: 1000 }),
+        probe({ name: 'fast', type: 'tcp', url: `127.0.0.1:${respPort}`, interval: 20 }),
+      ],
       clock: () => new Date(),
       logger: pino({ level: 'silent' }),
       run: async (p) => (p.name === 'fast' && !webUp ? { ok: false, latencyMs: 1, error: 'boom' } : runProbe(p)),

@@ -67,8 +67,18 @@ export function createProbeManager(opts: ProbeManagerOptions): ProbeManager {
 
   for (const p of opts.probes) {
     states.set(p.name, {
-      name: p.name, type: p.type, target: redactUrl(p.url.includes('://') ? p.url : `tcp://${p.url}`), status: 'unknown',
-      consecutive_failures: 0, failures_to_open: p.failures, latency_ms: null, last_error: null, last_checked_at: null, last_ok_at: null, since: null, runs: 0,
+      name: p.name,
+      type: p.type,
+      target: redactUrl(p.url.includes('://') ? p.url : `tcp://${p.url}`),
+      status: 'unknown',
+      consecutive_failures: 0,
+      failures_to_open: p.failures,
+      latency_ms: null,
+      last_error: null,
+      last_checked_at: null,
+      last_ok_at: null,
+      since: null,
+      runs: 0,
     });
   }
 
@@ -87,11 +97,22 @@ export function createProbeManager(opts: ProbeManagerOptions): ProbeManager {
     const at = opts.clock().toISOString();
     const next: ProbeState = { ...prev, runs: prev.runs + 1, latency_ms: r.latencyMs, last_checked_at: at };
     if (r.ok) {
-      Object.assign(next, { status: 'up', consecutive_failures: 0, last_error: null, last_ok_at: at, since: prev.status === 'up' ? prev.since : at });
+      Object.assign(next, {
+        status: 'up',
+        consecutive_failures: 0,
+        last_error: null,
+        last_ok_at: at,
+        since: prev.status === 'up' ? prev.since : at,
+      });
     } else {
       const n = prev.consecutive_failures + 1;
       const status: ProbeStatus = n >= probe.failures ? 'down' : 'failing';
-      Object.assign(next, { status, consecutive_failures: n, last_error: r.error ?? 'failed', since: prev.status === status ? prev.since : at });
+      Object.assign(next, {
+        status,
+        consecutive_failures: n,
+        last_error: r.error ?? 'failed',
+        since: prev.status === status ? prev.since : at,
+      });
     }
     states.set(name, next);
     if (next.status === 'down' && prev.status !== 'down') {

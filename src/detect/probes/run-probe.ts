@@ -19,7 +19,11 @@ export interface ProbeResult {
 
 export async function runProbe(probe: ProbeConfig): Promise<ProbeResult> {
   const t0 = performance.now();
-  const done = (error?: string): ProbeResult => ({ ok: error === undefined, latencyMs: Math.round((performance.now() - t0) * 100) / 100, ...(error === undefined ? {} : { error }) });
+  const done = (error?: string): ProbeResult => ({
+    ok: error === undefined,
+    latencyMs: Math.round((performance.now() - t0) * 100) / 100,
+    ...(error === undefined ? {} : { error }),
+  });
   try {
     switch (probe.type) {
       case 'http': {

@@ -14,7 +14,9 @@ export interface Endpoint {
 export function connectSocket(ep: Endpoint, signal: AbortSignal): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(signal.reason as Error);
-    const sock: net.Socket = ep.tls ? tls.connect({ host: ep.host, port: ep.port, servername: net.isIP(ep.host) ? undefined : ep.host }) : net.connect({ host: ep.host, port: ep.port });
+    const sock: net.Socket = ep.tls
+      ? tls.connect({ host: ep.host, port: ep.port, servername: net.isIP(ep.host) ? undefined : ep.host })
+      : net.connect({ host: ep.host, port: ep.port });
     const onAbort = () => {
       sock.destroy();
       reject(signal.reason as Error);

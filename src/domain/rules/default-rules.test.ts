@@ -26,7 +26,11 @@ test('the seven default rules of DESIGN.md', () => {
     r.name,
     r.match.map((m) => m.type + (m.where ? `[${m.where.map((w) => `${w.field} ${w.op} ${w.value}`).join(',')}]` : '')).join(','),
     r.key,
-    r.value.kind === 'count' ? 'count' : r.value.kind === 'distinct' ? `distinct:${r.value.field}` : `percentile:${r.value.field}:${r.value.p}:${r.value.min_samples}`,
+    r.value.kind === 'count'
+      ? 'count'
+      : r.value.kind === 'distinct'
+        ? `distinct:${r.value.field}`
+        : `percentile:${r.value.field}:${r.value.p}:${r.value.min_samples}`,
     r.threshold,
     r.op,
     r.windowUs / S,
@@ -35,9 +39,15 @@ test('the seven default rules of DESIGN.md', () => {
   ]);
   assert.deepEqual(got, want);
   const d = byName(resolveRules({}));
-  assert.deepEqual(d.get('brute_force_attempt')!.actions.map((a) => a.action), ['block_ip', 'notify']);
+  assert.deepEqual(
+    d.get('brute_force_attempt')!.actions.map((a) => a.action),
+    ['block_ip', 'notify'],
+  );
   assert.deepEqual(d.get('brute_force_attempt')!.actions[0]!.params, { duration_ms: 3_600_000 });
-  assert.deepEqual(d.get('account_compromise')!.actions.map((a) => a.action), ['lock_account', 'revoke_sessions', 'force_password_reset', 'notify']);
+  assert.deepEqual(
+    d.get('account_compromise')!.actions.map((a) => a.action),
+    ['lock_account', 'revoke_sessions', 'force_password_reset', 'notify'],
+  );
   assert.deepEqual(d.get('ddos')!.actions, [{ action: 'rate_limit', params: { duration_ms: 600_000 } }]);
   assert.ok(Object.isFrozen(DEFAULT_RULES[0]!.actions[0]!.params));
 });
@@ -109,10 +119,15 @@ test('every problem is reported with its path', () => {
     assert.fail('expected an error');
   } catch (e) {
     assert.ok(e instanceof AppError && e.code === 'invalid');
-    assert.deepEqual(
-      e.details!.map((d) => d.path).sort(),
-      ['rules.ddos.actions[0]', 'rules.ddos.min_samples', 'rules.ddos.window', 'rules.half_rule.key', 'rules.half_rule.match', 'rules.half_rule.value', 'rules.half_rule.window'],
-    );
+    assert.deepEqual(e.details!.map((d) => d.path).sort(), [
+      'rules.ddos.actions[0]',
+      'rules.ddos.min_samples',
+      'rules.ddos.window',
+      'rules.half_rule.key',
+      'rules.half_rule.match',
+      'rules.half_rule.value',
+      'rules.half_rule.window',
+    ]);
   }
 });
 

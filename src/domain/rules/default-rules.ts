@@ -136,10 +136,7 @@ export const DEFAULT_RULES: readonly RuleSpec[] = deepFreeze<RuleSpec[]>([
     op: 'gte',
     windowUs: 60 * SECOND_US,
     cooldownUs: 60 * SECOND_US,
-    actions: [
-      { action: 'run_command', params: { name: 'stop_writes', command: 'docker-compose stop backend' } },
-      { action: 'notify' },
-    ],
+    actions: [{ action: 'run_command', params: { name: 'stop_writes', command: 'docker-compose stop backend' } }, { action: 'notify' }],
   },
 ]);
 
@@ -172,7 +169,10 @@ export function resolveRules(overrides: Readonly<Record<string, RuleOverrideInpu
     if (DEFAULT_BY_NAME.has(name) || o.enabled === false) continue;
     const missing = CUSTOM_REQUIRED.filter((f) => o[f] === undefined);
     for (const f of missing) {
-      problems.push({ path: `rules.${name}.${f}`, message: `required: "${name}" is not a default rule, so it must give ${CUSTOM_REQUIRED.join(', ')}` });
+      problems.push({
+        path: `rules.${name}.${f}`,
+        message: `required: "${name}" is not a default rule, so it must give ${CUSTOM_REQUIRED.join(', ')}`,
+      });
     }
     if (missing.length > 0) continue;
     const base: RuleSpec = {
@@ -217,9 +217,12 @@ function applyOverride(base: RuleSpec, o: RuleOverrideInput, problems: ErrorDeta
   if (o.min_samples !== undefined && value.kind !== 'percentile') {
     problems.push({ path: at('min_samples'), message: 'applies only to percentile rules' });
   }
-  if (value.kind === 'percentile' && !(value.p > 0 && value.p <= 100)) problems.push({ path: at('value.p'), message: 'must be in (0, 100]' });
+  if (value.kind === 'percentile' && !(value.p > 0 && value.p <= 100))
+    problems.push({ path: at('value.p'), message: 'must be in (0, 100]' });
 
-  const match = o.match ? o.match.map((m) => ({ type: m.type, ...(m.where ? { where: m.where.map((w) => ({ ...w })) } : {}) })) : structuredClone(base.match);
+  const match = o.match
+    ? o.match.map((m) => ({ type: m.type, ...(m.where ? { where: m.where.map((w) => ({ ...w })) } : {}) }))
+    : structuredClone(base.match);
   if (match.length === 0) problems.push({ path: at('match'), message: 'must list at least one event type' });
   if (o.threshold !== undefined && !(o.threshold > 0)) problems.push({ path: at('threshold'), message: 'must be greater than 0' });
 
@@ -229,7 +232,8 @@ function applyOverride(base: RuleSpec, o: RuleOverrideInput, problems: ErrorDeta
     o.actions.forEach((rec, i) => {
       const a = toActionRequest(rec, `${at('actions')}[${i}]`, problems);
       if (a) {
-        if (BAN_ACTIONS.has(a.action) && banMs !== undefined && a.params?.duration_ms === undefined) a.params = { ...a.params, duration_ms: banMs };
+        if (BAN_ACTIONS.has(a.action) && banMs !== undefined && a.params?.duration_ms === undefined)
+          a.params = { ...a.params, duration_ms: banMs };
         actions.push(a);
       }
     });

@@ -34,11 +34,41 @@ interface Scenario {
   value: (n: number) => number;
 }
 const scenarios: Scenario[] = [
-  { rule: 'brute_force_attempt', n: 5, key: 'ip:203.0.113.5', ev: (t) => ({ type: 'auth.login_failed', tsUs: t, ip: '203.0.113.5', user_id: 'root' }), value: (n) => n },
-  { rule: 'account_compromise', n: 3, key: 'user:alice', ev: (t, i) => ({ type: 'auth.login_succeeded', tsUs: t, ip: `198.51.100.${i + 1}`, user_id: 'alice' }), value: (n) => n },
-  { rule: 'ddos', n: 600, key: 'ip:2001:db8::7', ev: (t) => ({ type: 'http.request', tsUs: t, ip: '2001:db8::7', status: 200, latency_ms: 5 }), value: (n) => n },
-  { rule: 'high_error_rate', n: 11, key: 'global', ev: (t, i) => (i % 2 ? { type: 'app.error', tsUs: t } : { type: 'http.request', tsUs: t, ip: '192.0.2.1', status: 503 }), value: (n) => n },
-  { rule: 'performance_degradation', n: 20, key: 'global', ev: (t, i) => ({ type: 'http.request', tsUs: t, ip: `192.0.2.${i % 200}`, status: 200, latency_ms: 2500 + i }), value: () => 2500 + 19 - 1 },
+  {
+    rule: 'brute_force_attempt',
+    n: 5,
+    key: 'ip:203.0.113.5',
+    ev: (t) => ({ type: 'auth.login_failed', tsUs: t, ip: '203.0.113.5', user_id: 'root' }),
+    value: (n) => n,
+  },
+  {
+    rule: 'account_compromise',
+    n: 3,
+    key: 'user:alice',
+    ev: (t, i) => ({ type: 'auth.login_succeeded', tsUs: t, ip: `198.51.100.${i + 1}`, user_id: 'alice' }),
+    value: (n) => n,
+  },
+  {
+    rule: 'ddos',
+    n: 600,
+    key: 'ip:2001:db8::7',
+    ev: (t) => ({ type: 'http.request', tsUs: t, ip: '2001:db8::7', status: 200, latency_ms: 5 }),
+    value: (n) => n,
+  },
+  {
+    rule: 'high_error_rate',
+    n: 11,
+    key: 'global',
+    ev: (t, i) => (i % 2 ? { type: 'app.error', tsUs: t } : { type: 'http.request', tsUs: t, ip: '192.0.2.1', status: 503 }),
+    value: (n) => n,
+  },
+  {
+    rule: 'performance_degradation',
+    n: 20,
+    key: 'global',
+    ev: (t, i) => ({ type: 'http.request', tsUs: t, ip: `192.0.2.${i % 200}`, status: 200, latency_ms: 2500 + i }),
+    value: () => 2500 + 19 - 1,
+  },
   { rule: 'database_connection_failure', n: 5, key: 'global', ev: (t) => ({ type: 'db.connection_error', tsUs: t }), value: (n) => n },
   { rule: 'data_corruption', n: 1, key: 'global', ev: (t) => ({ type: 'data.integrity_error', tsUs: t }), value: (n) => n },
 ];
@@ -51,11 +81,20 @@ for (const s of scenarios) {
 
   test(`${s.rule}: one event short of the threshold does not fire`, () => {
     if (s.n === 1) return; // threshold 1: nothing is "one short"
-    assert.deepEqual(run([spec], series(s.n - 1, (i) => T0 + i)), []);
+    assert.deepEqual(
+      run(
+        [spec],
+        series(s.n - 1, (i) => T0 + i),
+      ),
+      [],
+    );
   });
 
   test(`${s.rule}: fires at exactly the threshold, with the event's time and the window value`, () => {
-    const got = run([spec], series(s.n, (i) => T0 + i));
+    const got = run(
+      [spec],
+      series(s.n, (i) => T0 + i),
+    );
     assert.equal(got.length, 1);
     assert.equal(got[0]!.index, s.n - 1);
     assert.deepEqual(got[0]!.d, { rule: s.rule, key: s.key, atUs: T0 + s.n - 1, value: s.value(s.n) });
@@ -94,8 +133,14 @@ test('defaults: cooldowns are the ban for rules that ban, else the window', () =
 test('the window is cleared at a firing even with no cooldown', () => {
   const spec = rulesWith({ brute_force_attempt: { cooldown: 0 } }, 'brute_force_attempt');
   const ev = (i: number): FbEvent => ({ type: 'auth.login_failed', tsUs: T0 + i, ip: '192.0.2.9' });
-  const got = run(spec, Array.from({ length: 12 }, (_, i) => ev(i)));
-  assert.deepEqual(got.map((g) => g.index), [4, 9]);
+  const got = run(
+    spec,
+    Array.from({ length: 12 }, (_, i) => ev(i)),
+  );
+  assert.deepEqual(
+    got.map((g) => g.index),
+    [4, 9],
+  );
 });
 
 test('keys are independent; events without the key field do not count', () => {
@@ -108,7 +153,10 @@ test('keys are independent; events without the key field do not count', () => {
   }
   assert.deepEqual(run(spec, events), []);
   const got = run(spec, [...events, { type: 'auth.login_failed', tsUs: T0 + 9, ip: '2001:db8::1' }]);
-  assert.deepEqual(got.map((g) => g.d.key), ['ip:2001:db8::1']);
+  assert.deepEqual(
+    got.map((g) => g.d.key),
+    ['ip:2001:db8::1'],
+  );
 });
 
 test('account_compromise counts distinct IPs, IPv6 included', () => {
@@ -117,9 +165,17 @@ test('account_compromise counts distinct IPs, IPv6 included', () => {
   const same = [login(T0, '2001:db8::1'), login(T0 + 1, '2001:db8::1'), login(T0 + 2, '192.0.2.1'), login(T0 + 3, '192.0.2.1')];
   assert.deepEqual(run(spec, same), []);
   const got = run(spec, [...same, login(T0 + 4, '2001:db8::2')]);
-  assert.deepEqual(got.map((g) => [g.d.key, g.d.value]), [['user:bob', 3]]);
+  assert.deepEqual(
+    got.map((g) => [g.d.key, g.d.value]),
+    [['user:bob', 3]],
+  );
   // The repeated IP leaving the window keeps the other occurrence: still distinct.
-  const spread = [login(T0, '192.0.2.1'), login(T0 + 10, '192.0.2.1'), login(T0 + 3_600_000_000, '192.0.2.2'), login(T0 + 3_600_000_001, '192.0.2.3')];
+  const spread = [
+    login(T0, '192.0.2.1'),
+    login(T0 + 10, '192.0.2.1'),
+    login(T0 + 3_600_000_000, '192.0.2.2'),
+    login(T0 + 3_600_000_001, '192.0.2.3'),
+  ];
   assert.equal(run(spec, spread).length, 1, 'the second 192.0.2.1 is still inside when the first one left');
 });
 
@@ -134,7 +190,13 @@ test('high_error_rate counts only status >= 500 among requests', () => {
 
 test('performance_degradation: nearest-rank p95 above 2000 ms, at least 20 samples', () => {
   const spec = rulesWith({}, 'performance_degradation');
-  const req = (i: number, latency: number | undefined): FbEvent => ({ type: 'http.request', tsUs: T0 + i, ip: '192.0.2.1', status: 200, latency_ms: latency });
+  const req = (i: number, latency: number | undefined): FbEvent => ({
+    type: 'http.request',
+    tsUs: T0 + i,
+    ip: '192.0.2.1',
+    status: 200,
+    latency_ms: latency,
+  });
   const cases: { name: string; lat: (number | undefined)[]; fireAt: number | null; value?: number }[] = [
     { name: '19 slow samples: too few', lat: Array(19).fill(5000), fireAt: null },
     { name: '19 slow + 1 without latency: still too few', lat: [...Array(19).fill(5000), undefined], fireAt: null },
@@ -149,8 +211,15 @@ test('performance_degradation: nearest-rank p95 above 2000 ms, at least 20 sampl
     { name: '39 samples, 2 slow last: rank 38 is slow', lat: [...Array(37).fill(10), 2500, 2600], fireAt: 38, value: 2500 },
   ];
   for (const c of cases) {
-    const got = run(spec, c.lat.map((l, i) => req(i, l)));
-    assert.deepEqual(got.map((g) => g.index), c.fireAt === null ? [] : [c.fireAt], c.name);
+    const got = run(
+      spec,
+      c.lat.map((l, i) => req(i, l)),
+    );
+    assert.deepEqual(
+      got.map((g) => g.index),
+      c.fireAt === null ? [] : [c.fireAt],
+      c.name,
+    );
     if (c.value !== undefined) assert.equal(got[0]!.d.value, c.value, c.name);
   }
 });
@@ -162,7 +231,10 @@ test('percentile samples leave the window: fast samples expire, slow ones stay',
   // 19 fast at T0, then at T0 + W those are out: 20 slow later fire only when 20 slow are inside.
   const events = [...Array.from({ length: 19 }, () => req(T0, 10)), ...Array.from({ length: 20 }, (_, i) => req(T0 + W + i, 3000))];
   const got = run(spec, events);
-  assert.deepEqual(got.map((g) => g.index), [38]);
+  assert.deepEqual(
+    got.map((g) => g.index),
+    [38],
+  );
 });
 
 test('out-of-order events are placed at their time; too old ones do not count', () => {
@@ -170,20 +242,46 @@ test('out-of-order events are placed at their time; too old ones do not count', 
   const W = spec[0]!.windowUs;
   const ev = (t: number): FbEvent => ({ type: 'auth.login_failed', tsUs: t, ip: '192.0.2.1' });
   assert.deepEqual(run(spec, [ev(T0 + W), ev(T0), ev(T0 + W), ev(T0 + W), ev(T0 + W)]), [], 'T0 is outside the window at T0 + W');
-  assert.deepEqual(run(spec, [ev(T0 + 10), ev(T0 + 5), ev(T0 + 20), ev(T0 + 6), ev(T0 + 7)]).map((g) => g.index), [4], 'late events inside the window count');
+  assert.deepEqual(
+    run(spec, [ev(T0 + 10), ev(T0 + 5), ev(T0 + 20), ev(T0 + 6), ev(T0 + 7)]).map((g) => g.index),
+    [4],
+    'late events inside the window count',
+  );
   // Sorted eviction: at T0+W+5 only T0+5 leaves (not T0+10, the first to arrive), at T0+W+6 T0+6 leaves.
   const got = run(spec, [ev(T0 + 10), ev(T0 + 5), ev(T0 + 20), ev(T0 + 6), ev(T0 + W + 5), ev(T0 + W + 6), ev(T0 + W + 9)]);
-  assert.deepEqual(got.map((g) => [g.index, g.d.atUs]), [[6, T0 + W + 9]]);
+  assert.deepEqual(
+    got.map((g) => [g.index, g.d.atUs]),
+    [[6, T0 + W + 9]],
+  );
 });
 
 test('custom where-filters and route keys', () => {
   const spec = rulesWith(
-    { slow_login: { match: [{ type: 'http.request', where: [{ field: 'route', op: 'eq', value: '/login' }, { field: 'status', op: 'eq', value: '401' }] }], key: 'route', value: { kind: 'count' }, threshold: 2, window: 1000 } },
+    {
+      slow_login: {
+        match: [
+          {
+            type: 'http.request',
+            where: [
+              { field: 'route', op: 'eq', value: '/login' },
+              { field: 'status', op: 'eq', value: '401' },
+            ],
+          },
+        ],
+        key: 'route',
+        value: { kind: 'count' },
+        threshold: 2,
+        window: 1000,
+      },
+    },
     'slow_login',
   );
   const req = (i: number, route: string, status: number): FbEvent => ({ type: 'http.request', tsUs: T0 + i, route, status });
   const got = run(spec, [req(0, '/login', 401), req(1, '/login', 200), req(2, '/other', 401), req(3, '/login', 401)]);
-  assert.deepEqual(got.map((g) => [g.index, g.d.key]), [[3, 'route:/login']]);
+  assert.deepEqual(
+    got.map((g) => [g.index, g.d.key]),
+    [[3, 'route:/login']],
+  );
 });
 
 test('memory: stale keys are evicted; the key cap drops new keys and counts them', () => {
@@ -222,7 +320,11 @@ function naive(rules: RuleSpec[], events: FbEvent[]): Detection[] {
   const out: Detection[] = [];
   for (const ev of events) {
     for (const r of rules) {
-      const ok = r.match.some((m) => m.type === ev.type && (m.where ?? []).every((w) => w.op === 'gte' && Number((ev as unknown as Record<string, unknown>)[w.field]) >= Number(w.value)));
+      const ok = r.match.some(
+        (m) =>
+          m.type === ev.type &&
+          (m.where ?? []).every((w) => w.op === 'gte' && Number((ev as unknown as Record<string, unknown>)[w.field]) >= Number(w.value)),
+      );
       if (!ok) continue;
       const kv = r.key === 'global' ? '' : r.key === 'ip' ? ev.ip : r.key === 'user_id' ? ev.user_id : ev.route;
       if (kv === undefined) continue;
@@ -278,7 +380,10 @@ test('randomized streams: the engine agrees with the obvious implementation', ()
     let t = T0;
     for (let i = 0; i < n; i++) {
       t += Math.floor(rnd() * 4000); // 0..4 ms: many equal timestamps and exact boundaries
-      const ip = rnd() < 0.3 ? `2001:db8::${Math.floor(rnd() * spread / 2)}` : `10.0.${Math.floor(rnd() * spread / 256)}.${Math.floor(rnd() * 256)}`;
+      const ip =
+        rnd() < 0.3
+          ? `2001:db8::${Math.floor((rnd() * spread) / 2)}`
+          : `10.0.${Math.floor((rnd() * spread) / 256)}.${Math.floor(rnd() * 256)}`;
       const x = rnd();
       if (x < 0.4) events.push({ type: 'auth.login_failed', tsUs: t, ip });
       else if (x < 0.55) events.push({ type: 'auth.login_succeeded', tsUs: t, ip, user_id: `u${Math.floor(rnd() * 4)}` });

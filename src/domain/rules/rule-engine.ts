@@ -77,12 +77,14 @@ function readField(ev: FbEvent, field: string): unknown {
 function compileCondition(c: MatchCondition): Predicate {
   const { field, value } = c;
   const num = Number(value);
-  const numeric = (f: (x: number) => boolean): Predicate => (ev) => {
-    const v = readField(ev, field);
-    if (v === undefined || v === null || v === '') return false;
-    const x = typeof v === 'number' ? v : Number(v);
-    return x === x && f(x);
-  };
+  const numeric =
+    (f: (x: number) => boolean): Predicate =>
+    (ev) => {
+      const v = readField(ev, field);
+      if (v === undefined || v === null || v === '') return false;
+      const x = typeof v === 'number' ? v : Number(v);
+      return x === x && f(x);
+    };
   const equal = (v: unknown) => (typeof v === 'number' || typeof value === 'number' ? Number(v) === num : String(v) === value);
   switch (c.op) {
     case 'eq':

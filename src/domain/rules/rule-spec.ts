@@ -79,10 +79,7 @@ export interface RuleOverrideInput {
   severity?: Severity;
   match?: readonly { type: string; where?: readonly MatchCondition[] }[];
   key?: RuleKey;
-  value?:
-    | { kind: 'count' }
-    | { kind: 'distinct'; field: string }
-    | { kind: 'percentile'; field: string; p: number; min_samples?: number };
+  value?: { kind: 'count' } | { kind: 'distinct'; field: string } | { kind: 'percentile'; field: string; p: number; min_samples?: number };
   threshold?: number;
   op?: 'gte' | 'gt';
   window?: number;

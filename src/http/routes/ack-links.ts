@@ -48,9 +48,17 @@ function stateTitle(s: AckLinkState): [number, string, string] {
     case 'expired':
       return [403, 'Link expired', '<p>Acknowledge links work for 24 hours. Use a newer notification, or the dashboard.</p>'];
     case 'used':
-      return [409, 'Link already used', `${s.incident ? about(s.incident) : ''}<p>This link was used by ${e(s.usedBy)} at ${e(s.usedAt)}. Each link works once.</p>`];
+      return [
+        409,
+        'Link already used',
+        `${s.incident ? about(s.incident) : ''}<p>This link was used by ${e(s.usedBy)} at ${e(s.usedAt)}. Each link works once.</p>`,
+      ];
     case 'acknowledged':
-      return [409, 'Already acknowledged', `${about(s.incident)}<p>Acknowledged by ${e(s.incident.acknowledged_by ?? 'someone')} at ${e(s.incident.acknowledged_at ?? '')}.</p>`];
+      return [
+        409,
+        'Already acknowledged',
+        `${about(s.incident)}<p>Acknowledged by ${e(s.incident.acknowledged_by ?? 'someone')} at ${e(s.incident.acknowledged_at ?? '')}.</p>`,
+      ];
     case 'resolved':
       return [409, 'Already resolved', `${about(s.incident)}<p>Resolved at ${e(s.incident.resolved_at ?? '')}.</p>`];
     case 'ready':
@@ -71,7 +79,12 @@ export function ackLinkRoutes(edeps: EscalationDeps) {
       scope.setErrorHandler((err, _req, reply) => {
         const a = normalizeHttpError(err);
         if (a.code === 'internal') edeps.logger.error({ err: a.cause ?? a }, 'ack link failed');
-        return page(reply, HTTP_STATUS[a.code], 'Could not acknowledge', `<p>${e(a.code === 'internal' ? 'Something went wrong; try again, or use the dashboard.' : a.message)}</p>`);
+        return page(
+          reply,
+          HTTP_STATUS[a.code],
+          'Could not acknowledge',
+          `<p>${e(a.code === 'internal' ? 'Something went wrong; try again, or use the dashboard.' : a.message)}</p>`,
+        );
       });
       scope.get<TokenParams>('/ack/*', async (req, reply) => {
         const [status, title, body] = stateTitle(await inspectAckLink(edeps, req.params['*']));
@@ -84,7 +97,12 @@ export function ackLinkRoutes(edeps: EscalationDeps) {
         } catch (err) {
           if (err instanceof AppError && err.code === 'conflict') {
             const [, title, body] = stateTitle(await inspectAckLink(edeps, req.params['*']));
-            return page(reply, 409, title === 'Acknowledge this incident?' ? 'Could not acknowledge' : title, title === 'Acknowledge this incident?' ? `<p>${e(err.message)}</p>` : body);
+            return page(
+              reply,
+              409,
+              title === 'Acknowledge this incident?' ? 'Could not acknowledge' : title,
+              title === 'Acknowledge this incident?' ? `<p>${e(err.message)}</p>` : body,
+            );
           }
           throw err;
         }

@@ -16,13 +16,25 @@ for (const backend of testBackends()) {
     before(async () => {
       t = await startTestFirebreak(backend, { create: { clock: () => now, notifyReminder: async (r) => void reminders.push(r) } });
       alice = await t.makeToken('responder', 'alice');
-      incidentId = (await t.call('POST', '/api/v1/incidents', { type: 'brute_force_attempt', severity: 'high', title: 'Brute force', dedup_key: 'ip:203.0.113.9' })).body.id;
+      incidentId = (
+        await t.call('POST', '/api/v1/incidents', {
+          type: 'brute_force_attempt',
+          severity: 'high',
+          title: 'Brute force',
+          dedup_key: 'ip:203.0.113.9',
+        })
+      ).body.id;
     });
     after(() => t.close());
 
     test('create, read, filter, change, delete — each audited and on the timeline', async () => {
       const due = new Date(now.getTime() + 72 * H).toISOString();
-      const a = await t.call('POST', '/api/v1/action-items', { title: 'Add a rate limit to /login', owner: 'alice', due, incident_id: incidentId }, alice);
+      const a = await t.call(
+        'POST',
+        '/api/v1/action-items',
+        { title: 'Add a rate limit to /login', owner: 'alice', due, incident_id: incidentId },
+        alice,
+      );
       assert.equal(a.status, 201, JSON.stringify(a.body));
       assert.equal(a.body.status, 'open');
       assert.equal(a.body.source, 'incident');
@@ -30,7 +42,19 @@ for (const backend of testBackends()) {
       assert.equal(a.body.due, due);
       assert.equal(a.body.link, `/api/v1/incidents/${incidentId}`);
       assert.equal(a.body.overdue, false);
-      const b = await t.call('POST', '/api/v1/action-items', { title: 'Lower the threshold', owner: 'bob', incident_id: incidentId, kind: 'runbook_update', runbook_file: 'runbooks/03-brute-force-attempt.yaml', due: new Date(now.getTime() + H).toISOString() }, alice);
+      const b = await t.call(
+        'POST',
+        '/api/v1/action-items',
+        {
+          title: 'Lower the threshold',
+          owner: 'bob',
+          incident_id: incidentId,
+          kind: 'runbook_update',
+          runbook_file: 'runbooks/03-brute-force-attempt.yaml',
+          due: new Date(now.getTime() + H).toISOString(),
+        },
+        alice,
+      );
       assert.equal(b.status, 201, JSON.stringify(b.body));
       assert.equal(b.body.runbook_file, 'runbooks/03-brute-force-attempt.yaml');
       assert.equal((await t.call('GET', `/api/v1/action-items/${a.body.id}`)).body.title, 'Add a rate limit to /login');
@@ -59,22 +83,39 @@ for (const backend of testBackends()) {
       assert.equal((await t.call('GET', `/api/v1/action-items/${b.body.id}`)).status, 404);
       assert.equal((await t.call('DELETE', `/api/v1/action-items/${b.body.id}`, undefined, alice)).status, 404);
 
-      const audit = await t.fb.deps.db.query<{ action: string }>(`SELECT action FROM audit_log WHERE target = $1 ORDER BY id`, [`action_item:${b.body.id}`]);
-      assert.deepEqual(audit.rows.map((r) => r.action), ['action_item.create', 'action_item.update', 'action_item.update', 'action_item.update', 'action_item.delete']);
-      const tl = (await t.call('GET', `/api/v1/incidents/${incidentId}/timeline`)).body.items.filter((e: { kind: string }) => e.kind === 'action_item');
-      assert.deepEqual(tl.map((e: { message: string }) => e.message.replace(/:.*/, '')), [
-        `Action item #${a.body.id} added`,
-        `Action item #${b.body.id} added`,
-        `Action item #${b.body.id} is now done (was open)`,
-        `Action item #${b.body.id} is now open (was done)`,
-        `Action item #${b.body.id} deleted`,
+      const audit = await t.fb.deps.db.query<{ action: string }>(`SELECT action FROM audit_log WHERE target = $1 ORDER BY id`, [
+        `action_item:${b.body.id}`,
       ]);
+      assert.deepEqual(
+        audit.rows.map((r) => r.action),
+        ['action_item.create', 'action_item.update', 'action_item.update', 'action_item.update', 'action_item.delete'],
+      );
+      const tl = (await t.call('GET', `/api/v1/incidents/${incidentId}/timeline`)).body.items.filter(
+        (e: { kind: string }) => e.kind === 'action_item',
+      );
+      assert.deepEqual(
+        tl.map((e: { message: string }) => e.message.replace(/:.*/, '')),
+        [
+          `Action item #${a.body.id} added`,
+          `Action item #${b.body.id} added`,
+          `Action item #${b.body.id} is now done (was open)`,
+          `Action item #${b.body.id} is now open (was done)`,
+          `Action item #${b.body.id} deleted`,
+        ],
+      );
     });
 
     test('reminders before and at the due date, once each, re-armed when the due date moves', async () => {
       const start = now.getTime();
       const due = new Date(start + 48 * H);
-      const a = (await t.call('POST', '/api/v1/action-items', { title: 'Rotate the keys', owner: 'carol', due: due.toISOString(), incident_id: incidentId }, alice)).body;
+      const a = (
+        await t.call(
+          'POST',
+          '/api/v1/action-items',
+          { title: 'Rotate the keys', owner: 'carol', due: due.toISOString(), incident_id: incidentId },
+          alice,
+        )
+      ).body;
       const mine = () => reminders.filter((r) => r.action_item_id === a.id);
       const at = async (ms: number) => {
         now = new Date(start + ms);
@@ -91,8 +132,13 @@ for (const backend of testBackends()) {
       assert.equal(await at(48 * H), 2, 'at the due date');
       assert.match(mine()[1]!.subject, /is due now/);
       assert.equal(await at(100 * H), 2, 'nothing more');
-      const tl = (await t.call('GET', `/api/v1/incidents/${incidentId}/timeline`)).body.items.filter((e: { kind: string; data: { action_item_id?: string } }) => e.kind === 'action_item_reminder' && e.data.action_item_id === a.id);
-      assert.deepEqual(tl.map((e: { data: { stage: string } }) => e.data.stage), ['before', 'due']);
+      const tl = (await t.call('GET', `/api/v1/incidents/${incidentId}/timeline`)).body.items.filter(
+        (e: { kind: string; data: { action_item_id?: string } }) => e.kind === 'action_item_reminder' && e.data.action_item_id === a.id,
+      );
+      assert.deepEqual(
+        tl.map((e: { data: { stage: string } }) => e.data.stage),
+        ['before', 'due'],
+      );
       assert.equal((await t.call('GET', `/api/v1/action-items/${a.id}`)).body.reminders, 2);
 
       // a new due date: both reminders again; closing the item stops them

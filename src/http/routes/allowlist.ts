@@ -9,7 +9,11 @@ import { removeAllowlistEntry } from '../../service/remove-allowlist-entry.ts';
 export function allowlistRoutes(deps: RespondDeps) {
   return (app: FastifyInstance, ctx: HttpContext): void => {
     app.get('/api/v1/allowlist', async (req) => listAllowlist(deps, await ctx.actor(req, 'read')));
-    app.post('/api/v1/allowlist', async (req, reply) => reply.code(201).send(await addAllowlistEntry(deps, await ctx.actor(req, 'decisions:write'), req.body)));
-    app.delete<{ Params: { id: string } }>('/api/v1/allowlist/:id', async (req) => removeAllowlistEntry(deps, await ctx.actor(req, 'decisions:write'), req.params.id));
+    app.post('/api/v1/allowlist', async (req, reply) =>
+      reply.code(201).send(await addAllowlistEntry(deps, await ctx.actor(req, 'decisions:write'), req.body)),
+    );
+    app.delete<{ Params: { id: string } }>('/api/v1/allowlist/:id', async (req) =>
+      removeAllowlistEntry(deps, await ctx.actor(req, 'decisions:write'), req.params.id),
+    );
   };
 }

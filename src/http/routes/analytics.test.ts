@@ -30,7 +30,8 @@ for (const backend of testBackends()) {
 
     before(async () => {
       t = await startTestFirebreak(backend, { create: { clock: () => now } });
-      const open = async (type: string, severity: string, dedup_key?: string) => (await openIncident(t.fb.deps, alice, { type, severity, title: type, ...(dedup_key ? { dedup_key } : {}) })).incident.id;
+      const open = async (type: string, severity: string, dedup_key?: string) =>
+        (await openIncident(t.fb.deps, alice, { type, severity, title: type, ...(dedup_key ? { dedup_key } : {}) })).incident.id;
       // Before the period: not counted.
       await at(T0 - D);
       const f = await open('brute_force_attempt', 'low', 'ip:192.0.2.1');
@@ -93,26 +94,56 @@ for (const backend of testBackends()) {
         human_resolutions: 2,
         automated_share: 0.5,
       });
-      assert.deepEqual(r.body.groups.map((g: { key: string; incidents: number }) => [g.key, g.incidents]), [['brute_force_attempt', 2], ['data_corruption', 1], ['ddos', 1], ['high_error_rate', 1]]);
-      assert.deepEqual(r.body.top_addresses.slice(0, 2).map((o: { address: string; incidents: number }) => [o.address, o.incidents]), [['203.0.113.5', 2], ['198.51.100.7', 1]]);
+      assert.deepEqual(
+        r.body.groups.map((g: { key: string; incidents: number }) => [g.key, g.incidents]),
+        [
+          ['brute_force_attempt', 2],
+          ['data_corruption', 1],
+          ['ddos', 1],
+          ['high_error_rate', 1],
+        ],
+      );
+      assert.deepEqual(
+        r.body.top_addresses.slice(0, 2).map((o: { address: string; incidents: number }) => [o.address, o.incidents]),
+        [
+          ['203.0.113.5', 2],
+          ['198.51.100.7', 1],
+        ],
+      );
       assert.equal(r.body.decisions_counted, true, 'the decisions table exists in this schema');
     });
 
     test('ban decisions count toward top offending addresses', async (ctx) => {
       const d = await t.call('POST', '/api/v1/decisions', { scope: 'ip', value: '192.0.2.99', type: 'ban', duration: '1h' });
-      if (d.status === 404 && /no route/.test(d.body?.error?.message ?? '')) return ctx.skip('the decisions API is not wired in this build');
+      if (d.status === 404 && /no route/.test(d.body?.error?.message ?? ''))
+        return ctx.skip('the decisions API is not wired in this build');
       assert.equal(d.status, 201, JSON.stringify(d.body));
       const r = await t.call('GET', `/api/v1/analytics?${period}`);
-      assert.deepEqual(r.body.top_addresses.find((o: { address: string }) => o.address === '192.0.2.99'), { address: '192.0.2.99', incidents: 0, decisions: 1 });
+      assert.deepEqual(
+        r.body.top_addresses.find((o: { address: string }) => o.address === '192.0.2.99'),
+        { address: '192.0.2.99', incidents: 0, decisions: 1 },
+      );
     });
 
     test('group by severity and by ISO week', async () => {
       const sev = (await t.call('GET', `/api/v1/analytics?${period}&group_by=severity`)).body;
-      assert.deepEqual(sev.groups.map((g: { key: string; incidents: number }) => [g.key, g.incidents]), [['critical', 2], ['high', 3]]);
+      assert.deepEqual(
+        sev.groups.map((g: { key: string; incidents: number }) => [g.key, g.incidents]),
+        [
+          ['critical', 2],
+          ['high', 3],
+        ],
+      );
       assert.deepEqual(sev.groups[1].mtta, { n: 3, mean_s: 1920, p50_s: 300, p90_s: 5400 });
       assert.equal(sev.groups[0].sla_breach_rate, 1);
       const week = (await t.call('GET', `/api/v1/analytics?${period}&group_by=week`)).body;
-      assert.deepEqual(week.groups.map((g: { key: string; incidents: number }) => [g.key, g.incidents]), [['2026-W10', 3], ['2026-W11', 2]]);
+      assert.deepEqual(
+        week.groups.map((g: { key: string; incidents: number }) => [g.key, g.incidents]),
+        [
+          ['2026-W10', 3],
+          ['2026-W11', 2],
+        ],
+      );
     });
 
     test('since= counts back from now; bad queries are refused', async () => {
@@ -120,7 +151,14 @@ for (const backend of testBackends()) {
       const r = await t.call('GET', '/api/v1/analytics?since=2d');
       assert.equal(r.body.totals.incidents, 2, 'D and E were detected in the last two days');
       assert.equal(r.body.to, now.toISOString());
-      for (const qs of ['group_by=month', 'from=yesterday', `from=${new Date(T0).toISOString()}&since=1d`, `from=${new Date(T0 + D).toISOString()}&to=${new Date(T0).toISOString()}`, 'since=forever', 'extra=1']) {
+      for (const qs of [
+        'group_by=month',
+        'from=yesterday',
+        `from=${new Date(T0).toISOString()}&since=1d`,
+        `from=${new Date(T0 + D).toISOString()}&to=${new Date(T0).toISOString()}`,
+        'since=forever',
+        'extra=1',
+      ]) {
         const bad = await t.call('GET', `/api/v1/analytics?${qs}`);
         assert.equal(bad.status, 400, qs);
       }

@@ -18,7 +18,11 @@ for (const backend of testBackends()) {
 
     test('admins only', async () => {
       const responder = await t.makeToken('responder', 'r');
-      for (const [method, url] of [['POST', '/api/v1/backups'], ['GET', '/api/v1/backups'], ['GET', '/api/v1/backups/export']] as const) {
+      for (const [method, url] of [
+        ['POST', '/api/v1/backups'],
+        ['GET', '/api/v1/backups'],
+        ['GET', '/api/v1/backups/export'],
+      ] as const) {
         assert.equal((await t.call(method, url, undefined, responder)).status, 403, `${method} ${url}`);
         assert.equal((await t.call(method, url, undefined, null)).status, 401, `${method} ${url}`);
       }
@@ -32,14 +36,23 @@ for (const backend of testBackends()) {
       const v = await verifyBackupFile(r.body.path);
       assert.equal(v.manifest.total_rows, r.body.total_rows);
       const list = await t.call('GET', '/api/v1/backups');
-      assert.deepEqual(list.body.items.map((b: { file: string }) => b.file), [r.body.file]);
-      const audit = await t.fb.deps.db.query<{ action: string; target: string }>(`SELECT action, target FROM audit_log WHERE action LIKE 'backup.%'`);
+      assert.deepEqual(
+        list.body.items.map((b: { file: string }) => b.file),
+        [r.body.file],
+      );
+      const audit = await t.fb.deps.db.query<{ action: string; target: string }>(
+        `SELECT action, target FROM audit_log WHERE action LIKE 'backup.%'`,
+      );
       assert.deepEqual(audit.rows, [{ action: 'backup.create', target: r.body.file }]);
     });
 
     test('GET /export streams a fresh backup and leaves no file behind', async () => {
       const before = readdirSync(dir()).sort();
-      const res = await t.fb.app.inject({ method: 'GET', url: '/api/v1/backups/export', headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` } });
+      const res = await t.fb.app.inject({
+        method: 'GET',
+        url: '/api/v1/backups/export',
+        headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` },
+      });
       assert.equal(res.statusCode, 200);
       assert.equal(res.headers['content-type'], 'application/gzip');
       assert.match(String(res.headers['content-disposition']), /^attachment; filename="firebreak-backup-.*\.tar\.gz"$/);

@@ -20,7 +20,8 @@ for (const backend of testBackends()) {
       const res = await t.fb.app.inject({ method: method as 'GET', url, headers: apiKey === null ? {} : { 'x-api-key': apiKey } });
       return { status: res.statusCode, body: res.body ? JSON.parse(res.body) : undefined, raw: res.body };
     };
-    const ban = async (value: string, extra: Record<string, unknown> = {}) => (await t.call('POST', '/api/v1/decisions', { scope: value.includes('/') ? 'range' : 'ip', value, duration: '1h', ...extra })).body;
+    const ban = async (value: string, extra: Record<string, unknown> = {}) =>
+      (await t.call('POST', '/api/v1/decisions', { scope: value.includes('/') ? 'range' : 'ip', value, duration: '1h', ...extra })).body;
 
     test('authentication: X-Api-Key with a bouncer token; 401 without or with a bad key, 403 for other roles', async () => {
       const none = await bouncer('/v1/decisions/stream', null);
@@ -34,7 +35,7 @@ for (const backend of testBackends()) {
       assert.equal(bearer.statusCode, 401, 'only X-Api-Key, as CrowdSec');
     });
 
-    test('stream: startup set, then only changes since this bouncer\'s last pull; expiry and deletion both arrive as deleted', async () => {
+    test("stream: startup set, then only changes since this bouncer's last pull; expiry and deletion both arrive as deleted", async () => {
       const a = await ban('203.0.113.1');
       await ban('10.0.0.0/8', { type: 'captcha' });
       await t.call('POST', '/api/v1/decisions', { scope: 'user', value: 'mallory', type: 'lock' });
@@ -55,17 +56,27 @@ for (const backend of testBackends()) {
       now = new Date(now.getTime() + 1000);
       const b = await ban('2001:db8::7', { duration: '90s' });
       const delta = await bouncer('/v1/decisions/stream?startup=false');
-      assert.deepEqual((delta.body.new as Cs[]).map((x) => [x.id, x.value, x.duration]), [[Number(b.id), '2001:db8::7', '1m30s']]);
+      assert.deepEqual(
+        (delta.body.new as Cs[]).map((x) => [x.id, x.value, x.duration]),
+        [[Number(b.id), '2001:db8::7', '1m30s']],
+      );
       assert.equal(delta.body.deleted, null);
 
       await t.call('DELETE', `/api/v1/decisions/${a.id}`);
       const del = await bouncer('/v1/decisions/stream');
       assert.equal(del.body.new, null);
-      assert.deepEqual((del.body.deleted as Cs[]).map((x) => [x.id, x.value]), [[Number(a.id), '203.0.113.1']]);
+      assert.deepEqual(
+        (del.body.deleted as Cs[]).map((x) => [x.id, x.value]),
+        [[Number(a.id), '203.0.113.1']],
+      );
 
       now = new Date(now.getTime() + 91_000);
       const exp = await bouncer('/v1/decisions/stream');
-      assert.deepEqual((exp.body.deleted as Cs[]).map((x) => x.value), ['2001:db8::7'], 'an expiry is a deletion');
+      assert.deepEqual(
+        (exp.body.deleted as Cs[]).map((x) => x.value),
+        ['2001:db8::7'],
+        'an expiry is a deletion',
+      );
       assert.match((exp.body.deleted as Cs[])[0]!.duration, /^-/, 'time remaining is negative once expired');
       assert.deepEqual((await bouncer('/v1/decisions/stream')).body, { new: null, deleted: null });
     });
@@ -81,9 +92,16 @@ for (const backend of testBackends()) {
       assert.equal(head.status, 200);
       assert.equal(head.raw, '');
       const first = await bouncer('/v1/decisions/stream');
-      assert.deepEqual((first.body.new as Cs[]).map((x) => [x.id, x.duration]), [[Number(a.id), '2h0m0s']]);
+      assert.deepEqual(
+        (first.body.new as Cs[]).map((x) => [x.id, x.duration]),
+        [[Number(a.id), '2h0m0s']],
+      );
       const second = await bouncer('/v1/decisions/stream', other);
-      assert.deepEqual((second.body.new as Cs[]).map((x) => x.id), [Number(a.id)], 'the other bouncer still gets it');
+      assert.deepEqual(
+        (second.body.new as Cs[]).map((x) => x.id),
+        [Number(a.id)],
+        'the other bouncer still gets it',
+      );
       const cursors = await t.fb.deps.db.query<{ n: number }>('SELECT count(*)::int AS n FROM bouncer_cursors');
       assert.equal(cursors.rows[0]!.n, 2);
     });
@@ -96,14 +114,30 @@ for (const backend of testBackends()) {
       assert.deepEqual((hit.body as Cs[]).map((d) => d.value).sort(), ['198.18.0.0/15', '198.18.5.0/24', '198.18.5.5']);
       const mapped = await bouncer('/v1/decisions?ip=::ffff:198.18.5.5');
       assert.equal((mapped.body as Cs[]).length, 3, 'a dual-stack spelling finds the same decisions');
-      assert.deepEqual(((await bouncer('/v1/decisions?ip=198.18.5.5&type=captcha')).body as Cs[]).map((d) => d.value), ['198.18.5.0/24']);
-      assert.deepEqual(((await bouncer('/v1/decisions?ip=198.19.0.1')).body as Cs[]).map((d) => d.value), ['198.18.0.0/15']);
+      assert.deepEqual(
+        ((await bouncer('/v1/decisions?ip=198.18.5.5&type=captcha')).body as Cs[]).map((d) => d.value),
+        ['198.18.5.0/24'],
+      );
+      assert.deepEqual(
+        ((await bouncer('/v1/decisions?ip=198.19.0.1')).body as Cs[]).map((d) => d.value),
+        ['198.18.0.0/15'],
+      );
       const none = await bouncer('/v1/decisions?ip=192.0.2.200');
       assert.equal(none.status, 200);
       assert.equal(none.raw, 'null');
-      assert.deepEqual(((await bouncer('/v1/decisions?range=198.18.5.0/24')).body as Cs[]).map((d) => d.value).sort(), ['198.18.0.0/15', '198.18.5.0/24']);
-      assert.deepEqual(((await bouncer('/v1/decisions?range=198.18.0.0/15&contains=false')).body as Cs[]).map((d) => d.value).sort(), ['198.18.0.0/15', '198.18.5.0/24', '198.18.5.5']);
-      assert.deepEqual(((await bouncer('/v1/decisions?scope=Ip&value=198.18.5.5')).body as Cs[]).map((d) => d.value), ['198.18.5.5']);
+      assert.deepEqual(((await bouncer('/v1/decisions?range=198.18.5.0/24')).body as Cs[]).map((d) => d.value).sort(), [
+        '198.18.0.0/15',
+        '198.18.5.0/24',
+      ]);
+      assert.deepEqual(((await bouncer('/v1/decisions?range=198.18.0.0/15&contains=false')).body as Cs[]).map((d) => d.value).sort(), [
+        '198.18.0.0/15',
+        '198.18.5.0/24',
+        '198.18.5.5',
+      ]);
+      assert.deepEqual(
+        ((await bouncer('/v1/decisions?scope=Ip&value=198.18.5.5')).body as Cs[]).map((d) => d.value),
+        ['198.18.5.5'],
+      );
       assert.equal((await bouncer('/v1/decisions?scope=username&value=mallory')).raw, 'null');
       const bad = await bouncer('/v1/decisions?ip=not-an-ip');
       assert.equal(bad.status, 400);
@@ -126,7 +160,19 @@ for (const backend of testBackends()) {
       const until = new Date(now.getTime() + 86_400_000);
       const rows = Array.from({ length: 100_000 }, (_, i) => {
         const value = `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
-        return { scope: 'ip' as const, value, type: 'ban', net: value, origin: 'firebreak', reason: 'load', incident_id: null, action_id: null, created_by: 'test', created_at: now, until };
+        return {
+          scope: 'ip' as const,
+          value,
+          type: 'ban',
+          net: value,
+          origin: 'firebreak',
+          reason: 'load',
+          incident_id: null,
+          action_id: null,
+          created_by: 'test',
+          created_at: now,
+          until,
+        };
       });
       for (let i = 0; i < rows.length; i += 20_000) await t.fb.deps.db.tx((q) => insertDecisions(q, rows.slice(i, i + 20_000)));
       await t.fb.deps.db.query('ANALYZE decisions');
@@ -144,8 +190,13 @@ for (const backend of testBackends()) {
         return out;
       };
       const delta = JSON.parse(((await timed('delta pull', () => pull())) as { body: string }).body);
-      assert.deepEqual(delta.new.map((d: Cs) => d.value), ['203.0.113.99']);
-      await timed('lookup by ip', () => t.fb.app.inject({ method: 'GET', url: '/v1/decisions?ip=10.1.2.3', headers: { 'x-api-key': key } }));
+      assert.deepEqual(
+        delta.new.map((d: Cs) => d.value),
+        ['203.0.113.99'],
+      );
+      await timed('lookup by ip', () =>
+        t.fb.app.inject({ method: 'GET', url: '/v1/decisions?ip=10.1.2.3', headers: { 'x-api-key': key } }),
+      );
       await timed('list page', () => t.call('GET', '/api/v1/decisions?limit=50'));
       await timed('filter by value', () => t.call('GET', '/api/v1/decisions?ip=10.0.200.1'));
       await timed('create', () => t.call('POST', '/api/v1/decisions', { scope: 'ip', value: '203.0.113.98' }));

@@ -41,12 +41,21 @@ export function bouncerRoutes(deps: Deps) {
         const actor = await bouncerActor(deps, req);
         if (req.method === 'HEAD') return reply.code(200).send();
         // `null` must go out as JSON null (CrowdSec's answer when nothing matches).
-        return reply.code(200).type('application/json').send(JSON.stringify(await fn(actor, req)));
+        return reply
+          .code(200)
+          .type('application/json')
+          .send(JSON.stringify(await fn(actor, req)));
       } catch (err) {
         return fail(ctx, reply, err);
       }
     };
-    app.get('/v1/decisions', handle((actor, req) => queryBouncerDecisions(deps, actor, req.query)));
-    app.get('/v1/decisions/stream', handle((actor, req) => pullDecisionStream(deps, actor, req.query, req.headers['user-agent'])));
+    app.get(
+      '/v1/decisions',
+      handle((actor, req) => queryBouncerDecisions(deps, actor, req.query)),
+    );
+    app.get(
+      '/v1/decisions/stream',
+      handle((actor, req) => pullDecisionStream(deps, actor, req.query, req.headers['user-agent'])),
+    );
   };
 }

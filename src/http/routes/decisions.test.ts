@@ -8,12 +8,21 @@ for (const backend of testBackends()) {
     let t: TestFirebreak;
     let now = new Date('2026-03-02T08:00:00.000Z');
     before(async () => {
-      t = await startTestFirebreak(backend, { create: { clock: () => now }, configYaml: { allowlist: ['198.51.100.0/24', '2001:db8:ffff::/48'] } });
+      t = await startTestFirebreak(backend, {
+        create: { clock: () => now },
+        configYaml: { allowlist: ['198.51.100.0/24', '2001:db8:ffff::/48'] },
+      });
     });
     after(() => t.close());
 
     test('create, read, list with filters, delete; audit records every change', async () => {
-      const r = await t.call('POST', '/api/v1/decisions', { scope: 'ip', value: '203.0.113.10', type: 'ban', duration: '2h', reason: 'manual test' });
+      const r = await t.call('POST', '/api/v1/decisions', {
+        scope: 'ip',
+        value: '203.0.113.10',
+        type: 'ban',
+        duration: '2h',
+        reason: 'manual test',
+      });
       assert.equal(r.status, 201, JSON.stringify(r.body));
       assert.equal(r.body.scope, 'ip');
       assert.equal(r.body.value, '203.0.113.10');
@@ -29,15 +38,26 @@ for (const backend of testBackends()) {
       assert.equal(mapped.body.until, '2026-03-02T12:00:00.000Z', 'default duration 4h');
       const range = await t.call('POST', '/api/v1/decisions', { scope: 'range', value: '10.1.2.3/8', type: 'captcha', duration: 600 });
       assert.equal(range.body.value, '10.0.0.0/8');
-      const v6 = await t.call('POST', '/api/v1/decisions', { scope: 'ip', value: '2001:DB8:0:0:0:0:0:1', type: 'rate_limit', duration: '10m' });
+      const v6 = await t.call('POST', '/api/v1/decisions', {
+        scope: 'ip',
+        value: '2001:DB8:0:0:0:0:0:1',
+        type: 'rate_limit',
+        duration: '10m',
+      });
       assert.equal(v6.body.value, '2001:db8::1');
       const lock = await t.call('POST', '/api/v1/decisions', { scope: 'user', value: 'alice', type: 'lock', duration: '1d' });
       assert.equal(lock.status, 201);
 
       const byValue = await t.call('GET', '/api/v1/decisions?ip=203.0.113.10');
-      assert.deepEqual(byValue.body.items.map((d: { id: string }) => d.id), [r.body.id]);
+      assert.deepEqual(
+        byValue.body.items.map((d: { id: string }) => d.id),
+        [r.body.id],
+      );
       const byType = await t.call('GET', '/api/v1/decisions?type=lock');
-      assert.deepEqual(byType.body.items.map((d: { value: string }) => d.value), ['alice']);
+      assert.deepEqual(
+        byType.body.items.map((d: { value: string }) => d.value),
+        ['alice'],
+      );
       const page1 = await t.call('GET', '/api/v1/decisions?limit=2');
       assert.equal(page1.body.items.length, 2);
       assert.ok(page1.body.next_cursor);
@@ -58,7 +78,18 @@ for (const backend of testBackends()) {
       const bulk = await t.call('DELETE', '/api/v1/decisions?value=alice&scope=user');
       assert.equal(bulk.body.deleted, 1);
       const audit = await t.fb.deps.db.query<{ action: string }>(`SELECT action FROM audit_log WHERE action LIKE 'decision.%' ORDER BY id`);
-      assert.deepEqual(audit.rows.map((a) => a.action), ['decision.create', 'decision.create', 'decision.create', 'decision.create', 'decision.create', 'decision.delete', 'decision.delete']);
+      assert.deepEqual(
+        audit.rows.map((a) => a.action),
+        [
+          'decision.create',
+          'decision.create',
+          'decision.create',
+          'decision.create',
+          'decision.create',
+          'decision.delete',
+          'decision.delete',
+        ],
+      );
     });
 
     test('one live decision per target and type: a longer one extends it, a shorter one changes nothing', async () => {
@@ -127,10 +158,19 @@ for (const backend of testBackends()) {
         const r = await t.call('POST', '/api/v1/decisions', body);
         assert.equal(r.status, 400, `${JSON.stringify(body)} → ${JSON.stringify(r.body)}`);
         assert.equal(r.body.error.code, 'invalid');
-        assert.ok(r.body.error.details.some((d: { path: string }) => d.path === path), `${JSON.stringify(body)}: ${JSON.stringify(r.body.error.details)}`);
+        assert.ok(
+          r.body.error.details.some((d: { path: string }) => d.path === path),
+          `${JSON.stringify(body)}: ${JSON.stringify(r.body.error.details)}`,
+        );
         assert.match([r.body.error.message, ...r.body.error.details.map((d: { message: string }) => d.message)].join(' | '), msg);
       }
-      for (const url of ['/api/v1/decisions?scope=planet', '/api/v1/decisions?ip=1.2.3', '/api/v1/decisions?limit=0', '/api/v1/decisions?active=maybe', '/api/v1/decisions?type=nuke']) {
+      for (const url of [
+        '/api/v1/decisions?scope=planet',
+        '/api/v1/decisions?ip=1.2.3',
+        '/api/v1/decisions?limit=0',
+        '/api/v1/decisions?active=maybe',
+        '/api/v1/decisions?type=nuke',
+      ]) {
         const r = await t.call('GET', url);
         assert.equal(r.status, 400, url);
         assert.equal(r.body.error.code, 'invalid');

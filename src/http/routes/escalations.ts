@@ -10,7 +10,12 @@ import { getIncidentEscalation, listEscalationPolicies } from '../../service/que
  */
 export function escalationRoutes(edeps: EscalationDeps) {
   return (app: FastifyInstance, ctx: HttpContext): void => {
-    app.get<{ Params: { id: string } }>('/api/v1/incidents/:id/escalation', async (req) => getIncidentEscalation(edeps, await ctx.actor(req, 'read'), req.params.id));
-    app.get('/api/v1/escalation-policies', async (req) => ({ items: listEscalationPolicies(edeps, await ctx.actor(req, 'read')), next_cursor: null }));
+    app.get<{ Params: { id: string } }>('/api/v1/incidents/:id/escalation', async (req) =>
+      getIncidentEscalation(edeps, await ctx.actor(req, 'read'), req.params.id),
+    );
+    app.get('/api/v1/escalation-policies', async (req) => ({
+      items: listEscalationPolicies(edeps, await ctx.actor(req, 'read')),
+      next_cursor: null,
+    }));
   };
 }

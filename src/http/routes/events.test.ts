@@ -3,7 +3,12 @@ import assert from 'node:assert/strict';
 import { startTestFirebreak, type TestFirebreak } from '../../test-harness.ts';
 import { testBackends } from '../../store/test-databases.ts';
 
-const failed = (ip: string, sec: number) => ({ type: 'auth.login_failed', ts: `2026-03-02T08:00:${String(sec).padStart(2, '0')}Z`, ip, user_id: 'root' });
+const failed = (ip: string, sec: number) => ({
+  type: 'auth.login_failed',
+  ts: `2026-03-02T08:00:${String(sec).padStart(2, '0')}Z`,
+  ip,
+  user_id: 'root',
+});
 
 for (const backend of testBackends()) {
   describe(`events ingestion and live detection (${backend})`, () => {
@@ -32,7 +37,12 @@ for (const backend of testBackends()) {
       assert.equal(inc.severity, 'high');
       assert.equal(inc.detected_at, '2026-03-02T08:00:04.000Z');
       // more attempts during the cooldown: no second incident
-      await t.call('POST', '/api/v1/events', [5, 6, 7, 8, 9, 10].map((s) => failed('203.0.113.5', s)), ingest);
+      await t.call(
+        'POST',
+        '/api/v1/events',
+        [5, 6, 7, 8, 9, 10].map((s) => failed('203.0.113.5', s)),
+        ingest,
+      );
       await t.fb.pipeline.drain();
       list = await t.call('GET', '/api/v1/incidents?type=brute_force_attempt');
       assert.equal(list.body.items.length, 1);
@@ -49,12 +59,18 @@ for (const backend of testBackends()) {
       const r = await t.call('POST', '/api/v1/events', body, ingest, { 'content-type': 'application/x-ndjson' });
       assert.equal(r.status, 202);
       assert.equal(r.body.accepted, 2);
-      assert.deepEqual(r.body.rejected.map((x: { index: number }) => x.index), [1, 2, 3]);
+      assert.deepEqual(
+        r.body.rejected.map((x: { index: number }) => x.index),
+        [1, 2, 3],
+      );
       assert.match(r.body.rejected[1].error, /ts/);
       assert.match(r.body.rejected[2].error, /ip/);
       const arr = await t.call('POST', '/api/v1/events', [failed('198.51.100.2', 0), { type: 5 }, 'x'], ingest);
       assert.equal(arr.body.accepted, 1);
-      assert.deepEqual(arr.body.rejected.map((x: { index: number }) => x.index), [1, 2]);
+      assert.deepEqual(
+        arr.body.rejected.map((x: { index: number }) => x.index),
+        [1, 2],
+      );
     });
 
     test('roles, malformed bodies, over capacity', async () => {

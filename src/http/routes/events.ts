@@ -35,7 +35,8 @@ export function eventRoutes(pipeline: Pipeline) {
         }
       } else if (Array.isArray(req.body)) items = req.body;
       else if (req.body && typeof req.body === 'object') items = [req.body];
-      else throw new AppError('invalid', 'send a JSON array of events, one event object, or NDJSON with Content-Type: application/x-ndjson');
+      else
+        throw new AppError('invalid', 'send a JSON array of events, one event object, or NDJSON with Content-Type: application/x-ndjson');
       if (items.length > maxBatch) throw new AppError('payload_too_large', `at most ${maxBatch} events per request; split the batch`);
 
       const scan = new TimeScan();

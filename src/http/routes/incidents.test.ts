@@ -33,7 +33,10 @@ for (const backend of testBackends()) {
       const list = await t.call('GET', '/api/v1/incidents?type=brute_force_attempt');
       assert.equal(list.body.items.filter((i: { dedup_key: string }) => i.dedup_key === 'ip:203.0.113.5').length, 1);
       const tl = await t.call('GET', `/api/v1/incidents/${a.body.id}/timeline`);
-      assert.deepEqual(tl.body.items.map((e: { kind: string }) => e.kind), ['opened', 'signal']);
+      assert.deepEqual(
+        tl.body.items.map((e: { kind: string }) => e.kind),
+        ['opened', 'signal'],
+      );
       // a different type with the same key is a different incident
       const c = await t.call('POST', '/api/v1/incidents', { ...body, type: 'ddos' });
       assert.equal(c.status, 201);
@@ -64,7 +67,10 @@ for (const backend of testBackends()) {
       assert.equal((await t.call('POST', `/api/v1/incidents/${id}/resolve`)).status, 409);
       assert.equal((await t.call('POST', `/api/v1/incidents/${id}/acknowledge`)).status, 409);
       const tl = await t.call('GET', `/api/v1/incidents/${id}/timeline`);
-      assert.deepEqual(tl.body.items.map((e: { kind: string }) => e.kind), ['opened', 'acknowledged', 'reopened', 'note', 'resolved']);
+      assert.deepEqual(
+        tl.body.items.map((e: { kind: string }) => e.kind),
+        ['opened', 'acknowledged', 'reopened', 'note', 'resolved'],
+      );
       const re = await t.call('POST', `/api/v1/incidents/${id}/reopen`);
       assert.equal(re.body.status, 'triggered');
       assert.equal(re.body.reopen_count, 2);
@@ -126,7 +132,13 @@ for (const backend of testBackends()) {
         assert.equal(r.body.error.code, code);
         assert.match(r.body.error.message + JSON.stringify(r.body.error.details ?? ''), msg);
       }
-      const big = await t.call('POST', '/api/v1/incidents', JSON.stringify({ type: 'x', severity: 'high', title: 'y'.repeat(11 * 1024 * 1024) }), undefined, { 'content-type': 'application/json' });
+      const big = await t.call(
+        'POST',
+        '/api/v1/incidents',
+        JSON.stringify({ type: 'x', severity: 'high', title: 'y'.repeat(11 * 1024 * 1024) }),
+        undefined,
+        { 'content-type': 'application/json' },
+      );
       assert.equal(big.status, 413);
       assert.equal(big.body.error.code, 'payload_too_large');
       const after = await t.call('GET', '/api/v1/incidents?limit=500');

@@ -9,7 +9,11 @@ import { addNote } from '../../service/add-note.ts';
 import { listIncidents, getIncident, getTimeline } from '../../service/query-incidents.ts';
 import { parseInput } from '../../service/validate.ts';
 
-const transitionBody = z.object({ note: z.string().max(20_000).optional() }).strict().optional().nullable();
+const transitionBody = z
+  .object({ note: z.string().max(20_000).optional() })
+  .strict()
+  .optional()
+  .nullable();
 
 type IdParams = { Params: { id: string } };
 
@@ -21,7 +25,9 @@ export function incidentRoutes(app: FastifyInstance, ctx: HttpContext): void {
   });
   app.get('/api/v1/incidents', async (req) => listIncidents(ctx.deps, await ctx.actor(req, 'read'), req.query));
   app.get<IdParams>('/api/v1/incidents/:id', async (req) => getIncident(ctx.deps, await ctx.actor(req, 'read'), req.params.id));
-  app.get<IdParams>('/api/v1/incidents/:id/timeline', async (req) => getTimeline(ctx.deps, await ctx.actor(req, 'read'), req.params.id, req.query));
+  app.get<IdParams>('/api/v1/incidents/:id/timeline', async (req) =>
+    getTimeline(ctx.deps, await ctx.actor(req, 'read'), req.params.id, req.query),
+  );
 
   const verbs = { acknowledge: acknowledgeIncident, resolve: resolveIncident, reopen: reopenIncident } as const;
   for (const [verb, fn] of Object.entries(verbs)) {

@@ -25,7 +25,10 @@ for (const backend of testBackends()) {
       assert.match(pd.key, /^[0-9a-f]{32}$/, 'PagerDuty routing keys are 32 characters');
       const list = await t.call('GET', '/api/v1/integrations');
       assert.equal(list.status, 200);
-      assert.deepEqual(list.body.items.map((i: { name: string }) => i.name), ['legacy-monitor', 'prom']);
+      assert.deepEqual(
+        list.body.items.map((i: { name: string }) => i.name),
+        ['legacy-monitor', 'prom'],
+      );
       assert.ok(list.body.items.every((i: Record<string, unknown>) => !('key' in i) && !JSON.stringify(i).includes(pd.key)));
       const stored = await t.fb.deps.db.query<{ key_hash: string }>('SELECT key_hash FROM integrations');
       assert.ok(stored.rows.every((r) => r.key_hash !== pd.key && r.key_hash !== am.key));
@@ -37,15 +40,36 @@ for (const backend of testBackends()) {
       const ok = await enqueue({ routing_key: tmp.key, event_action: 'trigger', payload: { summary: 's', source: 'h', severity: 'info' } });
       assert.equal(ok.status, 202);
       assert.equal((await t.call('DELETE', `/api/v1/integrations/${tmp.id}`)).status, 200);
-      const refused = await enqueue({ routing_key: tmp.key, event_action: 'trigger', payload: { summary: 's', source: 'h', severity: 'info' } });
+      const refused = await enqueue({
+        routing_key: tmp.key,
+        event_action: 'trigger',
+        payload: { summary: 's', source: 'h', severity: 'info' },
+      });
       assert.equal(refused.status, 400);
       assert.deepEqual(refused.body.errors, ['Invalid routing key']);
-      const audit = await t.fb.deps.db.query<{ action: string }>(`SELECT action FROM audit_log WHERE action LIKE 'integration.%' ORDER BY id`);
-      assert.deepEqual(audit.rows.map((r) => r.action), ['integration.create', 'integration.create', 'integration.create', 'integration.revoke']);
+      const audit = await t.fb.deps.db.query<{ action: string }>(
+        `SELECT action FROM audit_log WHERE action LIKE 'integration.%' ORDER BY id`,
+      );
+      assert.deepEqual(
+        audit.rows.map((r) => r.action),
+        ['integration.create', 'integration.create', 'integration.create', 'integration.revoke'],
+      );
     });
 
     test('PagerDuty v2: trigger, trigger again, acknowledge, resolve with one dedup_key drive one incident', async () => {
-      const trigger = { routing_key: pd.key, event_action: 'trigger', dedup_key: 'disk-full-db1', payload: { summary: 'Disk 95% full on db1', source: 'db1.example.com', severity: 'critical', class: 'disk full', custom_details: { free: '2G' } }, links: [{ href: 'https://wiki.example.com/disk', text: 'Runbook' }] };
+      const trigger = {
+        routing_key: pd.key,
+        event_action: 'trigger',
+        dedup_key: 'disk-full-db1',
+        payload: {
+          summary: 'Disk 95% full on db1',
+          source: 'db1.example.com',
+          severity: 'critical',
+          class: 'disk full',
+          custom_details: { free: '2G' },
+        },
+        links: [{ href: 'https://wiki.example.com/disk', text: 'Runbook' }],
+      };
       const r1 = await enqueue(trigger);
       assert.equal(r1.status, 202);
       assert.deepEqual(r1.body, { status: 'success', message: 'Event processed', dedup_key: 'disk-full-db1' });
@@ -65,23 +89,43 @@ for (const backend of testBackends()) {
       const done = (await t.call('GET', `/api/v1/incidents/${inc.id}`)).body;
       assert.equal(done.status, 'resolved');
       assert.equal(done.resolved_by, 'integration:legacy-monitor');
-      assert.equal((await enqueue({ routing_key: pd.key, event_action: 'resolve', dedup_key: 'disk-full-db1' })).status, 202, 'a resolve for a resolved key is dropped');
+      assert.equal(
+        (await enqueue({ routing_key: pd.key, event_action: 'resolve', dedup_key: 'disk-full-db1' })).status,
+        202,
+        'a resolve for a resolved key is dropped',
+      );
       assert.equal((await enqueue({ routing_key: pd.key, event_action: 'acknowledge', dedup_key: 'never-seen' })).status, 202);
       const tl = (await t.call('GET', `/api/v1/incidents/${inc.id}/timeline`)).body.items.map((e: { kind: string }) => e.kind);
-      assert.deepEqual(tl.filter((k: string) => k !== 'notified'), ['opened', 'signal', 'acknowledged', 'resolved']);
+      assert.deepEqual(
+        tl.filter((k: string) => k !== 'notified'),
+        ['opened', 'signal', 'acknowledged', 'resolved'],
+      );
     });
 
     test('PagerDuty v2: a trigger without dedup_key gets one; invalid events → 400 with every reason', async () => {
-      const r = await enqueue({ routing_key: pd.key, event_action: 'trigger', payload: { summary: 'x', source: 'y', severity: 'warning' } });
+      const r = await enqueue({
+        routing_key: pd.key,
+        event_action: 'trigger',
+        payload: { summary: 'x', source: 'y', severity: 'warning' },
+      });
       assert.equal(r.status, 202);
       assert.match(r.body.dedup_key, /^[0-9a-f]{32}$/);
       assert.equal((await incidentByKey(`pd:${pd.id}:${r.body.dedup_key}`)).length, 1);
       const cases: [unknown, string[]][] = [
-        [{ routing_key: pd.key, event_action: 'trigger', payload: { summary: 'x', source: 'y', severity: 'fatal' } }, ["'payload.severity' is invalid (must be one of critical, error, warning, info)"]],
+        [
+          { routing_key: pd.key, event_action: 'trigger', payload: { summary: 'x', source: 'y', severity: 'fatal' } },
+          ["'payload.severity' is invalid (must be one of critical, error, warning, info)"],
+        ],
         [{ routing_key: pd.key, event_action: 'trigger' }, ["'payload' is missing or not an object"]],
-        [{ routing_key: pd.key, event_action: 'trigger', payload: {} }, ["'payload.summary' is missing or blank", "'payload.source' is missing or blank", "'payload.severity' is missing or blank"]],
+        [
+          { routing_key: pd.key, event_action: 'trigger', payload: {} },
+          ["'payload.summary' is missing or blank", "'payload.source' is missing or blank", "'payload.severity' is missing or blank"],
+        ],
         [{ routing_key: pd.key, event_action: 'resolve' }, ["'dedup_key' is missing or blank"]],
-        [{ event_action: 'explode' }, ["'routing_key' is missing or blank", "'event_action' is invalid (must be one of trigger, acknowledge, resolve)"]],
+        [
+          { event_action: 'explode' },
+          ["'routing_key' is missing or blank", "'event_action' is invalid (must be one of trigger, acknowledge, resolve)"],
+        ],
         [{ routing_key: am.key, event_action: 'resolve', dedup_key: 'k' }, ['Invalid routing key']],
         [[1, 2], ['Event object must be a JSON object']],
       ];
@@ -108,9 +152,16 @@ for (const backend of testBackends()) {
         fingerprint: fp,
       });
       const payload = (status: string, alerts: unknown[]) => ({
-        version: '4', groupKey: '{}:{alertname="HighErrorRate"}', truncatedAlerts: 0, status, receiver: 'firebreak',
-        groupLabels: { alertname: 'HighErrorRate' }, commonLabels: { alertname: 'HighErrorRate' }, commonAnnotations: { summary: 'Error rate above 5%', runbook_url: 'https://runbooks.example.com/errors' },
-        externalURL: 'http://alertmanager:9093', alerts,
+        version: '4',
+        groupKey: '{}:{alertname="HighErrorRate"}',
+        truncatedAlerts: 0,
+        status,
+        receiver: 'firebreak',
+        groupLabels: { alertname: 'HighErrorRate' },
+        commonLabels: { alertname: 'HighErrorRate' },
+        commonAnnotations: { summary: 'Error rate above 5%', runbook_url: 'https://runbooks.example.com/errors' },
+        externalURL: 'http://alertmanager:9093',
+        alerts,
       });
       const r1 = await t.call('POST', url, payload('firing', [alert('aaa', 'firing', 'web1')]), null);
       assert.equal(r1.status, 200, JSON.stringify(r1.body));
@@ -128,20 +179,37 @@ for (const backend of testBackends()) {
       const half = await t.call('POST', url, payload('firing', [alert('aaa', 'resolved', 'web1'), alert('bbb', 'firing', 'web2')]), null);
       assert.deepEqual([half.body.outcome, half.body.firing], ['unchanged', 1]);
       assert.equal((await t.call('GET', `/api/v1/incidents/${inc.id}`)).body.status, 'triggered', 'one alert still fires');
-      const all = await t.call('POST', url, payload('resolved', [alert('aaa', 'resolved', 'web1'), alert('bbb', 'resolved', 'web2')]), null);
+      const all = await t.call(
+        'POST',
+        url,
+        payload('resolved', [alert('aaa', 'resolved', 'web1'), alert('bbb', 'resolved', 'web2')]),
+        null,
+      );
       assert.equal(all.body.outcome, 'resolved');
       const done = (await t.call('GET', `/api/v1/incidents/${inc.id}`)).body;
       assert.equal(done.status, 'resolved');
       assert.equal(done.resolved_by, 'integration:prom');
       const tl = (await t.call('GET', `/api/v1/incidents/${inc.id}/timeline`)).body.items as { kind: string; data: any }[];
       assert.equal(tl[0]!.data.evidence.runbook_url, 'https://runbooks.example.com/errors', 'the runbook link is on the timeline');
-      const warn = await t.call('POST', url, { ...payload('firing', [alert('ccc', 'firing', 'web3', 'warning')]), groupKey: 'other' }, null);
+      const warn = await t.call(
+        'POST',
+        url,
+        { ...payload('firing', [alert('ccc', 'firing', 'web3', 'warning')]), groupKey: 'other' },
+        null,
+      );
       assert.equal((await t.call('GET', `/api/v1/incidents/${warn.body.incident_id}`)).body.severity, 'high', 'warning → high');
     });
 
     test('Alertmanager: bad keys and payloads', async () => {
-      assert.equal((await t.call('POST', '/api/v1/integrations/alertmanager/0123456789abcdef0123456789abcdef', { version: '4' }, null)).status, 401);
-      assert.equal((await t.call('POST', `/api/v1/integrations/alertmanager/${pd.key}`, { version: '4' }, null)).status, 401, 'a PagerDuty key is not an Alertmanager key');
+      assert.equal(
+        (await t.call('POST', '/api/v1/integrations/alertmanager/0123456789abcdef0123456789abcdef', { version: '4' }, null)).status,
+        401,
+      );
+      assert.equal(
+        (await t.call('POST', `/api/v1/integrations/alertmanager/${pd.key}`, { version: '4' }, null)).status,
+        401,
+        'a PagerDuty key is not an Alertmanager key',
+      );
       const bad = await t.call('POST', `/api/v1/integrations/alertmanager/${am.key}`, { version: '3', alerts: [] }, null);
       assert.equal(bad.status, 400);
       assert.match(bad.body.error.message, /version "4"/);

@@ -14,5 +14,7 @@ export function integrationRoutes(app: FastifyInstance, ctx: HttpContext): void 
     const actor = await ctx.actor(req, 'admin');
     return { items: await listIntegrations(ctx.deps, actor, req.query.include_revoked === 'true'), next_cursor: null };
   });
-  app.delete<{ Params: { id: string } }>('/api/v1/integrations/:id', async (req) => revokeIntegration(ctx.deps, await ctx.actor(req, 'admin'), req.params.id));
+  app.delete<{ Params: { id: string } }>('/api/v1/integrations/:id', async (req) =>
+    revokeIntegration(ctx.deps, await ctx.actor(req, 'admin'), req.params.id),
+  );
 }

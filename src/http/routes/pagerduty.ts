@@ -16,13 +16,17 @@ const BODY_LIMIT = 512 * 1024;
 export function pagerdutyRoutes(app: FastifyInstance, ctx: HttpContext): void {
   void app.register(async (scope) => {
     scope.setErrorHandler((err, _req, reply) => {
-      if (err instanceof InvalidPagerDutyEvent) return reply.code(400).send({ status: 'invalid event', message: 'Event object is invalid', errors: err.errors });
+      if (err instanceof InvalidPagerDutyEvent)
+        return reply.code(400).send({ status: 'invalid event', message: 'Event object is invalid', errors: err.errors });
       const e = normalizeHttpError(err);
       const status = HTTP_STATUS[e.code];
-      if (status < 500 && e.code !== 'rate_limited') return reply.code(400).send({ status: 'invalid event', message: 'Event object is invalid', errors: [e.message] });
+      if (status < 500 && e.code !== 'rate_limited')
+        return reply.code(400).send({ status: 'invalid event', message: 'Event object is invalid', errors: [e.message] });
       if (e.code === 'internal') ctx.deps.logger.error({ err: e.cause ?? e }, 'PagerDuty event failed');
       return reply.code(status).send({ status: 'error', message: e.code === 'internal' ? 'internal error; try again later' : e.message });
     });
-    scope.post('/v2/enqueue', { bodyLimit: BODY_LIMIT }, async (req, reply) => reply.code(202).send(await ingestPagerDutyEvent(ctx.deps, req.body, req.ip)));
+    scope.post('/v2/enqueue', { bodyLimit: BODY_LIMIT }, async (req, reply) =>
+      reply.code(202).send(await ingestPagerDutyEvent(ctx.deps, req.body, req.ip)),
+    );
   });
 }

@@ -44,17 +44,54 @@ for (const backend of testBackends()) {
     test('resolving drafts a post-mortem that equals the incident records', async () => {
       const rule = { id: 'rule:brute_force_attempt', name: 'rule:brute_force_attempt', role: 'system' as const };
       const input = { type: 'brute_force_attempt', severity: 'high', title: 'Brute force from 203.0.113.5', dedup_key: 'ip:203.0.113.5' };
-      const opened = await openIncident(t.fb.deps, rule, input, { evidence: { rule: 'brute_force_attempt', key: 'ip:203.0.113.5', value: 5 } });
+      const opened = await openIncident(t.fb.deps, rule, input, {
+        evidence: { rule: 'brute_force_attempt', key: 'ip:203.0.113.5', value: 5 },
+      });
       incidentId = opened.incident.id;
       advance(2 * M);
       await openIncident(t.fb.deps, rule, input, { evidence: { rule: 'brute_force_attempt', key: 'ip:203.0.113.5', value: 7 } });
       // What other parts of Firebreak write: an automated action, a manual step, an escalation, a notification.
-      await appendTimeline(t.fb.deps.db, { incidentId, at: now, kind: 'step', actor: 'runbook:brute_force_attempt', message: 'Step "Ban the address" (ban-ip) (block_ip) succeeded', data: { step: 'ban-ip', action: 'block_ip', status: 'succeeded' } });
+      await appendTimeline(t.fb.deps.db, {
+        incidentId,
+        at: now,
+        kind: 'step',
+        actor: 'runbook:brute_force_attempt',
+        message: 'Step "Ban the address" (ban-ip) (block_ip) succeeded',
+        data: { step: 'ban-ip', action: 'block_ip', status: 'succeeded' },
+      });
       advance(M);
-      await appendTimeline(t.fb.deps.db, { incidentId, at: now, kind: 'step', actor: 'alice', message: 'Step "Check the logs" done', data: { step: 'check-logs', status: 'done' } });
-      await appendTimeline(t.fb.deps.db, { incidentId, at: now, kind: 'action', actor: 'runbook:brute_force_attempt', message: 'notify security failed', data: { action: 'notify', outcome: 'failed', error: 'timeout' } });
-      await appendTimeline(t.fb.deps.db, { incidentId, at: now, kind: 'escalated', actor: 'system', message: 'Escalated to level 2 (on-call)', data: { level: 2 } });
-      await appendTimeline(t.fb.deps.db, { incidentId, at: now, kind: 'notified', actor: 'system', message: 'schedule:primary: notified', data: { level: 2 } });
+      await appendTimeline(t.fb.deps.db, {
+        incidentId,
+        at: now,
+        kind: 'step',
+        actor: 'alice',
+        message: 'Step "Check the logs" done',
+        data: { step: 'check-logs', status: 'done' },
+      });
+      await appendTimeline(t.fb.deps.db, {
+        incidentId,
+        at: now,
+        kind: 'action',
+        actor: 'runbook:brute_force_attempt',
+        message: 'notify security failed',
+        data: { action: 'notify', outcome: 'failed', error: 'timeout' },
+      });
+      await appendTimeline(t.fb.deps.db, {
+        incidentId,
+        at: now,
+        kind: 'escalated',
+        actor: 'system',
+        message: 'Escalated to level 2 (on-call)',
+        data: { level: 2 },
+      });
+      await appendTimeline(t.fb.deps.db, {
+        incidentId,
+        at: now,
+        kind: 'notified',
+        actor: 'system',
+        message: 'schedule:primary: notified',
+        data: { level: 2 },
+      });
       advance(67 * M); // 70 minutes after opening: the 1 h deadline has passed
       await t.fb.scheduler.tick();
       advance(5 * M);
@@ -70,17 +107,33 @@ for (const backend of testBackends()) {
       assert.equal(items.length, 1);
       pmId = items[0]!.id;
       const pm = (await t.call('GET', `/api/v1/postmortems/${pmId}`)).body;
-      const tl = (await t.call('GET', `/api/v1/incidents/${incidentId}/timeline`)).body.items as { id: string; kind: string; actor: string; data: any; at: string; message: string }[];
+      const tl = (await t.call('GET', `/api/v1/incidents/${incidentId}/timeline`)).body.items as {
+        id: string;
+        kind: string;
+        actor: string;
+        data: any;
+        at: string;
+        message: string;
+      }[];
       const last = tl[tl.length - 1]!;
       assert.equal(last.kind, 'postmortem', 'the draft itself is on the timeline');
       assert.match(last.message, new RegExp(`Post-mortem #${pmId} drafted`));
       const atDraft = tl.slice(0, -1);
       assert.deepEqual(pm.timeline, atDraft, 'the full timeline as it was at draft time, entry for entry');
       const ids = (kinds: string[]) => atDraft.filter((e) => kinds.includes(e.kind)).map((e) => e.id);
-      assert.deepEqual(pm.detections.map((d: { timeline_id: string }) => d.timeline_id), ids(['opened', 'signal']));
-      assert.deepEqual(pm.detections.map((d: { evidence: { value: number } }) => d.evidence.value), [5, 7]);
+      assert.deepEqual(
+        pm.detections.map((d: { timeline_id: string }) => d.timeline_id),
+        ids(['opened', 'signal']),
+      );
+      assert.deepEqual(
+        pm.detections.map((d: { evidence: { value: number } }) => d.evidence.value),
+        [5, 7],
+      );
       // Every action/step entry (the runbook engine adds its own), in timeline order, with its outcome.
-      assert.deepEqual(pm.actions.map((a: { timeline_id: string }) => a.timeline_id), ids(['action', 'step']));
+      assert.deepEqual(
+        pm.actions.map((a: { timeline_id: string }) => a.timeline_id),
+        ids(['action', 'step']),
+      );
       for (const a of pm.actions) {
         const e = atDraft.find((x) => x.id === a.timeline_id)!;
         assert.equal(a.outcome, e.data?.outcome ?? e.data?.status ?? null, `outcome of ${e.id}`);
@@ -94,10 +147,19 @@ for (const backend of testBackends()) {
           ['action', 'notify', 'failed', 'timeout', true],
         ],
       );
-      assert.deepEqual(pm.escalations.map((e: { timeline_id: string }) => e.timeline_id), ids(['escalated', 'notified', 'acknowledged']));
-      assert.deepEqual(pm.escalations.map((e: { level: number | null }) => e.level), [2, 2, null]);
+      assert.deepEqual(
+        pm.escalations.map((e: { timeline_id: string }) => e.timeline_id),
+        ids(['escalated', 'notified', 'acknowledged']),
+      );
+      assert.deepEqual(
+        pm.escalations.map((e: { level: number | null }) => e.level),
+        [2, 2, null],
+      );
       assert.deepEqual(pm.responders, ['alice', 'bob']);
-      assert.deepEqual(pm.sla_breaches.map((b: { timeline_id: string }) => b.timeline_id), ids(['sla_breach']));
+      assert.deepEqual(
+        pm.sla_breaches.map((b: { timeline_id: string }) => b.timeline_id),
+        ids(['sla_breach']),
+      );
       const inc = (await t.call('GET', `/api/v1/incidents/${incidentId}`)).body;
       assert.equal(pm.tta_s, 75 * 60, 'detected 08:00, acknowledged 09:15');
       assert.equal(pm.ttr_s, 120 * 60, 'resolved 10:00');
@@ -112,7 +174,12 @@ for (const backend of testBackends()) {
       assert.match(pm.summary, /1 SLA breach/);
 
       const list = await t.call('GET', '/api/v1/postmortems');
-      assert.ok(list.body.items.some((p: { id: string; timeline?: unknown; timeline_count: number }) => p.id === pmId && p.timeline === undefined && p.timeline_count === atDraft.length));
+      assert.ok(
+        list.body.items.some(
+          (p: { id: string; timeline?: unknown; timeline_count: number }) =>
+            p.id === pmId && p.timeline === undefined && p.timeline_count === atDraft.length,
+        ),
+      );
       // a second tick does not draft twice
       await t.fb.scheduler.tick();
       assert.equal((await pmOf(incidentId)).length, 1);
@@ -145,7 +212,18 @@ for (const backend of testBackends()) {
       const tl = (await t.call('GET', `/api/v1/incidents/${incidentId}/timeline`)).body.items;
       assert.match(tl[tl.length - 1].message, /is now in_review \(was draft\)/);
 
-      const item = await t.call('POST', '/api/v1/action-items', { title: 'Rate-limit /login', owner: 'alice', postmortem_id: pmId, kind: 'runbook_update', runbook_file: 'runbooks/03-brute-force-attempt.yaml' }, alice);
+      const item = await t.call(
+        'POST',
+        '/api/v1/action-items',
+        {
+          title: 'Rate-limit /login',
+          owner: 'alice',
+          postmortem_id: pmId,
+          kind: 'runbook_update',
+          runbook_file: 'runbooks/03-brute-force-attempt.yaml',
+        },
+        alice,
+      );
       assert.equal(item.status, 201, JSON.stringify(item.body));
       const md = await t.call('GET', `/api/v1/postmortems/${pmId}/markdown`);
       assert.equal(md.status, 200);
@@ -154,10 +232,27 @@ for (const backend of testBackends()) {
       assert.match(text, /^# Post-mortem: Brute force from 203\.0\.113\.5$/m);
       assert.match(text, /^## Timeline \(generated\)$/m);
       assert.match(text, /^\| Time to acknowledge \| 1h15m \(alice\) \|$/m);
-      assert.match(text, new RegExp(`^- \\[ \\] #${item.body.id} Rate-limit /login \\(update \`runbooks/03-brute-force-attempt\\.yaml\`, owner alice`, 'm'));
-      assert.deepEqual(parsePostmortem(text), { title: pm.title, summary: pm.summary, root_cause: edit.root_cause, went_well: edit.went_well, went_badly: edit.went_badly, lessons: edit.lessons, body: edit.body });
-      const audit = await t.fb.deps.db.query<{ action: string; target: string }>(`SELECT action, target FROM audit_log WHERE target = $1 ORDER BY id`, [`postmortem:${pmId}`]);
-      assert.deepEqual(audit.rows.map((r) => r.action), ['postmortem.draft', 'postmortem.update']);
+      assert.match(
+        text,
+        new RegExp(`^- \\[ \\] #${item.body.id} Rate-limit /login \\(update \`runbooks/03-brute-force-attempt\\.yaml\`, owner alice`, 'm'),
+      );
+      assert.deepEqual(parsePostmortem(text), {
+        title: pm.title,
+        summary: pm.summary,
+        root_cause: edit.root_cause,
+        went_well: edit.went_well,
+        went_badly: edit.went_badly,
+        lessons: edit.lessons,
+        body: edit.body,
+      });
+      const audit = await t.fb.deps.db.query<{ action: string; target: string }>(
+        `SELECT action, target FROM audit_log WHERE target = $1 ORDER BY id`,
+        [`postmortem:${pmId}`],
+      );
+      assert.deepEqual(
+        audit.rows.map((r) => r.action),
+        ['postmortem.draft', 'postmortem.update'],
+      );
     });
 
     test('a later resolution re-drafts the facts and keeps what people wrote', async () => {
@@ -169,8 +264,15 @@ for (const backend of testBackends()) {
       await settle();
       const pm = (await t.call('GET', `/api/v1/postmortems/${pmId}`)).body;
       const tl = (await t.call('GET', `/api/v1/incidents/${incidentId}/timeline`)).body.items as { id: string; kind: string }[];
-      assert.deepEqual(pm.timeline.map((e: { id: string }) => e.id), tl.slice(0, -1).map((e) => e.id), 'refreshed up to the new resolution');
-      assert.deepEqual(pm.timeline.slice(-2).map((e: { kind: string }) => e.kind), ['reopened', 'resolved']);
+      assert.deepEqual(
+        pm.timeline.map((e: { id: string }) => e.id),
+        tl.slice(0, -1).map((e) => e.id),
+        'refreshed up to the new resolution',
+      );
+      assert.deepEqual(
+        pm.timeline.slice(-2).map((e: { kind: string }) => e.kind),
+        ['reopened', 'resolved'],
+      );
       assert.equal(pm.status, 'draft', 'a published post-mortem goes back to draft');
       assert.equal(pm.published_at, null);
       assert.match(pm.root_cause, /no rate limit/);
@@ -188,7 +290,10 @@ for (const backend of testBackends()) {
       const [pm] = await pmOf(id);
       const remindersOf = async () => {
         const tl = (await t.call('GET', `/api/v1/incidents/${id}/timeline`)).body.items as { kind: string }[];
-        return { timeline: tl.filter((e) => e.kind === 'postmortem_reminder').length, notified: reminders.filter((x) => x.postmortem_id === pm!.id).length };
+        return {
+          timeline: tl.filter((e) => e.kind === 'postmortem_reminder').length,
+          notified: reminders.filter((x) => x.postmortem_id === pm!.id).length,
+        };
       };
       const at = async (ms: number) => {
         now = new Date(resolvedAt + ms);
@@ -205,7 +310,11 @@ for (const backend of testBackends()) {
       assert.ok(overdue.body.items.every((p: { overdue: boolean }) => p.overdue));
       assert.deepEqual(await at(60 * H), { timeline: 1, notified: 1 }, 'same interval: no second reminder');
       assert.deepEqual(await at(72 * H), { timeline: 2, notified: 2 });
-      assert.deepEqual(await at(48 * H + 5 * 24 * H + H), { timeline: 3, notified: 3 }, 'four intervals skipped while down: one reminder, not four');
+      assert.deepEqual(
+        await at(48 * H + 5 * 24 * H + H),
+        { timeline: 3, notified: 3 },
+        'four intervals skipped while down: one reminder, not four',
+      );
       assert.deepEqual(await at(48 * H + 5 * 24 * H + 2 * H), { timeline: 3, notified: 3 });
       const sent = reminders.filter((x) => x.postmortem_id === pm!.id);
       assert.equal(sent[0]!.kind, 'postmortem_reminder');

@@ -13,5 +13,7 @@ export function postmortemRoutes(app: FastifyInstance, ctx: HttpContext): void {
     const md = await exportPostmortemMarkdown(ctx.deps, await ctx.actor(req, 'read'), req.params.id);
     return reply.type('text/markdown; charset=utf-8').send(md);
   });
-  app.put<IdParams>('/api/v1/postmortems/:id', async (req) => updatePostmortem(ctx.deps, await ctx.actor(req, 'incidents:write'), req.params.id, req.body ?? {}));
+  app.put<IdParams>('/api/v1/postmortems/:id', async (req) =>
+    updatePostmortem(ctx.deps, await ctx.actor(req, 'incidents:write'), req.params.id, req.body ?? {}),
+  );
 }

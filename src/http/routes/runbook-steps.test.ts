@@ -56,16 +56,21 @@ for (const backend of testBackends()) {
       await t.fb.runbooks.idle();
       let inc = await t.call('GET', `/api/v1/incidents/${id}`);
       assert.deepEqual(inc.body.run.runbook, { type: 'steps_test', title: 'Steps test', auto_resolve: false });
-      assert.deepEqual(inc.body.run.steps.map((s: { id: string; kind: string; state: string }) => [s.id, s.kind, s.state]), [
-        ['notify-team', 'action', 'pending'],
-        ['look-around', 'manual', 'pending'],
-        ['gated', 'command', 'awaiting_approval'],
-        ['auto', 'command', 'pending'],
-        ['flaky', 'command', 'pending'],
-      ]);
+      assert.deepEqual(
+        inc.body.run.steps.map((s: { id: string; kind: string; state: string }) => [s.id, s.kind, s.state]),
+        [
+          ['notify-team', 'action', 'pending'],
+          ['look-around', 'manual', 'pending'],
+          ['gated', 'command', 'awaiting_approval'],
+          ['auto', 'command', 'pending'],
+          ['flaky', 'command', 'pending'],
+        ],
+      );
       assert.equal(stepOf(inc.body.run, 'look-around').manual, 'Check the dashboards\nCheck the logs');
       assert.equal(stepOf(inc.body.run, 'notify-team').action, 'notify');
-      assert.deepEqual(inc.body.run.checks, [{ id: 'eyeball', title: 'Looks fine', kind: 'manual', ok: null, since: null, hold_ms: 0, last_checked_at: null }]);
+      assert.deepEqual(inc.body.run.checks, [
+        { id: 'eyeball', title: 'Looks fine', kind: 'manual', ok: null, since: null, hold_ms: 0, last_checked_at: null },
+      ]);
 
       await settle();
       inc = await t.call('GET', `/api/v1/incidents/${id}`);
@@ -95,7 +100,11 @@ for (const backend of testBackends()) {
       assert.equal(approved.status, 200);
       assert.equal(stepOf(approved.body, 'gated').state, 'approved');
       assert.equal(stepOf(approved.body, 'gated').approved_by, 'alice');
-      assert.equal((await t.call('POST', `/api/v1/incidents/${id}/steps/gated/approve`, undefined, responder)).status, 409, 'one approval at a time');
+      assert.equal(
+        (await t.call('POST', `/api/v1/incidents/${id}/steps/gated/approve`, undefined, responder)).status,
+        409,
+        'one approval at a time',
+      );
       await settle();
       await settle();
       assert.equal(readFileSync(file, 'utf8'), 'approved-run\n', 'ran exactly once');
@@ -116,7 +125,9 @@ for (const backend of testBackends()) {
 
       const tl = await t.call('GET', `/api/v1/incidents/${id}/timeline`);
       const steps = tl.body.items.filter((e: { kind: string }) => e.kind === 'step');
-      const gatedDone = steps.find((e: { data: { step: string; status: string } }) => e.data.step === 'gated' && e.data.status === 'succeeded');
+      const gatedDone = steps.find(
+        (e: { data: { step: string; status: string } }) => e.data.step === 'gated' && e.data.status === 'succeeded',
+      );
       assert.ok(gatedDone, 'the approved command has a timeline entry');
       assert.equal(gatedDone.data.output, 'approved-run\n');
       assert.equal(gatedDone.data.exit_code, 0);
@@ -126,7 +137,8 @@ for (const backend of testBackends()) {
 
       const audit = await listAudit(t.fb.deps.db, { limit: 100 });
       const actions = audit.filter((a) => a.target === `incident:${id}`).map((a) => a.action);
-      for (const a of ['runbook.start', 'runbook.step.complete', 'runbook.step.approve', 'runbook.step.retry', 'runbook.step.skip']) assert.ok(actions.includes(a), `audit has ${a}`);
+      for (const a of ['runbook.start', 'runbook.step.complete', 'runbook.step.approve', 'runbook.step.retry', 'runbook.step.skip'])
+        assert.ok(actions.includes(a), `audit has ${a}`);
     });
 
     test('errors: unknown step 404, no run 404, bad body 400, resolved incident 409 for approve', async () => {
@@ -155,7 +167,11 @@ for (const backend of testBackends()) {
       const late = await t.call('POST', `/api/v1/incidents/${id}/steps/gated/approve`, {});
       assert.equal(late.status, 409);
       assert.match(late.body.error.message, /resolved/);
-      assert.equal((await t.call('POST', `/api/v1/incidents/${id}/steps/look-around/complete`, {})).status, 200, 'the checklist can still be ticked after resolution');
+      assert.equal(
+        (await t.call('POST', `/api/v1/incidents/${id}/steps/look-around/complete`, {})).status,
+        200,
+        'the checklist can still be ticked after resolution',
+      );
     });
   });
 }

@@ -15,7 +15,13 @@ for (const backend of testBackends()) {
         create: { clock: () => now },
         configYaml: {
           people: [{ id: 'alice' }, { id: 'bob' }, { id: 'carol' }],
-          schedules: [{ name: 'primary', time_zone: 'Europe/Berlin', rotation: { every: '1d', handoff: '09:00', start: '2026-03-27', members: ['alice', 'bob'] } }],
+          schedules: [
+            {
+              name: 'primary',
+              time_zone: 'Europe/Berlin',
+              rotation: { every: '1d', handoff: '09:00', start: '2026-03-27', members: ['alice', 'bob'] },
+            },
+          ],
         },
       });
     });
@@ -50,19 +56,33 @@ for (const backend of testBackends()) {
       const responder = await t.makeToken('responder');
       const body = { person: 'carol', start: '2026-03-29T00:00:00Z', end: '2026-03-29T03:00:00Z' };
       assert.equal((await t.call('POST', '/api/v1/schedules/primary/overrides', body, viewer)).status, 403);
-      const bad = await t.call('POST', '/api/v1/schedules/primary/overrides', { person: 'mallory', start: body.end, end: body.start }, responder);
+      const bad = await t.call(
+        'POST',
+        '/api/v1/schedules/primary/overrides',
+        { person: 'mallory', start: body.end, end: body.start },
+        responder,
+      );
       assert.equal(bad.status, 400);
-      assert.deepEqual(bad.body.error.details.map((d: { path: string }) => d.path), ['person', 'end']);
+      assert.deepEqual(
+        bad.body.error.details.map((d: { path: string }) => d.path),
+        ['person', 'end'],
+      );
       assert.equal((await t.call('POST', '/api/v1/schedules/primary/overrides', { ...body, start: 'yesterday' }, responder)).status, 400);
       assert.equal((await t.call('POST', '/api/v1/schedules/nope/overrides', body, responder)).status, 404);
       const made = await t.call('POST', '/api/v1/schedules/primary/overrides', body, responder);
       assert.equal(made.status, 201);
       assert.match(made.body.id, /^ovr_/);
       const at = await t.call('GET', '/api/v1/schedules/primary/oncall?at=2026-03-29T01:30:00Z', undefined, viewer);
-      assert.deepEqual([at.body.person, at.body.source, at.body.shift_start, at.body.shift_end], ['carol', 'override', '2026-03-29T00:00:00.000Z', '2026-03-29T03:00:00.000Z']);
+      assert.deepEqual(
+        [at.body.person, at.body.source, at.body.shift_start, at.body.shift_end],
+        ['carol', 'override', '2026-03-29T00:00:00.000Z', '2026-03-29T03:00:00.000Z'],
+      );
       assert.equal((await t.call('GET', '/api/v1/schedules')).body.items[0].now.person, 'carol');
       const list = await t.call('GET', '/api/v1/schedules/primary/overrides');
-      assert.deepEqual(list.body.items.map((o: { id: string }) => o.id), [made.body.id]);
+      assert.deepEqual(
+        list.body.items.map((o: { id: string }) => o.id),
+        [made.body.id],
+      );
       now = new Date('2026-03-29T04:00:00Z');
       assert.equal((await t.call('GET', '/api/v1/schedules/primary/overrides')).body.items.length, 0, 'ended overrides are hidden');
       assert.equal((await t.call('GET', '/api/v1/schedules/primary/overrides?all=true')).body.items.length, 1);
@@ -70,7 +90,10 @@ for (const backend of testBackends()) {
       assert.equal((await t.call('DELETE', `/api/v1/schedules/primary/overrides/${made.body.id}`, undefined, responder)).status, 404);
       assert.equal((await t.call('GET', '/api/v1/schedules/primary/oncall?at=2026-03-29T01:30:00Z')).body.person, 'bob');
       const audit = await t.fb.deps.db.query<{ action: string }>(`SELECT action FROM audit_log WHERE action LIKE 'schedule.%' ORDER BY id`);
-      assert.deepEqual(audit.rows.map((r) => r.action), ['schedule.override.add', 'schedule.override.remove']);
+      assert.deepEqual(
+        audit.rows.map((r) => r.action),
+        ['schedule.override.add', 'schedule.override.remove'],
+      );
       now = new Date('2026-03-29T01:30:00Z');
     });
 
@@ -85,12 +108,15 @@ for (const backend of testBackends()) {
       assert.equal(r.status, 200);
       const p = r.body.items[0];
       assert.equal(p.source, 'built-in');
-      assert.deepEqual(p.levels.map((l: { name: string; notify: string[] }) => [l.name, l.notify]), [
-        ['automated', ['channel:log']],
-        ['on-call', ['schedule:primary']],
-        ['security-team', ['person:alice', 'person:bob', 'person:carol']],
-        ['external', ['channel:log']],
-      ]);
+      assert.deepEqual(
+        p.levels.map((l: { name: string; notify: string[] }) => [l.name, l.notify]),
+        [
+          ['automated', ['channel:log']],
+          ['on-call', ['schedule:primary']],
+          ['security-team', ['person:alice', 'person:bob', 'person:carol']],
+          ['external', ['channel:log']],
+        ],
+      );
     });
   });
 }

@@ -12,7 +12,9 @@ type NameParams = { Params: { name: string } };
  */
 export function scheduleRoutes(app: FastifyInstance, ctx: HttpContext): void {
   app.get('/api/v1/schedules', async (req) => ({ items: await listSchedules(ctx.deps, await ctx.actor(req, 'read')), next_cursor: null }));
-  app.get<NameParams>('/api/v1/schedules/:name/oncall', async (req) => oncallForSchedule(ctx.deps, await ctx.actor(req, 'read'), req.params.name, req.query));
+  app.get<NameParams>('/api/v1/schedules/:name/oncall', async (req) =>
+    oncallForSchedule(ctx.deps, await ctx.actor(req, 'read'), req.params.name, req.query),
+  );
   app.get<NameParams>('/api/v1/schedules/:name/overrides', async (req) => ({
     items: await listScheduleOverrides(ctx.deps, await ctx.actor(req, 'read'), req.params.name, req.query),
     next_cursor: null,

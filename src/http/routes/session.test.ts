@@ -29,7 +29,11 @@ for (const backend of testBackends()) {
     let ipSeq = 0;
 
     /** Calls the wired app like a browser: cookie + CSRF header, no Authorization. */
-    async function call(method: string, url: string, opts: { cookie?: string; csrf?: string; body?: unknown; ip?: string; bearer?: string } = {}): Promise<Res> {
+    async function call(
+      method: string,
+      url: string,
+      opts: { cookie?: string; csrf?: string; body?: unknown; ip?: string; bearer?: string } = {},
+    ): Promise<Res> {
       const headers: Record<string, string> = {};
       if (opts.cookie) headers.cookie = opts.cookie;
       if (opts.csrf) headers['x-csrf-token'] = opts.csrf;
@@ -86,10 +90,18 @@ for (const backend of testBackends()) {
 
     test('Secure is set when the request came over https', () => {
       const headers: Record<string, unknown> = {};
-      const reply = { header: (k: string, v: unknown) => { headers[k] = v; return reply; } } as unknown as FastifyReply;
+      const reply = {
+        header: (k: string, v: unknown) => {
+          headers[k] = v;
+          return reply;
+        },
+      } as unknown as FastifyReply;
       setSessionCookies({ protocol: 'https' } as FastifyRequest, reply, 'abc');
       const lines = headers['set-cookie'] as string[];
-      assert.ok(lines.every((l) => l.includes('; Secure')), JSON.stringify(lines));
+      assert.ok(
+        lines.every((l) => l.includes('; Secure')),
+        JSON.stringify(lines),
+      );
     });
 
     test('GET /session answers who is signed in; without a session 401 and the cookies are cleared', async () => {
@@ -100,7 +112,10 @@ for (const backend of testBackends()) {
       const none = await call('GET', '/api/v1/session');
       assert.equal(none.status, 401);
       assert.equal(none.body.error.code, 'unauthorized');
-      assert.ok(none.cookies.some((c) => c.startsWith('fb_signed_in=;') && c.includes('Max-Age=0')), JSON.stringify(none.cookies));
+      assert.ok(
+        none.cookies.some((c) => c.startsWith('fb_signed_in=;') && c.includes('Max-Age=0')),
+        JSON.stringify(none.cookies),
+      );
       const forged = await call('GET', '/api/v1/session', { cookie: 'fb_session=not-a-session' });
       assert.equal(forged.status, 401);
     });
@@ -116,11 +131,19 @@ for (const backend of testBackends()) {
       const wrong = await call('POST', '/api/v1/incidents', { cookie: s.cookie, csrf: `${s.csrf.slice(0, -1)}x`, body });
       assert.equal(wrong.status, 403);
       const otherSession = await signIn(TEST_ADMIN_TOKEN);
-      assert.equal((await call('POST', '/api/v1/incidents', { cookie: s.cookie, csrf: otherSession.csrf, body })).status, 403, "another session's CSRF token does not fit");
+      assert.equal(
+        (await call('POST', '/api/v1/incidents', { cookie: s.cookie, csrf: otherSession.csrf, body })).status,
+        403,
+        "another session's CSRF token does not fit",
+      );
       const ok = await call('POST', '/api/v1/incidents', { cookie: s.cookie, csrf: s.csrf, body });
       assert.equal(ok.status, 201, JSON.stringify(ok.body));
       assert.equal(ok.body.created_by, 'bootstrap-admin');
-      const note = await call('POST', `/api/v1/incidents/${ok.body.id}/notes`, { cookie: s.cookie, csrf: s.csrf, body: { text: 'via session' } });
+      const note = await call('POST', `/api/v1/incidents/${ok.body.id}/notes`, {
+        cookie: s.cookie,
+        csrf: s.csrf,
+        body: { text: 'via session' },
+      });
       assert.equal(note.status, 201);
       assert.equal(note.body.actor, 'bootstrap-admin');
       const list = await t.call('GET', `/api/v1/incidents?type=session_test`);
@@ -131,7 +154,11 @@ for (const backend of testBackends()) {
       assert.equal((await call('GET', '/api/v1/incidents')).status, 401);
       assert.equal((await call('GET', '/api/v1/incidents', { bearer: TEST_ADMIN_TOKEN })).status, 200);
       const body = { type: 'bearer_test', severity: 'low', title: 'b' };
-      assert.equal((await call('POST', '/api/v1/incidents', { bearer: TEST_ADMIN_TOKEN, body })).status, 201, 'no CSRF header needed with a bearer token');
+      assert.equal(
+        (await call('POST', '/api/v1/incidents', { bearer: TEST_ADMIN_TOKEN, body })).status,
+        201,
+        'no CSRF header needed with a bearer token',
+      );
     });
 
     test('roles carry over: a viewer session reads but may not act; ingest and bouncer tokens cannot sign in', async () => {
@@ -210,9 +237,17 @@ for (const backend of testBackends()) {
       assert.equal(limited.body.error.code, 'rate_limited');
       assert.equal(limited.headers['retry-after'], '50');
       assert.equal(limited.cookies.length, 0);
-      assert.equal((await call('POST', '/api/v1/session', { body: { token: TEST_ADMIN_TOKEN }, ip: '198.51.100.200' })).status, 200, 'other addresses are not affected');
+      assert.equal(
+        (await call('POST', '/api/v1/session', { body: { token: TEST_ADMIN_TOKEN }, ip: '198.51.100.200' })).status,
+        200,
+        'other addresses are not affected',
+      );
       now = new Date(now.getTime() + 50_000);
-      assert.equal((await call('POST', '/api/v1/session', { body: { token: TEST_ADMIN_TOKEN }, ip })).status, 200, 'the oldest failure left the window');
+      assert.equal(
+        (await call('POST', '/api/v1/session', { body: { token: TEST_ADMIN_TOKEN }, ip })).status,
+        200,
+        'the oldest failure left the window',
+      );
     });
 
     test('bad sign-in bodies: 400 with a clear message, not counted as failures', async () => {

@@ -16,7 +16,15 @@ import { authenticate } from '../../service/tokens.ts';
 import { parseInput } from '../../service/validate.ts';
 import type { HttpContext } from '../http-context.ts';
 import type { RoutePlugin } from '../app.ts';
-import { clearSessionCookies, readCookie, resolveSession, SESSION_COOKIE, setSessionCookies, type Session, type SessionStore } from '../session-auth.ts';
+import {
+  clearSessionCookies,
+  readCookie,
+  resolveSession,
+  SESSION_COOKIE,
+  setSessionCookies,
+  type Session,
+  type SessionStore,
+} from '../session-auth.ts';
 
 export const LOGIN_MAX_FAILURES = 10;
 export const LOGIN_WINDOW_MS = 60_000;
@@ -71,9 +79,13 @@ function createLoginLimiter(clock: () => Date, max = LOGIN_MAX_FAILURES, windowM
       const now = clock().getTime();
       const list = recent(ip, now);
       if (list.length >= max) {
-        throw new AppError('rate_limited', `too many failed sign-ins from this address; try again in ${Math.ceil((list[0]! + windowMs - now) / 1000)} s`, {
-          retryAfter: Math.max(1, (list[0]! + windowMs - now) / 1000),
-        });
+        throw new AppError(
+          'rate_limited',
+          `too many failed sign-ins from this address; try again in ${Math.ceil((list[0]! + windowMs - now) / 1000)} s`,
+          {
+            retryAfter: Math.max(1, (list[0]! + windowMs - now) / 1000),
+          },
+        );
       }
     },
     fail(ip: string): void {
@@ -114,7 +126,10 @@ export function sessionRoutes(sessions: SessionStore): RoutePlugin {
       }
       const role = actor.role as Role;
       if (!(ROLES as readonly string[]).includes(role) || !can(role, 'read')) {
-        throw new AppError('forbidden', `a ${role} token cannot use the dashboard (it needs a role that may read: admin, responder or viewer)`);
+        throw new AppError(
+          'forbidden',
+          `a ${role} token cannot use the dashboard (it needs a role that may read: admin, responder or viewer)`,
+        );
       }
       const old = readCookie(req, SESSION_COOKIE);
       if (old) sessions.delete(old); // no session fixation: always a fresh id

@@ -100,7 +100,11 @@ describe('dashboard static files', () => {
       assert.equal(r.statusCode, 200, url);
       assert.match(r.body, /<title>dash<\/title>/, url);
     }
-    for (const [url, headers] of [['/assets/missing-123.js', {}], ['/incidents/12', { accept: 'application/json' }], ['/nothing.png', { accept: 'image/*' }]] as const) {
+    for (const [url, headers] of [
+      ['/assets/missing-123.js', {}],
+      ['/incidents/12', { accept: 'application/json' }],
+      ['/nothing.png', { accept: 'image/*' }],
+    ] as const) {
       const r = await get(url, headers);
       assert.equal(r.statusCode, 404, url);
       assert.equal(JSON.parse(r.body).error.code, 'not_found', url);
@@ -141,7 +145,10 @@ describe('dashboard static files', () => {
       for (const headers of [{}, html]) {
         const r = await get(url, headers);
         assert.ok(!r.body.includes(SECRET), `${url} leaked the file`);
-        assert.ok(r.statusCode === 404 || r.statusCode === 400 || (r.statusCode === 200 && r.body.includes('<title>dash')), `${url} → ${r.statusCode} ${r.body.slice(0, 80)}`);
+        assert.ok(
+          r.statusCode === 404 || r.statusCode === 400 || (r.statusCode === 200 && r.body.includes('<title>dash')),
+          `${url} → ${r.statusCode} ${r.body.slice(0, 80)}`,
+        );
       }
     }
   });

@@ -4,7 +4,16 @@ import type { HttpContext } from '../http-context.ts';
 import { parseInput } from '../../service/validate.ts';
 import { minuteSeries } from '../../store/event-repo.ts';
 
-const query = z.object({ minutes: z.coerce.number().int().min(1).max(7 * 24 * 60).default(60) }).strict();
+const query = z
+  .object({
+    minutes: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(7 * 24 * 60)
+      .default(60),
+  })
+  .strict();
 
 /**
  * GET /api/v1/stats/timeseries?minutes=60 → {buckets: [{t, events, detections, errors}]}:
@@ -22,7 +31,8 @@ export function statsRoutes(app: FastifyInstance, ctx: HttpContext): void {
     const start = end - (minutes - 1) * 60_000;
     const rows = await minuteSeries(ctx.deps.db, new Date(start));
     const buckets = new Map<number, { t: string; events: number; detections: number; errors: number; rejected: number }>();
-    for (let m = start; m <= end; m += 60_000) buckets.set(m, { t: new Date(m).toISOString(), events: 0, detections: 0, errors: 0, rejected: 0 });
+    for (let m = start; m <= end; m += 60_000)
+      buckets.set(m, { t: new Date(m).toISOString(), events: 0, detections: 0, errors: 0, rejected: 0 });
     for (const r of rows) {
       const b = buckets.get(Date.parse(r.minute));
       if (!b) continue;

@@ -75,16 +75,17 @@ export function createArchiveWriter(out: Writable, mtimeMs: number): ArchiveWrit
   const write = async (b: Buffer) => {
     if (failed) throw failed;
     written += b.length;
-    if (!gzip.write(b)) await new Promise<void>((resolve, reject) => {
-      const done = (e?: Error) => {
-        gzip.off('drain', done);
-        out.off('error', done);
-        if (e) reject(e);
-        else resolve();
-      };
-      gzip.once('drain', done);
-      out.once('error', done);
-    });
+    if (!gzip.write(b))
+      await new Promise<void>((resolve, reject) => {
+        const done = (e?: Error) => {
+          gzip.off('drain', done);
+          out.off('error', done);
+          if (e) reject(e);
+          else resolve();
+        };
+        gzip.once('drain', done);
+        out.once('error', done);
+      });
   };
   return {
     async add(name, data) {
@@ -154,7 +155,10 @@ class ByteQueue {
  * (gzip checks its CRC at the end). `result.gzipHeader` is set as soon as the
  * first bytes are read.
  */
-export async function* readArchive(raw: Readable, result: { gzipHeader?: string; compressedBytes?: number } = {}): AsyncGenerator<ArchiveEntry> {
+export async function* readArchive(
+  raw: Readable,
+  result: { gzipHeader?: string; compressedBytes?: number } = {},
+): AsyncGenerator<ArchiveEntry> {
   const gunzip = createGunzip();
   let rawBytes = 0;
   let head = Buffer.alloc(0);
@@ -194,7 +198,13 @@ export async function* readArchive(raw: Readable, result: { gzipHeader?: string;
           ended = true;
           continue;
         }
-        const stored = parseInt(h.toString('ascii', 148, 156).replace(/[\0 ]+$/, '').trim(), 8);
+        const stored = parseInt(
+          h
+            .toString('ascii', 148, 156)
+            .replace(/[\0 ]+$/, '')
+            .trim(),
+          8,
+        );
         if (stored !== checksum(h)) throw damaged(`archive header ${index} is corrupt (checksum mismatch)`);
         if (h.toString('ascii', 257, 262) !== 'ustar') throw damaged(`archive header ${index} is not a ustar header`);
         const type = String.fromCharCode(h[156]!);
@@ -208,7 +218,11 @@ export async function* readArchive(raw: Readable, result: { gzipHeader?: string;
   } catch (err) {
     throw gzipProblem(err);
   }
-  if (!ended) throw damaged(pending ? `the file is truncated: entry ${pending.name} is incomplete` : 'the file is truncated: the archive has no end marker');
-  if (rawBytes !== gunzip.bytesWritten) throw damaged(`${rawBytes - gunzip.bytesWritten} unexpected bytes after the end of the compressed data`);
+  if (!ended)
+    throw damaged(
+      pending ? `the file is truncated: entry ${pending.name} is incomplete` : 'the file is truncated: the archive has no end marker',
+    );
+  if (rawBytes !== gunzip.bytesWritten)
+    throw damaged(`${rawBytes - gunzip.bytesWritten} unexpected bytes after the end of the compressed data`);
   result.compressedBytes = rawBytes;
 }

@@ -40,11 +40,12 @@ async function rewrite(src: string, dst: string, edit: (m: BackupManifest, parts
   const parts = new Map(entries.map((e) => [e.name, e.data]));
   edit(manifest, parts);
   const { createHash } = await import('node:crypto');
-  for (const t of manifest.tables) for (const p of t.parts) {
-    const data = parts.get(p.file)!;
-    p.sha256 = createHash('sha256').update(data).digest('hex');
-    p.bytes = data.length;
-  }
+  for (const t of manifest.tables)
+    for (const p of t.parts) {
+      const data = parts.get(p.file)!;
+      p.sha256 = createHash('sha256').update(data).digest('hex');
+      p.bytes = data.length;
+    }
   const w = createArchiveWriter(createWriteStream(dst), Date.now());
   for (const [name, data] of parts) await w.add(name, data);
   await w.add(MANIFEST_FILE, Buffer.from(JSON.stringify(manifest)));
@@ -77,10 +78,30 @@ for (const backend of testBackends()) {
       const old = await t.call('POST', '/api/v1/tokens', { role: 'viewer', name: 'old' });
       await t.call('DELETE', `/api/v1/tokens/${old.body.id}`);
       // Detection from events (events, evidence, runbook run, timers) and hand-made incidents with awkward text.
-      await t.call('POST', '/api/v1/events', [0, 1, 2, 3, 4].map((s) => ({ type: 'auth.login_failed', ts: `2026-03-02T07:59:5${s}.123456Z`, ip: '203.0.113.5', user_id: 'root' })), ingest);
+      await t.call(
+        'POST',
+        '/api/v1/events',
+        [0, 1, 2, 3, 4].map((s) => ({
+          type: 'auth.login_failed',
+          ts: `2026-03-02T07:59:5${s}.123456Z`,
+          ip: '203.0.113.5',
+          user_id: 'root',
+        })),
+        ingest,
+      );
       await t.fb.pipeline.drain();
       await t.fb.pipeline.flush();
-      const a = await t.call('POST', '/api/v1/incidents', { type: 'data_corruption', severity: 'critical', title: 'Integrity — "orders" ✗ 🔥\nsecond line', description: 'tab\there, backslash \\ and NUL-free \u2028 separator' }, alice);
+      const a = await t.call(
+        'POST',
+        '/api/v1/incidents',
+        {
+          type: 'data_corruption',
+          severity: 'critical',
+          title: 'Integrity — "orders" ✗ 🔥\nsecond line',
+          description: 'tab\there, backslash \\ and NUL-free \u2028 separator',
+        },
+        alice,
+      );
       await t.call('POST', `/api/v1/incidents/${a.body.id}/notes`, { text: 'restored from backup? {"json": [1, 2.50, null]}' }, alice);
       now = new Date(now.getTime() + 20 * 60_000);
       await t.fb.scheduler.tick();
@@ -90,7 +111,12 @@ for (const backend of testBackends()) {
       await t.fb.scheduler.tick();
       const pm = (await t.call('GET', `/api/v1/postmortems?incident_id=${a.body.id}`)).body.items[0];
       await t.call('PUT', `/api/v1/postmortems/${pm.id}`, { root_cause: 'A bad migration.', lessons: '- test restores' }, alice);
-      await t.call('POST', '/api/v1/action-items', { title: 'Test restores monthly', postmortem_id: pm.id, due: '2026-03-09T09:00:00Z', owner: 'alice' }, alice);
+      await t.call(
+        'POST',
+        '/api/v1/action-items',
+        { title: 'Test restores monthly', postmortem_id: pm.id, due: '2026-03-09T09:00:00Z', owner: 'alice' },
+        alice,
+      );
       const gone = await t.call('POST', '/api/v1/action-items', { title: 'deleted', incident_id: a.body.id }, alice);
       await t.call('DELETE', `/api/v1/action-items/${gone.body.id}`, undefined, alice); // a gap in the id sequence
       await t.call('POST', '/api/v1/decisions', { scope: 'ip', value: '198.51.100.23', duration: '4h', reason: 'manual' }, alice);
@@ -107,14 +133,33 @@ for (const backend of testBackends()) {
       const v = await verifyBackupFile(backup.path);
       const counts = await countRows(t.fb.deps.db);
       for (const [name, n] of Object.entries(counts)) assert.equal(v.manifest.tables.find((x) => x.name === name)?.rows, n, name);
-      for (const name of ['incidents', 'incident_timeline', 'tokens', 'audit_log', 'postmortems', 'action_items', 'timers', 'events', 'schema_migrations', 'decisions']) {
-        assert.ok(v.manifest.tables.some((x) => x.name === name), `${name} is in the backup`);
-        if (name !== 'decisions' || counts.decisions !== undefined) assert.ok((v.manifest.tables.find((x) => x.name === name)?.rows ?? 0) > 0 || name === 'decisions', `${name} has rows`);
+      for (const name of [
+        'incidents',
+        'incident_timeline',
+        'tokens',
+        'audit_log',
+        'postmortems',
+        'action_items',
+        'timers',
+        'events',
+        'schema_migrations',
+        'decisions',
+      ]) {
+        assert.ok(
+          v.manifest.tables.some((x) => x.name === name),
+          `${name} is in the backup`,
+        );
+        if (name !== 'decisions' || counts.decisions !== undefined)
+          assert.ok((v.manifest.tables.find((x) => x.name === name)?.rows ?? 0) > 0 || name === 'decisions', `${name} has rows`);
       }
-      assert.ok(v.manifest.tables.findIndex((x) => x.name === 'incidents') < v.manifest.tables.findIndex((x) => x.name === 'incident_timeline'), 'referenced tables first');
+      assert.ok(
+        v.manifest.tables.findIndex((x) => x.name === 'incidents') < v.manifest.tables.findIndex((x) => x.name === 'incident_timeline'),
+        'referenced tables first',
+      );
       assert.equal(v.manifest.source, backend);
       assert.equal(v.manifest.schema_version, Math.max(...v.manifest.migrations));
-      for (const secret of secrets) for (const [name, text] of original.tables) assert.ok(!text.includes(secret), `no token secret in ${name}: only hashes`);
+      for (const secret of secrets)
+        for (const [name, text] of original.tables) assert.ok(!text.includes(secret), `no token secret in ${name}: only hashes`);
       assert.ok(original.tables.get('tokens')!.includes('"name":"alice"'));
     });
 
@@ -133,10 +178,17 @@ for (const backend of testBackends()) {
       const audit = restored.tables.get('audit_log')!;
       assert.ok(audit.startsWith(original.tables.get('audit_log')!));
       assert.match(audit.slice(original.tables.get('audit_log')!.length), /^\{[^\n]*"action":"backup.restore"[^\n]*\}\n$/);
-      for (const [name, v] of original.sequences) if (name !== 'audit_log_id_seq') assert.equal(restored.sequences.get(name), v, `sequence ${name}`);
+      for (const [name, v] of original.sequences)
+        if (name !== 'audit_log_id_seq') assert.equal(restored.sequences.get(name), v, `sequence ${name}`);
       // New rows continue after the restored ids.
       const deps = { db, config: t.config, clock: () => now, logger: pino({ level: 'silent' }), bus: createBus() };
-      const maxId = Math.max(...original.tables.get('incidents')!.trim().split('\n').map((l) => Number(JSON.parse(l).id)));
+      const maxId = Math.max(
+        ...original.tables
+          .get('incidents')!
+          .trim()
+          .split('\n')
+          .map((l) => Number(JSON.parse(l).id)),
+      );
       const inc = await openIncident(deps, SYSTEM, { type: 'after_restore', severity: 'low', title: 'new' });
       assert.equal(Number(inc.incident.id), maxId + 1);
       await db.close();
@@ -145,7 +197,11 @@ for (const backend of testBackends()) {
     test('a non-empty database is refused without --force; with it, a safety backup first', async () => {
       const { db } = await freshDb();
       const deps = { db, config: { data_dir: dir }, clock: () => now };
-      await openIncident({ ...deps, config: t.config, logger: pino({ level: 'silent' }), bus: createBus() }, SYSTEM, { type: 'local', severity: 'low', title: 'local data' });
+      await openIncident({ ...deps, config: t.config, logger: pino({ level: 'silent' }), bus: createBus() }, SYSTEM, {
+        type: 'local',
+        severity: 'low',
+        title: 'local data',
+      });
       const before = await exportAll(db);
       await assert.rejects(restoreBackup(deps, OPERATOR, { file: backup.path }), /not empty \(.*1 incidents.*--force/s);
       assert.deepEqual(await exportAll(db), before, 'nothing changed');
@@ -185,7 +241,11 @@ for (const backend of testBackends()) {
           assert.match(err.message, re, `${what}: ${err.message}`);
           return true;
         });
-        await assert.rejects(restoreBackup({ db, config: { data_dir: dir }, clock: () => now }, OPERATOR, { file: f, force: true }), /failed verification/, what);
+        await assert.rejects(
+          restoreBackup({ db, config: { data_dir: dir }, clock: () => now }, OPERATOR, { file: f, force: true }),
+          /failed verification/,
+          what,
+        );
       }
       assert.deepEqual(await exportAll(db), before, 'nothing changed');
       await db.close();
@@ -218,7 +278,8 @@ for (const backend of testBackends()) {
         const { db } = await freshDb('server', false);
         await restoreBackup({ db, config: { data_dir: dir }, clock: () => now }, OPERATOR, { file: backup.path });
         const restored = await exportAll(db);
-        for (const [name, text] of original.tables) if (name !== 'audit_log') assert.equal(restored.tables.get(name), text, `table ${name}`);
+        for (const [name, text] of original.tables)
+          if (name !== 'audit_log') assert.equal(restored.tables.get(name), text, `table ${name}`);
         await db.close();
       });
     }

@@ -65,13 +65,24 @@ export interface CreateBackupOptions {
 }
 
 /** Takes a backup into a file (admin). The audit record is written first, so the backup contains it. */
-export async function createBackup(deps: { db: Db; clock: () => Date; config: Pick<Config, 'data_dir'> }, actor: Actor, opts: CreateBackupOptions = {}): Promise<BackupResult> {
+export async function createBackup(
+  deps: { db: Db; clock: () => Date; config: Pick<Config, 'data_dir'> },
+  actor: Actor,
+  opts: CreateBackupOptions = {},
+): Promise<BackupResult> {
   authorize(actor, 'admin');
   const now = deps.clock();
   const target = path.resolve(opts.output ?? path.join(backupsDir(deps.config), backupFileName(now, opts.prefix)));
-  if (!(await hasFirebreakSchema(deps.db))) throw new AppError('not_found', 'this database has no Firebreak schema (no schema_migrations table): nothing to back up');
+  if (!(await hasFirebreakSchema(deps.db)))
+    throw new AppError('not_found', 'this database has no Firebreak schema (no schema_migrations table): nothing to back up');
   mkdirSync(path.dirname(target), { recursive: true, mode: 0o700 });
-  await writeAudit(deps.db, { at: now, actor: actor.id, action: opts.auditAction ?? 'backup.create', target: path.basename(target), ip: actor.ip });
+  await writeAudit(deps.db, {
+    at: now,
+    actor: actor.id,
+    action: opts.auditAction ?? 'backup.create',
+    target: path.basename(target),
+    ip: actor.ip,
+  });
   const partial = `${target}.partial`;
   try {
     const out = createWriteStream(partial, { mode: 0o600 });

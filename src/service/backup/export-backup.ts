@@ -23,7 +23,10 @@ export interface BackupDownload {
  * unlinked as soon as it is open, so nothing is left behind whatever happens
  * to the download.
  */
-export async function exportBackup(deps: { db: Db; clock: () => Date; config: Pick<Config, 'data_dir'> }, actor: Actor): Promise<BackupDownload> {
+export async function exportBackup(
+  deps: { db: Db; clock: () => Date; config: Pick<Config, 'data_dir'> },
+  actor: Actor,
+): Promise<BackupDownload> {
   const tmp = path.join(backupsDir(deps.config), `.export-${randomBytes(6).toString('hex')}.tar.gz`);
   const b = await createBackup(deps, actor, { output: tmp, auditAction: 'backup.export' });
   const stream = createReadStream(b.path);

@@ -62,16 +62,27 @@ export interface RestoreResult {
   safety_backup: string | null;
 }
 
-export async function restoreBackup(deps: { db: Db; config: Pick<Config, 'data_dir'>; clock: () => Date }, actor: Actor, opts: RestoreOptions): Promise<RestoreResult> {
+export async function restoreBackup(
+  deps: { db: Db; config: Pick<Config, 'data_dir'>; clock: () => Date },
+  actor: Actor,
+  opts: RestoreOptions,
+): Promise<RestoreResult> {
   authorize(actor, 'admin');
   const verified = opts.verified ?? (await verifyBackupFile(opts.file, opts.onVerifyProgress));
   const m = verified.manifest;
   const known = new Set(listMigrations().map((x) => x.version));
   if (m.schema_version > latestSchemaVersion()) {
-    throw new AppError('conflict', `backup ${opts.file} has schema version ${m.schema_version}, newer than this Firebreak (${latestSchemaVersion()}): upgrade Firebreak, then restore. Nothing was changed.`);
+    throw new AppError(
+      'conflict',
+      `backup ${opts.file} has schema version ${m.schema_version}, newer than this Firebreak (${latestSchemaVersion()}): upgrade Firebreak, then restore. Nothing was changed.`,
+    );
   }
   const unknown = m.migrations.filter((v) => !known.has(v));
-  if (unknown.length) throw new AppError('conflict', `backup ${opts.file} was made with migrations this Firebreak does not have (${unknown.join(', ')}): restore it with the Firebreak it came from. Nothing was changed.`);
+  if (unknown.length)
+    throw new AppError(
+      'conflict',
+      `backup ${opts.file} was made with migrations this Firebreak does not have (${unknown.join(', ')}): restore it with the Firebreak it came from. Nothing was changed.`,
+    );
   opts.onVerified?.(m.total_rows);
 
   const counts = await countRows(deps.db);
@@ -79,8 +90,14 @@ export async function restoreBackup(deps: { db: Db; config: Pick<Config, 'data_d
   let safety: BackupResult | null = null;
   if (filled.length > 0) {
     if (!opts.force) {
-      const what = filled.slice(0, 5).map(([t, n]) => `${n} ${t}`).join(', ');
-      throw new AppError('conflict', `the database is not empty (${what}${filled.length > 5 ? ', …' : ''}); restore into an empty database, or use --force to replace it (a safety backup is taken first). Nothing was changed.`);
+      const what = filled
+        .slice(0, 5)
+        .map(([t, n]) => `${n} ${t}`)
+        .join(', ');
+      throw new AppError(
+        'conflict',
+        `the database is not empty (${what}${filled.length > 5 ? ', …' : ''}); restore into an empty database, or use --force to replace it (a safety backup is taken first). Nothing was changed.`,
+      );
     }
     safety = await createBackup(deps, actor, { prefix: 'firebreak-pre-restore', auditAction: 'backup.safety' });
     opts.onSafetyBackup?.(safety);
@@ -97,7 +114,12 @@ export async function restoreBackup(deps: { db: Db; config: Pick<Config, 'data_d
         action: 'backup.restore',
         target: path.basename(opts.file),
         ip: actor.ip,
-        details: { created_at: m.created_at, schema_version: m.schema_version, rows: m.total_rows, ...(safety ? { safety_backup: safety.file } : {}) },
+        details: {
+          created_at: m.created_at,
+          schema_version: m.schema_version,
+          rows: m.total_rows,
+          ...(safety ? { safety_backup: safety.file } : {}),
+        },
       }),
   });
   let upgraded: number[];
@@ -105,7 +127,18 @@ export async function restoreBackup(deps: { db: Db; config: Pick<Config, 'data_d
     ({ upgraded } = await load);
   } catch (err) {
     const e = err instanceof AppError ? err : new AppError('internal', (err as Error).message, { cause: err });
-    throw new AppError(e.code, `restore of ${opts.file} failed and was rolled back, the database is as it was: ${e.message}`, { cause: err, details: e.details });
+    throw new AppError(e.code, `restore of ${opts.file} failed and was rolled back, the database is as it was: ${e.message}`, {
+      cause: err,
+      details: e.details,
+    });
   }
-  return { file: opts.file, created_at: m.created_at, schema_version: m.schema_version, total_rows: m.total_rows, tables: m.tables.length, upgraded, safety_backup: safety?.path ?? null };
+  return {
+    file: opts.file,
+    created_at: m.created_at,
+    schema_version: m.schema_version,
+    total_rows: m.total_rows,
+    tables: m.tables.length,
+    upgraded,
+    safety_backup: safety?.path ?? null,
+  };
 }

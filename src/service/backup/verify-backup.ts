@@ -65,11 +65,19 @@ export async function verifyBackupFile(file: string, onProgress?: ProgressFn): P
     throw refuse(file, `the manifest is not JSON: ${(err as Error).message}`, err);
   }
   const parsed = manifestSchema.safeParse(json);
-  if (!parsed.success) throw refuse(file, `the manifest is not a Firebreak backup manifest (${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).slice(0, 3).join('; ')})`);
+  if (!parsed.success)
+    throw refuse(
+      file,
+      `the manifest is not a Firebreak backup manifest (${parsed.error.issues
+        .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+        .slice(0, 3)
+        .join('; ')})`,
+    );
   const manifest = parsed.data;
   const problems = manifestProblems(manifest);
   if (problems.length) throw refuse(file, `the manifest is inconsistent: ${problems.join('; ')}`);
-  if (info.gzipHeader !== manifest.gzip_header) throw refuse(file, `the gzip header is ${info.gzipHeader}, the manifest recorded ${manifest.gzip_header}`);
+  if (info.gzipHeader !== manifest.gzip_header)
+    throw refuse(file, `the gzip header is ${info.gzipHeader}, the manifest recorded ${manifest.gzip_header}`);
   const expected = manifest.tables.flatMap((t) => t.parts);
   for (let i = 0; i < Math.max(expected.length, seen.length); i++) {
     const want = expected[i];
@@ -78,7 +86,8 @@ export async function verifyBackupFile(file: string, onProgress?: ProgressFn): P
     if (!got) throw refuse(file, `part ${want.file} is missing`);
     if (got.name !== want.file) throw refuse(file, `found ${got.name} where ${want.file} was expected`);
     if (got.sha256 !== want.sha256) throw refuse(file, `part ${want.file}: SHA-256 mismatch (manifest ${want.sha256}, file ${got.sha256})`);
-    if (got.bytes !== want.bytes || got.rows !== want.rows) throw refuse(file, `part ${want.file}: ${got.bytes} bytes / ${got.rows} rows, the manifest says ${want.bytes} / ${want.rows}`);
+    if (got.bytes !== want.bytes || got.rows !== want.rows)
+      throw refuse(file, `part ${want.file}: ${got.bytes} bytes / ${got.rows} rows, the manifest says ${want.bytes} / ${want.rows}`);
   }
   return { path: file, bytes: size, manifest, parts: expected.length };
 }

@@ -4,7 +4,19 @@ import { useEffect, useState } from 'react';
  * A button that asks once more before doing something hard to undo (lifting a
  * ban): the first press turns it into "Confirm …" for a few seconds.
  */
-export function ConfirmButton({ label, confirmLabel, onConfirm, describedBy, className = 'btn' }: { label: string; confirmLabel: string; onConfirm: () => Promise<void>; describedBy?: string; className?: string }) {
+export function ConfirmButton({
+  label,
+  confirmLabel,
+  onConfirm,
+  describedBy,
+  className = 'btn',
+}: {
+  label: string;
+  confirmLabel: string;
+  onConfirm: () => Promise<void>;
+  describedBy?: string;
+  className?: string;
+}) {
   const [armed, setArmed] = useState(false);
   const [busy, setBusy] = useState(false);
   useEffect(() => {

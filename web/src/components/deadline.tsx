@@ -25,5 +25,10 @@ export function Deadline({ incident: i, now }: { incident: Incident; now: number
     );
   }
   const note = i.sla_breached ? ' (breached)' : '';
-  return <span className={`deadline done ${i.sla_breached ? 'was-breached' : ''}`}>{i.status === 'acknowledged' ? 'Acknowledged' : 'Resolved'}{note}</span>;
+  return (
+    <span className={`deadline done ${i.sla_breached ? 'was-breached' : ''}`}>
+      {i.status === 'acknowledged' ? 'Acknowledged' : 'Resolved'}
+      {note}
+    </span>
+  );
 }

@@ -33,7 +33,21 @@ function LiftButton({ d, describedBy, onLifted }: { d: Decision; describedBy: st
  * Active decisions (bans, rate limits, locks) with a lift button when the role
  * may lift them. `compact` is a list for narrow columns (the incident page).
  */
-export function DecisionsTable({ items, now, caption, onLifted, canLift, compact = false }: { items: Decision[]; now: number; caption: string; onLifted: () => Promise<void>; canLift: boolean; compact?: boolean }) {
+export function DecisionsTable({
+  items,
+  now,
+  caption,
+  onLifted,
+  canLift,
+  compact = false,
+}: {
+  items: Decision[];
+  now: number;
+  caption: string;
+  onLifted: () => Promise<void>;
+  canLift: boolean;
+  compact?: boolean;
+}) {
   const base = useId();
   if (compact) {
     return (

@@ -18,7 +18,11 @@ function describeNotified(n: unknown): Notified {
   if (typeof o.level === 'number') parts.push(`· level ${o.level}`);
   const at = o.sent_at ?? o.at ?? o.created_at;
   if (typeof at === 'string') parts.push(`· ${formatTime(at)}`);
-  return { text: parts.join(' '), status: typeof o.status === 'string' ? o.status : undefined, error: typeof o.last_error === 'string' ? o.last_error : null };
+  return {
+    text: parts.join(' '),
+    status: typeof o.status === 'string' ? o.status : undefined,
+    error: typeof o.last_error === 'string' ? o.last_error : null,
+  };
 }
 
 /** Where the escalation stands: the levels (current one marked) and who was notified. `level` is 1-based, as in the API. */
@@ -64,7 +68,10 @@ export function EscalationPanel({ escalation: e, now }: { escalation: Escalation
         <ul className="notified">
           {notified.map((n, i) => (
             <li key={i}>
-              {n.text} {n.status && <span className={`badge state-${n.status === 'sent' ? 'ok' : n.status === 'failed' ? 'bad' : 'muted'}`}>{n.status}</span>}
+              {n.text}{' '}
+              {n.status && (
+                <span className={`badge state-${n.status === 'sent' ? 'ok' : n.status === 'failed' ? 'bad' : 'muted'}`}>{n.status}</span>
+              )}
               {n.error && <span className="error-text"> — {n.error}</span>}
             </li>
           ))}

@@ -1,7 +1,13 @@
 import { useId } from 'react';
 
 /** A labelled select of a filter form; `any` adds a first "Any" choice (value ""). */
-export function SelectField(props: { label: string; value: string; onChange: (value: string) => void; options: readonly (readonly [value: string, label: string])[]; any?: boolean }) {
+export function SelectField(props: {
+  label: string;
+  value: string;
+  onChange: (value: string) => void;
+  options: readonly (readonly [value: string, label: string])[];
+  any?: boolean;
+}) {
   const id = useId();
   return (
     <div className="field">

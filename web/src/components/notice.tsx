@@ -16,5 +16,9 @@ export function ErrorNote({ error }: { error: unknown }) {
 }
 
 export function Loading() {
-  return <p className="muted" aria-busy="true">Loading…</p>;
+  return (
+    <p className="muted" aria-busy="true">
+      Loading…
+    </p>
+  );
 }

@@ -47,7 +47,12 @@ function normalizeChecks(run: Run): { id: string; title: string; state: string; 
   return (run.checks ?? []).map((c: RunCheck) => {
     const d = defs.get(c.id) ?? {};
     const fromOk = c.ok === true ? 'ok' : c.ok === false ? 'failing' : undefined;
-    return { id: c.id, title: c.title ?? d.title ?? humanize(c.id), state: c.state ?? c.status ?? fromOk ?? 'unknown', manual: c.manual ?? d.manual };
+    return {
+      id: c.id,
+      title: c.title ?? d.title ?? humanize(c.id),
+      state: c.state ?? c.status ?? fromOk ?? 'unknown',
+      manual: c.manual ?? d.manual,
+    };
   });
 }
 
@@ -67,7 +72,19 @@ export interface StepPermissions {
   skip: boolean;
 }
 
-function Step({ step, n, incidentId, allowed, onChanged }: { step: ViewStep; n: number; incidentId: string; allowed: StepPermissions; onChanged: (msg: string) => Promise<void> }) {
+function Step({
+  step,
+  n,
+  incidentId,
+  allowed,
+  onChanged,
+}: {
+  step: ViewStep;
+  n: number;
+  incidentId: string;
+  allowed: StepPermissions;
+  onChanged: (msg: string) => Promise<void>;
+}) {
   const titleId = useId();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -102,7 +119,11 @@ function Step({ step, n, incidentId, allowed, onChanged }: { step: ViewStep; n: 
         <StateBadge state={s} />
       </div>
       {step.description && <p className="step-desc">{step.description}</p>}
-      {step.action && <p className="muted">Action: <code>{step.action}</code></p>}
+      {step.action && (
+        <p className="muted">
+          Action: <code>{step.action}</code>
+        </p>
+      )}
       {step.command && (
         <pre className="code" aria-label={`Command for ${step.title}`}>
           <code>{step.command}</code>
@@ -128,12 +149,24 @@ function Step({ step, n, incidentId, allowed, onChanged }: { step: ViewStep; n: 
       {(canComplete || canApprove || canRetry || canSkip) && (
         <div className="step-actions">
           {canComplete && (
-            <button type="button" className="btn btn-primary" disabled={busy} aria-describedby={titleId} onClick={() => void post('complete', 'marked done')}>
+            <button
+              type="button"
+              className="btn btn-primary"
+              disabled={busy}
+              aria-describedby={titleId}
+              onClick={() => void post('complete', 'marked done')}
+            >
               Mark done
             </button>
           )}
           {canApprove && (
-            <button type="button" className="btn btn-primary" disabled={busy} aria-describedby={titleId} onClick={() => void post('approve', 'approved')}>
+            <button
+              type="button"
+              className="btn btn-primary"
+              disabled={busy}
+              aria-describedby={titleId}
+              onClick={() => void post('approve', 'approved')}
+            >
               Approve and run
             </button>
           )}
@@ -142,7 +175,9 @@ function Step({ step, n, incidentId, allowed, onChanged }: { step: ViewStep; n: 
               Retry
             </button>
           )}
-          {canSkip && <ConfirmButton label="Skip" confirmLabel="Confirm skip" describedBy={titleId} onConfirm={() => post('skip', 'skipped')} />}
+          {canSkip && (
+            <ConfirmButton label="Skip" confirmLabel="Confirm skip" describedBy={titleId} onConfirm={() => post('skip', 'skipped')} />
+          )}
         </div>
       )}
       {error && (
@@ -155,7 +190,17 @@ function Step({ step, n, incidentId, allowed, onChanged }: { step: ViewStep; n: 
 }
 
 /** The runbook run of an incident: automated steps with outcomes, the checklist, commands awaiting approval, verification checks. */
-export function RunbookRun({ run, incidentId, allowed, onChanged }: { run: Run; incidentId: string; allowed: StepPermissions; onChanged: (msg: string) => Promise<void> }) {
+export function RunbookRun({
+  run,
+  incidentId,
+  allowed,
+  onChanged,
+}: {
+  run: Run;
+  incidentId: string;
+  allowed: StepPermissions;
+  onChanged: (msg: string) => Promise<void>;
+}) {
   const steps = normalizeSteps(run);
   const checks = normalizeChecks(run);
   const done = steps.filter((s) => ['done', 'succeeded', 'approved', 'skipped'].includes(s.state)).length;

@@ -43,7 +43,10 @@ export function TimeChart({ title, unit, xs, ys, color }: { title: string; unit:
           cursor: { drag: { x: false, y: false } },
           scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] } },
           // The y axis grows with its longest label (", 2,000" must not be cut).
-          axes: [axis, { ...axis, size: (_u: uPlot, values: string[] | null) => Math.max(32, ...(values ?? []).map((v) => v.length * 7 + 16)) }],
+          axes: [
+            axis,
+            { ...axis, size: (_u: uPlot, values: string[] | null) => Math.max(32, ...(values ?? []).map((v) => v.length * 7 + 16)) },
+          ],
           series: [{}, { label: title, stroke, width: 2, fill: `${stroke}26`, points: { show: false } }],
         },
         data.current,
@@ -70,9 +73,7 @@ export function TimeChart({ title, unit, xs, ys, color }: { title: string; unit:
     <figure className="chart" aria-labelledby={captionId}>
       <figcaption id={captionId}>
         <span className="chart-title">{title}</span>{' '}
-        <span className="muted">
-          {latest === undefined ? 'no data yet' : `latest ${latest} ${unit}, peak ${peak} ${unit}`}
-        </span>
+        <span className="muted">{latest === undefined ? 'no data yet' : `latest ${latest} ${unit}, peak ${peak} ${unit}`}</span>
       </figcaption>
       <div ref={box} className="chart-box" aria-hidden="true" />
     </figure>

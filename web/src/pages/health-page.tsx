@@ -74,7 +74,11 @@ function Component({ name, part }: { name: string; part: Record<string, unknown>
       {maps.map(([k, v]) => (
         <div key={k}>
           <h4>{humanize(k)}</h4>
-          <Items items={Object.entries(v).map(([n, x]) => (x && typeof x === 'object' ? { name: n, ...(x as object) } : { name: `${n}: ${String(x)}` }))} />
+          <Items
+            items={Object.entries(v).map(([n, x]) =>
+              x && typeof x === 'object' ? { name: n, ...(x as object) } : { name: `${n}: ${String(x)}` },
+            )}
+          />
         </div>
       ))}
     </section>
@@ -144,8 +148,8 @@ export function HealthPage() {
             {Object.entries(h?.components ?? {})
               .sort(([a], [b]) => (a === 'database' ? -1 : b === 'database' ? 1 : a.localeCompare(b)))
               .map(([name, part]) => (
-              <Component key={name} name={name} part={part} />
-            ))}
+                <Component key={name} name={name} part={part} />
+              ))}
           </div>
         )}
       </section>

@@ -31,7 +31,9 @@ function useTimeline(id: string) {
       if (acc.current.id !== id) acc.current = { id, items: [] };
       let cursor = acc.current.items.at(-1)?.id;
       for (let page = 0; page < 20; page++) {
-        const r = await api.get<Page<TimelineEntry>>(`/api/v1/incidents/${encodeURIComponent(id)}/timeline${query({ cursor, limit: 500 })}`);
+        const r = await api.get<Page<TimelineEntry>>(
+          `/api/v1/incidents/${encodeURIComponent(id)}/timeline${query({ cursor, limit: 500 })}`,
+        );
         if (r.items.length > 0) acc.current = { id, items: [...acc.current.items, ...r.items] };
         if (!r.next_cursor) break;
         cursor = r.next_cursor;
@@ -66,7 +68,13 @@ function NoteForm({ id, onAdded }: { id: string; onAdded: (msg: string) => Promi
   return (
     <form className="note-form" onSubmit={submit}>
       <label htmlFor={fieldId}>Add a note</label>
-      <textarea id={fieldId} rows={3} value={text} onChange={(e) => setText(e.target.value)} placeholder="What you saw, what you changed, what comes next" />
+      <textarea
+        id={fieldId}
+        rows={3}
+        value={text}
+        onChange={(e) => setText(e.target.value)}
+        placeholder="What you saw, what you changed, what comes next"
+      />
       <ErrorNote error={error} />
       <button type="submit" className="btn" disabled={busy || !text.trim()}>
         {busy ? 'Adding…' : 'Add note'}
@@ -81,7 +89,12 @@ export function IncidentPage({ id }: { id: string }) {
   const inc = usePoll(() => api.get<Incident>(`/api/v1/incidents/${encodeURIComponent(id)}`), 2000, id);
   const timeline = useTimeline(id);
   const showDecisions = has('decisions');
-  const escalation = usePoll(() => api.get<Escalation>(`/api/v1/incidents/${encodeURIComponent(id)}/escalation`), 5000, id, has('incident_escalation'));
+  const escalation = usePoll(
+    () => api.get<Escalation>(`/api/v1/incidents/${encodeURIComponent(id)}/escalation`),
+    5000,
+    id,
+    has('incident_escalation'),
+  );
   const decisions = usePoll(() => api.get<Page<Decision>>(`/api/v1/decisions${query({ incident_id: id })}`), 5000, id, showDecisions);
   const [busy, setBusy] = useState<Verb | null>(null);
   const [actionError, setActionError] = useState<unknown>(null);
@@ -90,7 +103,12 @@ export function IncidentPage({ id }: { id: string }) {
 
   const changed = async (msg: string) => {
     setSaid(msg);
-    await Promise.all([inc.refresh(), timeline.refresh(), showDecisions ? decisions.refresh() : undefined, has('incident_escalation') ? escalation.refresh() : undefined]);
+    await Promise.all([
+      inc.refresh(),
+      timeline.refresh(),
+      showDecisions ? decisions.refresh() : undefined,
+      has('incident_escalation') ? escalation.refresh() : undefined,
+    ]);
   };
   const act = async (verb: Verb) => {
     setBusy(verb);
@@ -127,7 +145,14 @@ export function IncidentPage({ id }: { id: string }) {
         <h1 id="incident-title" tabIndex={-1}>
           {i ? i.title : notFound ? `Incident ${id} not found` : `Incident ${id}`}
         </h1>
-        {!i && (notFound ? <p>It may have been typed wrong; incidents are never deleted.</p> : inc.error ? <ErrorNote error={inc.error} /> : <Loading />)}
+        {!i &&
+          (notFound ? (
+            <p>It may have been typed wrong; incidents are never deleted.</p>
+          ) : inc.error ? (
+            <ErrorNote error={inc.error} />
+          ) : (
+            <Loading />
+          ))}
         {i && (
           <>
             <p className="muted">
@@ -142,7 +167,13 @@ export function IncidentPage({ id }: { id: string }) {
             {canWrite && (
               <div className="actions" role="group" aria-label="Incident actions">
                 {VERBS[i.status].map((v) => (
-                  <button key={v} type="button" className={`btn ${v === 'acknowledge' ? 'btn-primary' : ''}`} disabled={busy !== null} onClick={() => void act(v)}>
+                  <button
+                    key={v}
+                    type="button"
+                    className={`btn ${v === 'acknowledge' ? 'btn-primary' : ''}`}
+                    disabled={busy !== null}
+                    onClick={() => void act(v)}
+                  >
                     {busy === v ? `${humanize(v)}…` : humanize(v)}
                   </button>
                 ))}
@@ -171,14 +202,25 @@ export function IncidentPage({ id }: { id: string }) {
                 <RunbookRun
                   run={i.run}
                   incidentId={i.id}
-                  allowed={{ complete: canWrite && has('step_complete'), approve: canWrite && has('step_approve'), retry: canWrite && has('step_retry'), skip: canWrite && has('step_skip') }}
+                  allowed={{
+                    complete: canWrite && has('step_complete'),
+                    approve: canWrite && has('step_approve'),
+                    retry: canWrite && has('step_retry'),
+                    skip: canWrite && has('step_skip'),
+                  }}
                   onChanged={changed}
                 />
               </section>
             )}
             <section aria-labelledby="timeline-h" className="panel">
               <h2 id="timeline-h">Timeline</h2>
-              {timeline.data ? <TimelineList entries={timeline.data} /> : timeline.error ? <ErrorNote error={timeline.error} /> : <Loading />}
+              {timeline.data ? (
+                <TimelineList entries={timeline.data} />
+              ) : timeline.error ? (
+                <ErrorNote error={timeline.error} />
+              ) : (
+                <Loading />
+              )}
               {canWrite && <NoteForm id={i.id} onAdded={changed} />}
             </section>
           </div>
@@ -241,14 +283,18 @@ export function IncidentPage({ id }: { id: string }) {
             <section aria-labelledby="esc-h" className="panel">
               <h2 id="esc-h">Escalation</h2>
               {escalation.data ? (
-              <EscalationPanel escalation={escalation.data} now={now} />
-            ) : i.escalation ? (
-              <EscalationPanel escalation={i.escalation} now={now} />
-            ) : has('incident_escalation') ? (
-              escalation.error ? <ErrorNote error={escalation.error} /> : <Loading />
-            ) : (
-              <Unavailable>Escalation is not available on this server yet.</Unavailable>
-            )}
+                <EscalationPanel escalation={escalation.data} now={now} />
+              ) : i.escalation ? (
+                <EscalationPanel escalation={i.escalation} now={now} />
+              ) : has('incident_escalation') ? (
+                escalation.error ? (
+                  <ErrorNote error={escalation.error} />
+                ) : (
+                  <Loading />
+                )
+              ) : (
+                <Unavailable>Escalation is not available on this server yet.</Unavailable>
+              )}
             </section>
 
             <section aria-labelledby="dec-h" className="panel">
@@ -259,7 +305,14 @@ export function IncidentPage({ id }: { id: string }) {
                 decisions.data.items.length === 0 ? (
                   <p className="muted">No decisions for this incident.</p>
                 ) : (
-                  <DecisionsTable compact items={decisions.data.items} now={now} caption="Decisions taken for this incident" canLift={can('decisions:write') && has('decision_lift')} onLifted={() => changed('Decision lifted.')} />
+                  <DecisionsTable
+                    compact
+                    items={decisions.data.items}
+                    now={now}
+                    caption="Decisions taken for this incident"
+                    canLift={can('decisions:write') && has('decision_lift')}
+                    onLifted={() => changed('Decision lifted.')}
+                  />
                 )
               ) : decisions.error ? (
                 <p className="muted">{errorText(decisions.error)}</p>

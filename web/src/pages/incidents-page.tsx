@@ -99,9 +99,26 @@ export function IncidentsPage() {
       </div>
 
       <form className="filters" role="search" aria-label="Filter incidents" onSubmit={(e) => e.preventDefault()}>
-        <SelectField label="Status" value={status} onChange={(v) => setFilter('status', v)} options={Object.entries(STATUS_FILTERS).map(([k, v]) => [k, v.label] as const)} />
-        <SelectField label="Severity" value={severity} onChange={(v) => setFilter('severity', v)} options={SEVERITIES.map((s) => [s, humanize(s)] as const)} any />
-        <SelectField label="Type" value={type} onChange={(v) => setFilter('type', v)} options={types.map((t) => [t, humanize(t)] as const)} any />
+        <SelectField
+          label="Status"
+          value={status}
+          onChange={(v) => setFilter('status', v)}
+          options={Object.entries(STATUS_FILTERS).map(([k, v]) => [k, v.label] as const)}
+        />
+        <SelectField
+          label="Severity"
+          value={severity}
+          onChange={(v) => setFilter('severity', v)}
+          options={SEVERITIES.map((s) => [s, humanize(s)] as const)}
+          any
+        />
+        <SelectField
+          label="Type"
+          value={type}
+          onChange={(v) => setFilter('type', v)}
+          options={types.map((t) => [t, humanize(t)] as const)}
+          any
+        />
         <SearchField value={text} onChange={setText} placeholder="Title, type or key (ip:203.0.113.5)" />
       </form>
 
@@ -113,7 +130,9 @@ export function IncidentsPage() {
       {!list.loaded ? (
         <Loading />
       ) : items.length === 0 ? (
-        <p className="empty">{status === 'open' && !severity && !type && !q ? 'No open incidents. All quiet.' : 'No incidents match these filters.'}</p>
+        <p className="empty">
+          {status === 'open' && !severity && !type && !q ? 'No open incidents. All quiet.' : 'No incidents match these filters.'}
+        </p>
       ) : (
         <table className="table incidents" aria-busy={list.dataKey !== url}>
           <caption className="sr-only">Incidents, newest first. The list updates by itself every two seconds.</caption>

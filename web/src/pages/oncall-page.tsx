@@ -87,11 +87,19 @@ function timeoutText(l: PolicyLevel): string | null {
 }
 
 function Policies() {
-  const list = usePoll(() => api.get<Page<Policy> | Record<string, Omit<Policy, 'name'>>>('/api/v1/escalation-policies'), 60_000, 'policies');
+  const list = usePoll(
+    () => api.get<Page<Policy> | Record<string, Omit<Policy, 'name'>>>('/api/v1/escalation-policies'),
+    60_000,
+    'policies',
+  );
   if (!list.loaded) return <Loading />;
   const raw = list.data;
   // A list (`{items}`) or a map of name → policy as in the configuration file.
-  const items: Policy[] = !raw ? [] : Array.isArray((raw as Page<Policy>).items) ? (raw as Page<Policy>).items : Object.entries(raw).map(([name, p]) => ({ name, ...(p as Omit<Policy, 'name'>) }));
+  const items: Policy[] = !raw
+    ? []
+    : Array.isArray((raw as Page<Policy>).items)
+      ? (raw as Page<Policy>).items
+      : Object.entries(raw).map(([name, p]) => ({ name, ...(p as Omit<Policy, 'name'>) }));
   return (
     <>
       <ErrorNote error={list.error} />

@@ -17,7 +17,9 @@ function Decisions() {
   const [filter, setFilter] = useState('');
   const [type, setType] = useState('');
   const items = (list.data?.items ?? []).filter(
-    (d) => (!type || d.type === type) && (!filter || `${d.scope} ${d.value} ${d.reason ?? ''} ${d.origin ?? ''}`.toLowerCase().includes(filter.toLowerCase())),
+    (d) =>
+      (!type || d.type === type) &&
+      (!filter || `${d.scope} ${d.value} ${d.reason ?? ''} ${d.origin ?? ''}`.toLowerCase().includes(filter.toLowerCase())),
   );
   const types = [...new Set((list.data?.items ?? []).map((d) => d.type))].sort();
   return (
@@ -30,9 +32,17 @@ function Decisions() {
       {!list.loaded ? (
         <Loading />
       ) : items.length === 0 ? (
-        <p className="empty">{list.data?.items.length ? 'No decisions match.' : 'No active decisions: nothing is banned, limited or locked.'}</p>
+        <p className="empty">
+          {list.data?.items.length ? 'No decisions match.' : 'No active decisions: nothing is banned, limited or locked.'}
+        </p>
       ) : (
-        <DecisionsTable items={items} now={now} caption="Active decisions" canLift={can('decisions:write') && has('decision_lift')} onLifted={list.refresh} />
+        <DecisionsTable
+          items={items}
+          now={now}
+          caption="Active decisions"
+          canLift={can('decisions:write') && has('decision_lift')}
+          onLifted={list.refresh}
+        />
       )}
       {list.data?.next_cursor && <p className="muted">Showing the first 500 decisions.</p>}
     </>
@@ -64,7 +74,14 @@ function AddAllowEntry({ onAdded }: { onAdded: () => Promise<void> }) {
     <form className="inline-form" onSubmit={submit} aria-label="Add to the allowlist">
       <div className="field">
         <label htmlFor={ids.cidr}>IP or CIDR range</label>
-        <input id={ids.cidr} required value={cidr} onChange={(e) => setCidr(e.target.value)} placeholder="198.51.100.0/24" spellCheck={false} />
+        <input
+          id={ids.cidr}
+          required
+          value={cidr}
+          onChange={(e) => setCidr(e.target.value)}
+          placeholder="198.51.100.0/24"
+          spellCheck={false}
+        />
       </div>
       <div className="field grow">
         <label htmlFor={ids.note}>Note</label>
@@ -88,7 +105,8 @@ function Allowlist() {
   return (
     <>
       <p className="muted">
-        Addresses on the allowlist are never banned, whatever a rule says. Always on it: {always.map((c, i) => (
+        Addresses on the allowlist are never banned, whatever a rule says. Always on it:{' '}
+        {always.map((c, i) => (
           <span key={c}>
             {i > 0 && ', '}
             <code>{c}</code>
@@ -151,11 +169,21 @@ export function SecurityPage() {
       </div>
       <section className="panel" aria-labelledby="decisions-h">
         <h2 id="decisions-h">Active decisions</h2>
-        {has('decisions') ? <Decisions /> : <Unavailable>Decisions (bans, rate limits, locked accounts) are not available on this server yet.</Unavailable>}
+        {has('decisions') ? (
+          <Decisions />
+        ) : (
+          <Unavailable>Decisions (bans, rate limits, locked accounts) are not available on this server yet.</Unavailable>
+        )}
       </section>
       <section className="panel" aria-labelledby="allow-h">
         <h2 id="allow-h">Allowlist</h2>
-        {has('allowlist') ? <Allowlist /> : <Unavailable>The allowlist API is not available on this server yet. The configuration file's <code>allowlist</code> applies.</Unavailable>}
+        {has('allowlist') ? (
+          <Allowlist />
+        ) : (
+          <Unavailable>
+            The allowlist API is not available on this server yet. The configuration file's <code>allowlist</code> applies.
+          </Unavailable>
+        )}
       </section>
     </section>
   );

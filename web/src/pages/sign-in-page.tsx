@@ -15,7 +15,8 @@ export function SignInPage({ onSignIn, notice }: { onSignIn: (token: string) => 
       await onSignIn(token.trim());
     } catch (err) {
       if (err instanceof ApiError && err.status === 401) setError('That token is not valid, or it was revoked.');
-      else if (err instanceof ApiError && err.status === 429) setError(`Too many failed attempts. Try again in ${err.retryAfter ?? 60} seconds.`);
+      else if (err instanceof ApiError && err.status === 429)
+        setError(`Too many failed attempts. Try again in ${err.retryAfter ?? 60} seconds.`);
       else setError(errorText(err));
       setBusy(false);
     }
