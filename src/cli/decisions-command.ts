@@ -8,7 +8,7 @@ import { formatDuration } from '../domain/duration.ts';
 import type { CliIo } from './io.ts';
 import { apiClientFromEnv } from './api-client.ts';
 import { renderTable, shortTime } from './table.ts';
-import type { DecisionView } from '../service/query-decisions.ts';
+import type { DecisionView } from '../service/response/query-decisions.ts';
 
 interface TargetFlags {
   ip?: string;

@@ -7,7 +7,7 @@
 import { loadConfig } from '../config.ts';
 import { openDb } from '../store/db.ts';
 import { migrate } from '../store/migrate.ts';
-import { createBus, type Actor, type Deps } from '../service/context.ts';
+import { createBus, type Actor, type Deps } from '../service/core/context.ts';
 import { createLogger } from '../main.ts';
 import { AppError } from '../errors.ts';
 

@@ -7,8 +7,8 @@ import { withLocalDeps, LOCAL_OPERATOR } from './local-deps.ts';
 import { renderTable, shortTime } from './table.ts';
 import { AppError } from '../errors.ts';
 import { exportedFrom, parsePostmortem } from '../domain/postmortem-markdown.ts';
-import { exportPostmortemMarkdown, listPostmortems, type PostmortemView } from '../service/query-postmortems.ts';
-import { updatePostmortem } from '../service/update-postmortem.ts';
+import { exportPostmortemMarkdown, listPostmortems, type PostmortemView } from '../service/after-incident/query-postmortems.ts';
+import { updatePostmortem } from '../service/after-incident/update-postmortem.ts';
 
 interface Common {
   config?: string;

@@ -3,7 +3,7 @@ import type { CliIo } from './io.ts';
 import { apiClientFromEnv } from './api-client.ts';
 import { withLocalDeps, LOCAL_OPERATOR } from './local-deps.ts';
 import { renderTable, shortTime } from './table.ts';
-import { computeAnalytics, type AnalyticsResult } from '../service/compute-analytics.ts';
+import { computeAnalytics, type AnalyticsResult } from '../service/after-incident/compute-analytics.ts';
 import { formatSeconds } from '../domain/postmortem.ts';
 import type { DurationStats, GroupStats } from '../domain/analytics.ts';
 

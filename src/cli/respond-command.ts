@@ -20,7 +20,7 @@ import type { CliIo } from './io.ts';
 import { apiClientFromEnv, type ApiClient } from './api-client.ts';
 import type { Incident } from '../store/incident-repo.ts';
 import type { ActionRun } from '../store/action-run-repo.ts';
-import type { PlannedAction } from '../service/plan-response.ts';
+import type { PlannedAction } from '../service/response/plan-response.ts';
 
 /** What each seeded incident type acts on. Other types are passed to the server, which knows its rules. */
 const TARGET_OF: Readonly<Record<string, 'ip' | 'user'>> = {

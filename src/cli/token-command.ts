@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { CliIo } from './io.ts';
 import { apiClientFromEnv } from './api-client.ts';
 import { withLocalDeps, LOCAL_OPERATOR } from './local-deps.ts';
-import { createToken, listTokens, revokeToken, type CreatedToken } from '../service/tokens.ts';
+import { createToken, listTokens, revokeToken, type CreatedToken } from '../service/access/tokens.ts';
 import type { TokenRecord } from '../store/token-repo.ts';
 import { renderTable, shortTime } from './table.ts';
 import { ROLES } from '../domain/roles.ts';

@@ -18,13 +18,13 @@
  *   notify_lease  ref notification id  watchdog of a claim that never reported back
  */
 import type { Logger } from 'pino';
-import type { Bus } from '../service/context.ts';
-import { ESCALATE_TIMER, NOTIFY_LEASE_TIMER, NOTIFY_TIMER, type EscalationDeps } from '../service/escalation-deps.ts';
-import { syncEscalation, findEscalationsToSync } from '../service/sync-escalation.ts';
-import { escalateIncident } from '../service/escalate-incident.ts';
-import { claimNotificationForDelivery } from '../service/claim-notification.ts';
-import { deliverNotification } from '../service/deliver-notification.ts';
-import { expireNotificationClaim } from '../service/expire-notification-claim.ts';
+import type { Bus } from '../service/core/context.ts';
+import { ESCALATE_TIMER, NOTIFY_LEASE_TIMER, NOTIFY_TIMER, type EscalationDeps } from '../service/escalation/escalation-deps.ts';
+import { syncEscalation, findEscalationsToSync } from '../service/escalation/sync-escalation.ts';
+import { escalateIncident } from '../service/escalation/escalate-incident.ts';
+import { claimNotificationForDelivery } from '../service/escalation/claim-notification.ts';
+import { deliverNotification } from '../service/escalation/deliver-notification.ts';
+import { expireNotificationClaim } from '../service/escalation/expire-notification-claim.ts';
 import type { TimerHandler } from './scheduler.ts';
 import { createNotificationSender } from './notification-sender.ts';
 

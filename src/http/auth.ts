@@ -5,9 +5,9 @@
 import type { FastifyRequest } from 'fastify';
 import { AppError } from '../errors.ts';
 import type { Permission } from '../domain/roles.ts';
-import type { Actor, Deps } from '../service/context.ts';
-import { authenticate } from '../service/tokens.ts';
-import { authorize } from '../service/authorize.ts';
+import type { Actor, Deps } from '../service/core/context.ts';
+import { authenticate } from '../service/access/tokens.ts';
+import { authorize } from '../service/access/authorize.ts';
 
 export function bearerToken(req: FastifyRequest): string | undefined {
   const h = req.headers.authorization;

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import type { Deps, Actor } from '../service/context.ts';
+import type { Deps, Actor } from '../service/core/context.ts';
 import type { Permission } from '../domain/roles.ts';
 import type { Scheduler } from '../escalate/scheduler.ts';
 

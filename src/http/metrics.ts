@@ -7,7 +7,7 @@ import { Registry, Counter, Gauge, Histogram, collectDefaultMetrics } from 'prom
 import type { FastifyInstance } from 'fastify';
 import type { Db } from '../store/db.ts';
 import type { Pipeline } from '../detect/pipeline.ts';
-import type { Bus } from '../service/context.ts';
+import type { Bus } from '../service/core/context.ts';
 import { countIncidentsByStatus } from '../store/incident-repo.ts';
 import { activeDecisionsByType, notificationsByChannel } from '../store/metrics-repo.ts';
 

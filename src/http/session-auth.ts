@@ -18,8 +18,8 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../errors.ts';
 import type { Role } from '../domain/roles.ts';
-import { SYSTEM, type Actor, type Deps } from '../service/context.ts';
-import { listTokens } from '../service/tokens.ts';
+import { SYSTEM, type Actor, type Deps } from '../service/core/context.ts';
+import { listTokens } from '../service/access/tokens.ts';
 import type { ActorResolver } from './auth.ts';
 
 export const SESSION_COOKIE = 'fb_session';

@@ -2,7 +2,7 @@
  * Escalation state per incident (`incident_escalations`) and the timer
  * operations escalation needs that never wait for a row lock.
  *
- * Lock order (see service/escalation-step.ts): a timer the scheduler claimed,
+ * Lock order (see service/escalation/escalation-step.ts): a timer the scheduler claimed,
  * then the incident, then its escalation row, then notification rows. A
  * transaction that holds an incident lock must never WAIT for a timer row:
  * the scheduler may hold that timer while waiting for the same incident. So

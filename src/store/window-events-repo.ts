@@ -1,6 +1,6 @@
 /**
  * Stored events of one rule's window, for reading a rule's current value
- * during verification (src/service/read-rule-value.ts). Filters by type and
+ * during verification (src/service/runbooks/read-rule-value.ts). Filters by type and
  * by the incident's key; the rule's own match conditions are applied by the
  * caller with the domain's engine.
  */

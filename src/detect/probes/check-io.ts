@@ -1,10 +1,10 @@
 /**
  * How runbook verification checks read the world (the CheckIo of
- * src/service/runbook-runtime.ts): probe states from the probe manager,
+ * src/service/runbooks/runbook-runtime.ts): probe states from the probe manager,
  * rule values from the injected reader, HTTP and SQL checks here.
  */
-import type { CheckIo } from '../../service/runbook-runtime.ts';
-import type { RuleReading } from '../../service/read-rule-value.ts';
+import type { CheckIo } from '../../service/runbooks/runbook-runtime.ts';
+import type { RuleReading } from '../../service/runbooks/read-rule-value.ts';
 import type { ProbeManager } from './probe-manager.ts';
 import { checkHttp } from './http-check.ts';
 import { checkSql } from './sql-check.ts';

@@ -13,8 +13,8 @@ import type { HttpContext } from '../http-context.ts';
 import { AppError } from '../../errors.ts';
 import { HTTP_STATUS, normalizeHttpError } from '../error-map.ts';
 import { escapeHtml as e } from '../../notify/email-channel.ts';
-import type { EscalationDeps } from '../../service/escalation-deps.ts';
-import { acknowledgeByLink, inspectAckLink, type AckLinkState } from '../../service/acknowledge-by-link.ts';
+import type { EscalationDeps } from '../../service/escalation/escalation-deps.ts';
+import { acknowledgeByLink, inspectAckLink, type AckLinkState } from '../../service/incidents/acknowledge-by-link.ts';
 import type { Incident } from '../../store/incident-repo.ts';
 
 // A wildcard, not `:token`: tokens are longer than the router's 100-character parameter limit.

@@ -2,7 +2,7 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestFirebreak, type TestFirebreak } from '../../test-harness.ts';
 import { testBackends } from '../../store/test-databases.ts';
-import type { Reminder } from '../../service/reminder.ts';
+import type { Reminder } from '../../service/after-incident/reminder.ts';
 
 const H = 3_600_000;
 

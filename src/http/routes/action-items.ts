@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { HttpContext } from '../http-context.ts';
-import { listActionItems, getActionItem } from '../../service/query-action-items.ts';
-import { createActionItem } from '../../service/create-action-item.ts';
-import { updateActionItem } from '../../service/update-action-item.ts';
-import { deleteActionItem } from '../../service/delete-action-item.ts';
+import { listActionItems, getActionItem } from '../../service/after-incident/query-action-items.ts';
+import { createActionItem } from '../../service/after-incident/create-action-item.ts';
+import { updateActionItem } from '../../service/after-incident/update-action-item.ts';
+import { deleteActionItem } from '../../service/after-incident/delete-action-item.ts';
 
 type IdParams = { Params: { id: string } };
 

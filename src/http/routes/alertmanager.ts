@@ -6,7 +6,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { HttpContext } from '../http-context.ts';
-import { ingestAlertmanager } from '../../service/ingest-alertmanager.ts';
+import { ingestAlertmanager } from '../../service/integrations/ingest-alertmanager.ts';
 
 const PREFIX = '/api/v1/integrations/alertmanager/';
 

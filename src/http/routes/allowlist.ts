@@ -1,10 +1,10 @@
 /** Allowlist API: GET (viewer), POST and DELETE (responder/admin). */
 import type { FastifyInstance } from 'fastify';
 import type { HttpContext } from '../http-context.ts';
-import type { RespondDeps } from '../../service/respond-deps.ts';
-import { listAllowlist } from '../../service/list-allowlist.ts';
-import { addAllowlistEntry } from '../../service/add-allowlist-entry.ts';
-import { removeAllowlistEntry } from '../../service/remove-allowlist-entry.ts';
+import type { RespondDeps } from '../../service/response/respond-deps.ts';
+import { listAllowlist } from '../../service/response/list-allowlist.ts';
+import { addAllowlistEntry } from '../../service/response/add-allowlist-entry.ts';
+import { removeAllowlistEntry } from '../../service/response/remove-allowlist-entry.ts';
 
 export function allowlistRoutes(deps: RespondDeps) {
   return (app: FastifyInstance, ctx: HttpContext): void => {

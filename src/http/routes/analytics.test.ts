@@ -5,10 +5,10 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestFirebreak, type TestFirebreak } from '../../test-harness.ts';
 import { testBackends } from '../../store/test-databases.ts';
-import { openIncident } from '../../service/open-incident.ts';
-import { acknowledgeIncident } from '../../service/acknowledge-incident.ts';
-import { resolveIncident } from '../../service/resolve-incident.ts';
-import type { Actor } from '../../service/context.ts';
+import { openIncident } from '../../service/incidents/open-incident.ts';
+import { acknowledgeIncident } from '../../service/incidents/acknowledge-incident.ts';
+import { resolveIncident } from '../../service/incidents/resolve-incident.ts';
+import type { Actor } from '../../service/core/context.ts';
 
 const M = 60_000;
 const H = 3_600_000;

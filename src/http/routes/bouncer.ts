@@ -10,11 +10,11 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../../errors.ts';
-import type { Actor, Deps } from '../../service/context.ts';
-import { authenticate } from '../../service/tokens.ts';
-import { authorize } from '../../service/authorize.ts';
-import { pullDecisionStream } from '../../service/bouncer-stream.ts';
-import { queryBouncerDecisions } from '../../service/bouncer-query.ts';
+import type { Actor, Deps } from '../../service/core/context.ts';
+import { authenticate } from '../../service/access/tokens.ts';
+import { authorize } from '../../service/access/authorize.ts';
+import { pullDecisionStream } from '../../service/response/bouncer-stream.ts';
+import { queryBouncerDecisions } from '../../service/response/bouncer-query.ts';
 import { HTTP_STATUS, normalizeHttpError } from '../error-map.ts';
 import type { HttpContext } from '../http-context.ts';
 

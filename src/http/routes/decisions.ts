@@ -4,11 +4,11 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { HttpContext } from '../http-context.ts';
-import type { RespondDeps } from '../../service/respond-deps.ts';
-import { createDecision } from '../../service/create-decision.ts';
-import { deleteDecision } from '../../service/delete-decision.ts';
-import { deleteDecisions } from '../../service/delete-decisions.ts';
-import { decisionView, getDecision, listDecisions } from '../../service/query-decisions.ts';
+import type { RespondDeps } from '../../service/response/respond-deps.ts';
+import { createDecision } from '../../service/response/create-decision.ts';
+import { deleteDecision } from '../../service/response/delete-decision.ts';
+import { deleteDecisions } from '../../service/response/delete-decisions.ts';
+import { decisionView, getDecision, listDecisions } from '../../service/response/query-decisions.ts';
 
 type IdParams = { Params: { id: string } };
 

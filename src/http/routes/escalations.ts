@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { HttpContext } from '../http-context.ts';
-import type { EscalationDeps } from '../../service/escalation-deps.ts';
-import { getIncidentEscalation, listEscalationPolicies } from '../../service/query-escalation.ts';
+import type { EscalationDeps } from '../../service/escalation/escalation-deps.ts';
+import { getIncidentEscalation, listEscalationPolicies } from '../../service/escalation/query-escalation.ts';
 
 /**
  * GET /api/v1/incidents/{id}/escalation: the incident's frozen policy, where

@@ -4,10 +4,10 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { HttpContext } from '../http-context.ts';
-import type { RespondDeps } from '../../service/respond-deps.ts';
-import { requestIncidentActions } from '../../service/request-incident-actions.ts';
-import { listActionRuns } from '../../service/list-action-runs.ts';
-import { planResponse } from '../../service/plan-response.ts';
+import type { RespondDeps } from '../../service/response/respond-deps.ts';
+import { requestIncidentActions } from '../../service/response/request-incident-actions.ts';
+import { listActionRuns } from '../../service/response/list-action-runs.ts';
+import { planResponse } from '../../service/response/plan-response.ts';
 
 type IdParams = { Params: { id: string } };
 

@@ -1,13 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { HttpContext } from '../http-context.ts';
-import { openIncident } from '../../service/open-incident.ts';
-import { acknowledgeIncident } from '../../service/acknowledge-incident.ts';
-import { resolveIncident } from '../../service/resolve-incident.ts';
-import { reopenIncident } from '../../service/reopen-incident.ts';
-import { addNote } from '../../service/add-note.ts';
-import { listIncidents, getIncident, getTimeline } from '../../service/query-incidents.ts';
-import { parseInput } from '../../service/validate.ts';
+import { openIncident } from '../../service/incidents/open-incident.ts';
+import { acknowledgeIncident } from '../../service/incidents/acknowledge-incident.ts';
+import { resolveIncident } from '../../service/incidents/resolve-incident.ts';
+import { reopenIncident } from '../../service/incidents/reopen-incident.ts';
+import { addNote } from '../../service/incidents/add-note.ts';
+import { listIncidents, getIncident, getTimeline } from '../../service/incidents/query-incidents.ts';
+import { parseInput } from '../../service/core/validate.ts';
 
 const transitionBody = z
   .object({ note: z.string().max(20_000).optional() })

@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { HttpContext } from '../http-context.ts';
-import { createIntegration } from '../../service/create-integration.ts';
-import { listIntegrations } from '../../service/query-integrations.ts';
-import { revokeIntegration } from '../../service/revoke-integration.ts';
+import { createIntegration } from '../../service/integrations/create-integration.ts';
+import { listIntegrations } from '../../service/integrations/query-integrations.ts';
+import { revokeIntegration } from '../../service/integrations/revoke-integration.ts';
 
 /** Integration keys for Alertmanager and PagerDuty-style senders (admin). The key is in the 201 answer only. */
 export function integrationRoutes(app: FastifyInstance, ctx: HttpContext): void {

@@ -8,7 +8,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { HttpContext } from '../http-context.ts';
 import { HTTP_STATUS, normalizeHttpError } from '../error-map.ts';
-import { ingestPagerDutyEvent, InvalidPagerDutyEvent } from '../../service/ingest-pagerduty.ts';
+import { ingestPagerDutyEvent, InvalidPagerDutyEvent } from '../../service/integrations/ingest-pagerduty.ts';
 
 /** PagerDuty's size limit for one event. */
 const BODY_LIMIT = 512 * 1024;

@@ -2,10 +2,10 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestFirebreak, type TestFirebreak } from '../../test-harness.ts';
 import { testBackends } from '../../store/test-databases.ts';
-import { openIncident } from '../../service/open-incident.ts';
+import { openIncident } from '../../service/incidents/open-incident.ts';
 import { appendTimeline } from '../../store/timeline-repo.ts';
 import { parsePostmortem } from '../../domain/postmortem-markdown.ts';
-import type { Reminder } from '../../service/reminder.ts';
+import type { Reminder } from '../../service/after-incident/reminder.ts';
 
 const H = 3_600_000;
 const M = 60_000;

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { HttpContext } from '../http-context.ts';
-import { listPostmortems, getPostmortem, exportPostmortemMarkdown } from '../../service/query-postmortems.ts';
-import { updatePostmortem } from '../../service/update-postmortem.ts';
+import { listPostmortems, getPostmortem, exportPostmortemMarkdown } from '../../service/after-incident/query-postmortems.ts';
+import { updatePostmortem } from '../../service/after-incident/update-postmortem.ts';
 
 type IdParams = { Params: { id: string } };
 

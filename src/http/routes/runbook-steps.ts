@@ -10,11 +10,11 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { HttpContext } from '../http-context.ts';
-import type { RunbookRuntime } from '../../service/runbook-runtime.ts';
-import { completeRunbookStep } from '../../service/complete-runbook-step.ts';
-import { approveRunbookStep } from '../../service/approve-runbook-step.ts';
-import { retryRunbookStep } from '../../service/retry-runbook-step.ts';
-import { skipRunbookStep } from '../../service/skip-runbook-step.ts';
+import type { RunbookRuntime } from '../../service/runbooks/runbook-runtime.ts';
+import { completeRunbookStep } from '../../service/runbooks/complete-runbook-step.ts';
+import { approveRunbookStep } from '../../service/runbooks/approve-runbook-step.ts';
+import { retryRunbookStep } from '../../service/runbooks/retry-runbook-step.ts';
+import { skipRunbookStep } from '../../service/runbooks/skip-runbook-step.ts';
 
 type StepParams = { Params: { id: string; step: string } };
 

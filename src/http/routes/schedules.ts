@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { HttpContext } from '../http-context.ts';
-import { listSchedules, oncallForSchedule, listScheduleOverrides } from '../../service/query-schedules.ts';
-import { addScheduleOverride } from '../../service/add-schedule-override.ts';
-import { removeScheduleOverride } from '../../service/remove-schedule-override.ts';
+import { listSchedules, oncallForSchedule, listScheduleOverrides } from '../../service/oncall/query-schedules.ts';
+import { addScheduleOverride } from '../../service/oncall/add-schedule-override.ts';
+import { removeScheduleOverride } from '../../service/oncall/remove-schedule-override.ts';
 
 type NameParams = { Params: { name: string } };
 

@@ -12,8 +12,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { AppError } from '../../errors.ts';
 import { can, ROLES, type Permission, type Role } from '../../domain/roles.ts';
-import { authenticate } from '../../service/tokens.ts';
-import { parseInput } from '../../service/validate.ts';
+import { authenticate } from '../../service/access/tokens.ts';
+import { parseInput } from '../../service/core/validate.ts';
 import type { HttpContext } from '../http-context.ts';
 import type { RoutePlugin } from '../app.ts';
 import {

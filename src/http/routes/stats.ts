@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { HttpContext } from '../http-context.ts';
-import { parseInput } from '../../service/validate.ts';
+import { parseInput } from '../../service/core/validate.ts';
 import { minuteSeries } from '../../store/event-repo.ts';
 
 const query = z

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { HttpContext } from '../http-context.ts';
-import { createToken, listTokens, revokeToken } from '../../service/tokens.ts';
+import { createToken, listTokens, revokeToken } from '../../service/access/tokens.ts';
 
 export function tokenRoutes(app: FastifyInstance, ctx: HttpContext): void {
   app.post('/api/v1/tokens', async (req, reply) => {

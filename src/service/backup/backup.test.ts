@@ -12,8 +12,8 @@ import { createTestDatabase, testBackends, type Backend, type TestDatabase } fro
 import { dumpDatabase, countRows } from '../../store/backup-dump.ts';
 import type { Db } from '../../store/db.ts';
 import { migrate } from '../../store/migrate.ts';
-import { createBus, SYSTEM, type Actor } from '../context.ts';
-import { openIncident } from '../open-incident.ts';
+import { createBus, SYSTEM, type Actor } from '../core/context.ts';
+import { openIncident } from '../incidents/open-incident.ts';
 import { createBackup, type BackupResult } from './create-backup.ts';
 import { verifyBackupFile } from './verify-backup.ts';
 import { restoreBackup } from './restore-backup.ts';

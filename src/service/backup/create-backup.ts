@@ -14,9 +14,9 @@ import { dumpDatabase, hasFirebreakSchema } from '../../store/backup-dump.ts';
 import { writeAudit } from '../../store/audit-repo.ts';
 import { BACKUP_FORMAT, BACKUP_FORMAT_VERSION, MANIFEST_FILE, type BackupManifest } from '../../domain/backup-manifest.ts';
 import { VERSION } from '../../version.ts';
-import type { Actor } from '../context.ts';
+import type { Actor } from '../core/context.ts';
 import type { Config } from '../../config.ts';
-import { authorize } from '../authorize.ts';
+import { authorize } from '../access/authorize.ts';
 import { createArchiveWriter, gzipHeaderHex } from './archive.ts';
 import { backupFileName, backupsDir } from './backup-files.ts';
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Db } from '../../store/db.ts';
 import type { Config } from '../../config.ts';
-import type { Actor } from '../context.ts';
+import type { Actor } from '../core/context.ts';
 import { createBackup } from './create-backup.ts';
 import { backupFileName, backupsDir } from './backup-files.ts';
 

@@ -1,6 +1,6 @@
 import type { Config } from '../../config.ts';
-import type { Actor } from '../context.ts';
-import { authorize } from '../authorize.ts';
+import type { Actor } from '../core/context.ts';
+import { authorize } from '../access/authorize.ts';
 import { backupsDir, listBackupFiles, type BackupFileInfo } from './backup-files.ts';
 
 /** The backups in `<data_dir>/backups/`, oldest first (admin: they hold token hashes and the audit log). */

@@ -1,0 +1,103 @@
+/**
+ * The one place a decision is made, shared by the decisions API and the
+ * actions (block_ip, rate_limit, lock_account). Runs inside the caller's
+ * transaction.
+ *
+ *   target allowlisted                       → allowlisted (nothing written)
+ *   no live decision for scope+value+type     → created
+ *   live one already lasts at least as long   → existing
+ *   live one ends sooner                      → extended (re-announced to bouncers)
+ *   live one already expired                  → it is ended (expired), then created
+ *
+ * Repeat offenders: with `increment`, earlier succeeded runs of the same
+ * action on the same target within `bans.window` lengthen the ban
+ * (src/respond/ban-duration.ts).
+ */
+import { AppError } from '../../errors.ts';
+import type { Queryable } from '../../store/db.ts';
+import { endDecisions, extendDecision, findLiveDecision, insertDecision, lockDecisionChanges } from '../../store/decision-repo.ts';
+import { countSucceededRuns } from '../../store/action-run-repo.ts';
+import {
+  canonicalTarget,
+  MAX_DURATION_MS,
+  MIN_DURATION_MS,
+  SCOPES_BY_TYPE,
+  type DecisionScopeName,
+  type DecisionType,
+} from '../../respond/decision-target.ts';
+import { banDurationMs } from '../../respond/ban-duration.ts';
+import type { DecideOutcome } from '../../respond/action.ts';
+import type { Deps } from '../core/context.ts';
+import { allowlistedBy } from './allowlist.ts';
+
+export interface DecideInput {
+  scope: DecisionScopeName;
+  value: string | undefined;
+  type: DecisionType;
+  /** Base duration; `until` wins when given. */
+  durationMs?: number;
+  until?: Date;
+  reason: string;
+  origin: string;
+  createdBy: string;
+  incidentId: string | null;
+  actionId: string | null;
+  /** Count earlier succeeded runs of this action on this target (repeat offenders). */
+  increment?: { action: string; target: string; runId: string };
+}
+
+export async function decideInTx(q: Queryable, deps: Pick<Deps, 'config'>, input: DecideInput, now: Date): Promise<DecideOutcome> {
+  const t = canonicalTarget(input.scope, input.value);
+  if (!t.ok) throw new AppError('invalid', `invalid decision value: ${t.message}`, { details: [{ path: 'value', message: t.message }] });
+  const allowedScopes = SCOPES_BY_TYPE[input.type];
+  if (!allowedScopes.includes(input.scope)) {
+    const hint = input.type === 'ban' && input.scope === 'user' ? ' (to stop an account, use type "lock")' : '';
+    throw new AppError('invalid', `a ${input.type} decision applies to scope ${allowedScopes.join(' or ')}, not ${input.scope}${hint}`, {
+      details: [{ path: 'scope', message: `must be ${allowedScopes.join(' or ')} for type ${input.type}${hint}` }],
+    });
+  }
+  if (t.cidr) {
+    const entry = await allowlistedBy(q, deps.config, t.cidr);
+    if (entry) return { status: 'allowlisted', entry };
+  }
+
+  let durationMs = input.until ? input.until.getTime() - now.getTime() : (input.durationMs ?? 0);
+  let offence = 1;
+  if (input.increment && !input.until) {
+    const since = new Date(now.getTime() - deps.config.bans.window);
+    const prior = await countSucceededRuns(q, input.increment.action, input.increment.target, since, input.increment.runId);
+    durationMs = banDurationMs(durationMs, prior, deps.config.bans);
+    offence = prior + 1;
+  }
+  durationMs = Math.min(durationMs, MAX_DURATION_MS);
+  if (durationMs < MIN_DURATION_MS) {
+    throw new AppError('invalid', 'a decision must last at least one second', {
+      details: [{ path: input.until ? 'until' : 'duration', message: 'must be at least 1s in the future' }],
+    });
+  }
+  const until = new Date(now.getTime() + durationMs);
+
+  await lockDecisionChanges(q);
+  const live = await findLiveDecision(q, input.scope, t.value, input.type, true);
+  if (live && Date.parse(live.until) <= now.getTime()) {
+    await endDecisions(q, [live.id], { at: new Date(live.until), by: 'expiry', reason: 'expired' });
+  } else if (live && Date.parse(live.until) >= until.getTime()) {
+    return { status: 'existing', decision: live, durationMs: Date.parse(live.until) - now.getTime(), offence };
+  } else if (live) {
+    return { status: 'extended', decision: await extendDecision(q, live.id, until, input.reason), durationMs, offence };
+  }
+  const decision = await insertDecision(q, {
+    scope: input.scope,
+    value: t.value,
+    type: input.type,
+    net: t.net,
+    origin: input.origin,
+    reason: input.reason,
+    incident_id: input.incidentId,
+    action_id: input.actionId,
+    created_by: input.createdBy,
+    created_at: now,
+    until,
+  });
+  return { status: 'created', decision, durationMs, offence };
+}
