@@ -10,6 +10,8 @@ export abstract class BaseLineParser implements LineParser {
   skip: SkipKind = 'ignored';
   reason = '';
   repeat = 1;
+  clamped = 0;
+  also: FbEvent | null = null;
 
   abstract parse(line: string): FbEvent | null;
 

@@ -11,6 +11,7 @@
  */
 import type { FbEvent } from '../../domain/event.ts';
 import { SshdParser } from './sshd.ts';
+import type { SshdMode } from './sshd-messages.ts';
 import { NginxParser } from './nginx.ts';
 import { NdjsonParser } from './ndjson.ts';
 
@@ -40,6 +41,13 @@ export interface LineParser {
    * for (rsyslog's `message repeated N times: [ ... ]` stands for N), else 1.
    */
   repeat: number;
+  /**
+   * After `parse` returned an event: occurrences the line claimed beyond the cap on `repeat`
+   * (sshd's MAX_REPEAT); counted, never fed to the rules.
+   */
+  clamped: number;
+  /** After `parse` returned an event: a second event the same line stands for, else null (rare). */
+  also: FbEvent | null;
 }
 
 /** Options of `createLineParser`. */
@@ -48,6 +56,10 @@ export interface ParserOptions {
   year?: number;
   /** Clock used only for the default year. */
   now?: () => Date;
+  /** IANA zone of timestamps written without an offset (traditional syslog, ISO 8601 without offset); default UTC. */
+  timeZone?: string;
+  /** sshd: fail2ban's filter mode; default `normal`. */
+  mode?: SshdMode;
 }
 
 /** True when `s` names a supported format. */

@@ -1,61 +1,74 @@
 /**
- * OpenSSH server lines from syslog (DESIGN.md "Log formats", sshd):
+ * OpenSSH server lines (docs/log-sources.md "sshd"), at parity with
+ * fail2ban's stock `sshd` filter in its four modes, multi-line cases
+ * included. The envelope (timestamp, host, tag) is read by
+ * syslog-header.ts, the message by sshd-messages.ts; this file keeps the
+ * state per sshd process and decides what a line counts as.
  *
- *   <time> <host> sshd[<pid>]: <message>          (also `sshd:` and `sshd-session[<pid>]:`)
- *   <time> is RFC 3339 (`2026-03-02T08:00:00.218229+00:00`) or traditional
- *   (`Mar  2 08:00:00`, UTC, year inferred; see below).
+ * Events: failures → `auth.login_failed` { ip, user_id }; `Accepted …` →
+ * `auth.login_succeeded`. rsyslog's `message repeated N times: [ <msg>]`
+ * stands for N occurrences (`repeat`), capped at MAX_REPEAT: the excess is
+ * reported in `clamped` (counted by replay and the file source), so one
+ * hostile line cannot make the engine loop for long.
  *
- * Messages that make events:
- *   Failed <method> for [invalid user ]<user> from <ip> port <n> ...  → auth.login_failed (method ≠ publickey)
- *   Invalid user <user> from <ip>[ port <n>] ...                      → auth.login_failed (user may be empty)
- *   Accepted <method> for <user> from <ip> port <n> ...               → auth.login_succeeded
- *   message repeated N times: [ <one of the above>]                   → that event, `repeat` = N
- * rsyslog writes `message repeated N times` for N more identical messages
- * (same client port: several passwords tried over one connection), so the
- * line stands for N attempts; ignoring it would let an attacker stay under
- * the threshold. Classic syslogd's `last message repeated N times` names no
- * program and is ignored.
- * Every other line with a valid header is `ignored` (other programs,
- * pam_unix, Connection closed, Disconnected, Failed publickey, ...).
- * `unparseable`: no valid header or timestamp, or one of the messages above
- * without a valid address/port.
- *
- * The address is the token after the LAST ` from ` of the message: the user
- * name comes first and is attacker-chosen (`Invalid user x from 1.1.1.1 ...`),
- * the tail is written by sshd. Addresses are canonicalized (IPv6: RFC 5952).
- *
- * Year inference (traditional timestamps): the year starts at `opts.year`
- * (default: the current UTC year); a timestamp more than six calendar months
- * before the previous traditional timestamp of the same file moves to the
- * next year (Dec 31 → Jan 1). Every line whose traditional timestamp parses
- * counts as "previous", ignored ones (other programs) included.
+ * Multi-line state, per sshd process (host + pid), as fail2ban's "mlfid":
+ * helper lines (`Connection from <ip>`, `Failed publickey` for a valid user,
+ * `pam_unix(sshd:auth): authentication failure`, `Received disconnect … 11:`,
+ * `Connection closed by <ip>` in normal mode) only remember the address and
+ * user names; a failure without an address (`Disconnecting: Too many
+ * authentication failures`, `User x not allowed because account is locked`,
+ * ddos mode's `kex_exchange_identification: …`) takes the remembered address,
+ * or waits for the next line of the process that names one. Attempts on a
+ * second user name within one connection turn helpers into failures (an
+ * `Accepted` after them then also yields a failure, in `also`). The state is
+ * bounded (MAX_PROCS processes, the oldest dropped) and expires after
+ * STATE_TTL_US of log time; `Accepted`, disconnects and closes end it.
  */
 import type { FbEvent } from '../../domain/event.ts';
 import { canonicalIp } from '../../domain/ip.ts';
 import { detach } from '../../domain/rules/key-window.ts';
 import type { ParserOptions } from './index.ts';
 import { BaseLineParser } from './base-parser.ts';
-import { TimeScan, addMonthsUs, scanRfc3339, scanSyslogTime } from './time.ts';
+import { FAIL, NOFAIL, SshdMatch, classify, modeBits } from './sshd-messages.ts';
+import { SyslogHeaderReader } from './syslog-header.ts';
+import { ZoneClock } from './time-zone.ts';
 
 const FAILED = 'auth.login_failed';
 const SUCCEEDED = 'auth.login_succeeded';
-/** A head no line starts with (a NUL cannot start a timestamp). */
-const NO_HEAD = '\u0000';
 const V6_CACHE_SIZE = 4096;
+/** Largest `message repeated N times` honoured; the rest is `clamped`. */
+export const MAX_REPEAT = 100;
+/** A larger count is no syslog daemon's: the line is skipped as unparseable. */
+export const MAX_PLAUSIBLE_REPEAT = 1_000_000;
+/** Processes whose state is kept. */
+export const MAX_PROCS = 4096;
+/** State of a process unused for this long (log time) is forgotten. */
+export const STATE_TTL_US = 10 * 60 * 1_000_000;
 
-/** Parser for one sshd log file. Stateful (year inference). */
+/** What is remembered of one sshd process. */
+interface Proc {
+  ip: string | null;
+  user: string | null;
+  /** More than one user name was tried. */
+  multi: boolean;
+  /** A failure waits for the address. */
+  pending: boolean;
+  lastUs: number;
+}
+
+/** Parser for one sshd log. Stateful (year inference, per-process state). */
 export class SshdParser extends BaseLineParser {
-  private year: number;
-  private prevUs = -Infinity;
-  private readonly scan = new TimeScan();
-  /** The last traditional timestamp text without fraction (`Mar  2 08:00:00`) and its value: busy logs repeat it. */
-  private lastHead = NO_HEAD;
-  private lastHeadUs = 0;
+  private readonly head: SyslogHeaderReader;
+  private readonly bits: number;
+  private readonly match = new SshdMatch();
+  private readonly procs = new Map<number, Proc>();
   private readonly v6Cache = new Map<string, string>();
 
   constructor(opts: ParserOptions = {}) {
     super();
-    this.year = opts.year ?? (opts.now ? opts.now() : new Date()).getUTCFullYear();
+    const year = opts.year ?? (opts.now ? opts.now() : new Date()).getUTCFullYear();
+    this.head = new SyslogHeaderReader(year, new ZoneClock(opts.timeZone ?? 'UTC'));
+    this.bits = modeBits(opts.mode ?? 'normal');
   }
 
   parse(line: string): FbEvent | null {
@@ -64,143 +77,123 @@ export class SshdParser extends BaseLineParser {
 
   parseRange(text: string, b: number, e: number): FbEvent | null {
     this.repeat = 1;
-    const scan = this.scan;
-    const c0 = b < e ? text.charCodeAt(b) : 10;
-    let tsUs: number;
-    // Fixed-position scans may look past `e`: they fail on the line terminator, which no field accepts.
-    if (c0 >= 48 && c0 <= 57) {
-      if (!scanRfc3339(text, b, scan, true)) return this.no('unparseable', 'invalid timestamp');
-      tsUs = scan.us;
-    } else if (c0 >= 65 && c0 <= 90) {
-      const head = this.lastHead;
-      if (text.startsWith(head, b) && text.charCodeAt(b + head.length) === 32 && b + head.length < e) {
-        // Same second as the previous traditional line: same value, no rollover possible.
-        tsUs = this.lastHeadUs;
-        scan.end = b + head.length;
-      } else {
-        if (!scanSyslogTime(text, b, this.year, scan)) return this.no('unparseable', 'invalid timestamp');
-        tsUs = scan.us;
-        if (tsUs < this.prevUs && tsUs < addMonthsUs(this.prevUs, -6)) {
-          this.year++;
-          if (!scanSyslogTime(text, b, this.year, scan)) return this.no('unparseable', 'invalid timestamp');
-          tsUs = scan.us;
-        }
-        // Cache only a whole-second head, and only as "the previous traditional line".
-        const whole = text.charCodeAt(scan.end - 3) === 58;
-        this.lastHead = whole ? text.slice(b, scan.end) : NO_HEAD;
-        this.lastHeadUs = tsUs;
-      }
-      this.prevUs = tsUs;
-    } else if (isBlank(text, b, e)) {
-      return this.no('ignored', 'blank line');
-    } else return this.no('unparseable', 'no syslog timestamp');
-
-    // <host> <program>: or, without a host, <program>:
-    let p = scan.end;
-    if (p >= e || text.charCodeAt(p) !== 32) return this.no('unparseable', 'invalid syslog header');
-    p++;
-    let sp = text.indexOf(' ', p);
-    if (sp < 0 || sp > e) sp = e;
-    if (text.charCodeAt(sp - 1) !== 58) {
-      p = sp + 1;
-      sp = text.indexOf(' ', p);
-      if (sp < 0 || sp > e) sp = e;
-      if (p >= e || text.charCodeAt(sp - 1) !== 58) return this.no('ignored', 'no program name');
+    this.clamped = 0;
+    this.also = null;
+    const h = this.head;
+    if (!h.read(text, b, e)) return this.no(h.skip, h.reason);
+    let m = h.msg;
+    let end = e;
+    if (text.startsWith('message repeated ', m)) {
+      const why = this.repeated(text, m + 17, e);
+      if (why !== '') return why === 'x' ? this.no('ignored', 'other sshd message') : this.no('unparseable', why);
+      m = this.scratchStart;
+      end = text.charCodeAt(e - 1) === 93 ? e - 1 : e;
     }
-    if (!isSshdProgram(text, p)) return this.no('ignored', 'other program');
-    return this.message(text, sp + 1, e, tsUs, false);
-  }
-
-  private message(text: string, m: number, end: number, tsUs: number, nested: boolean): FbEvent | null {
-    switch (m < end ? text.charCodeAt(m) : 0) {
-      case 70: // F
-        if (text.startsWith('Failed ', m)) return this.failed(text, m + 7, end, tsUs);
-        break;
-      case 73: // I
-        if (text.startsWith('Invalid user ', m)) return this.fromClause(text, m + 13, end, false, FAILED, tsUs);
-        break;
-      case 65: // A
-        if (text.startsWith('Accepted ', m)) {
-          const sp = text.indexOf(' ', m + 9);
-          if (sp < 0 || sp >= end || !text.startsWith(' for ', sp)) return this.no('unparseable', 'malformed Accepted line');
-          return this.fromClause(text, sp + 5, end, true, SUCCEEDED, tsUs);
-        }
-        break;
-      case 109: // m
-        if (!nested && text.startsWith('message repeated ', m)) return this.repeated(text, m + 17, end, tsUs);
-        break;
+    const ev = this.message(text, m, end, h.tsUs, h.pid + h.hostHash * 4194304);
+    if (ev === null) {
+      this.repeat = 1;
+      this.clamped = 0;
     }
-    return this.no('ignored', 'other sshd message');
+    return ev;
   }
 
-  private failed(text: string, at: number, end: number, tsUs: number): FbEvent | null {
-    const sp = text.indexOf(' ', at);
-    if (sp < 0 || sp >= end || !text.startsWith(' for ', sp)) return this.no('unparseable', 'malformed Failed line');
-    if (sp - at === 9 && text.startsWith('publickey', at)) return this.no('ignored', 'failed publickey');
-    let u = sp + 5;
-    if (text.startsWith('invalid user ', u)) u += 13;
-    return this.fromClause(text, u, end, true, FAILED, tsUs);
+  /**
+   * The message [m, end) of one sshd process (`key` identifies it within the source), logged at `tsUs`.
+   * The journald source calls this directly with the journal's fields.
+   */
+  message(text: string, m: number, end: number, tsUs: number, key: number): FbEvent | null {
+    const r = this.match;
+    classify(text, m, end, this.bits, r);
+    if (r.kind === 0) {
+      return r.bad ? this.no('unparseable', r.bad) : this.no('ignored', 'other sshd message');
+    }
+    let ip: string | null = null;
+    if (r.a >= 0) {
+      ip = this.address(text.slice(r.a, r.ae));
+      if (ip === null && r.kind === FAIL) return this.no('unparseable', 'invalid address');
+    }
+    const user = r.ue > r.u ? text.slice(r.u, r.ue) : undefined;
+    let fail = r.kind === FAIL;
+
+    // Per-process state (fail2ban's _mergeFailure, without its match lists).
+    let p = this.procs.get(key);
+    if (p !== undefined && tsUs - p.lastUs > STATE_TTL_US) {
+      this.procs.delete(key);
+      p = undefined;
+    }
+    if (p !== undefined) {
+      if (user !== undefined) this.addUser(p, user);
+      if (r.gained) p.pending = false;
+      if (ip !== null) p.ip = detach(ip);
+      p.lastUs = tsUs;
+      if (r.forget) this.procs.delete(key);
+    } else if (!r.forget) {
+      p = {
+        ip: ip === null ? null : detach(ip),
+        user: user === undefined ? null : detach(user),
+        multi: false,
+        pending: false,
+        lastUs: tsUs,
+      };
+      if (this.procs.size >= MAX_PROCS) this.procs.delete(this.procs.keys().next().value!);
+      this.procs.set(key, p);
+    }
+    if (p !== undefined) {
+      if (p.pending || p.multi) fail = true;
+      p.pending = false;
+      if (ip === null) ip = p.ip;
+    }
+    if (r.gained) {
+      // A successful login is always reported; after attempts on several user names it is a failure too.
+      const ok: FbEvent | null = ip === null ? null : { type: SUCCEEDED, tsUs, ip, user_id: user };
+      if (ok !== null && fail) this.also = { type: FAILED, tsUs, ip: ip!, user_id: user };
+      return ok ?? this.no('unparseable', 'invalid address');
+    }
+    if (!fail) {
+      return this.no('ignored', r.kind === NOFAIL ? 'not a failure' : 'other sshd message');
+    }
+    if (ip === null) {
+      if (p !== undefined && this.procs.has(key)) p.pending = true;
+      return this.no('ignored', 'failure waiting for its address');
+    }
+    return { type: FAILED, tsUs, ip, user_id: user };
   }
 
-  /** `<user> from <ip>[ port <n>]...` with the user starting at `u` and the message ending at `end`. */
-  private fromClause(text: string, u: number, end: number, needPort: boolean, type: string, tsUs: number): FbEvent | null {
-    const f = text.lastIndexOf(' from ', end - 6);
-    if (f < u - 1) return this.no('unparseable', 'no source address');
-    const a = f + 6;
-    let e = text.indexOf(' ', a);
-    if (e < 0 || e > end) e = end;
-    if (needPort && !(e < end && text.startsWith(' port ', e) && isDigit(text.charCodeAt(e + 6))))
-      return this.no('unparseable', 'no source port');
-    const ip = this.address(text.slice(a, e));
-    if (ip === null) return this.no('unparseable', 'invalid address');
-    const user = f > u ? text.slice(u, f) : undefined;
-    return { type, tsUs, ip, user_id: user };
+  private addUser(p: Proc, user: string): void {
+    if (p.user === null) p.user = detach(user);
+    else if (!p.multi && p.user !== user) p.multi = true;
   }
 
-  /** Canonical address; IPv6 results are cached (attackers repeat, and RFC 5952 text costs a rebuild). */
+  private scratchStart = 0;
+
+  /**
+   * `N times: [ ` at `at`: sets `repeat`/`clamped` and the inner message start; returns '' when fine,
+   * 'x' when not such a line, else the reason to skip it (a count no syslog daemon writes).
+   */
+  private repeated(text: string, at: number, e: number): string {
+    let n = 0;
+    let i = at;
+    for (; i < e && i < at + 8 && text.charCodeAt(i) >= 48 && text.charCodeAt(i) <= 57; i++) n = n * 10 + text.charCodeAt(i) - 48;
+    if (i === at || n < 1) return 'x';
+    if (n > MAX_PLAUSIBLE_REPEAT || (text.charCodeAt(i) >= 48 && text.charCodeAt(i) <= 57)) return 'implausible repeat count';
+    if (!text.startsWith(' times: [ ', i)) return 'x';
+    this.scratchStart = i + 10;
+    this.repeat = n > MAX_REPEAT ? MAX_REPEAT : n;
+    this.clamped = n > MAX_REPEAT ? n - MAX_REPEAT : 0;
+    return '';
+  }
+
+  /** Canonical address (`::ffff:a.b.c.d` → `a.b.c.d`); IPv6 results are cached (attackers repeat). */
   private address(raw: string): string | null {
     if (raw.indexOf(':') < 0) return canonicalIp(raw);
     const hit = this.v6Cache.get(raw);
     if (hit !== undefined) return hit;
-    const ip = canonicalIp(raw);
+    let ip = canonicalIp(raw);
+    if (ip !== null && ip.startsWith('::ffff:') && ip.indexOf('.') > 0) ip = ip.slice(7);
     if (ip !== null) {
       if (this.v6Cache.size >= V6_CACHE_SIZE) this.v6Cache.clear();
       this.v6Cache.set(detach(raw), detach(ip)); // `raw` is a slice of a big read chunk: do not pin it
     }
     return ip;
   }
-
-  /** `message repeated N times: [ <message>]` (rsyslog): N occurrences of the message. */
-  private repeated(text: string, at: number, end: number, tsUs: number): FbEvent | null {
-    let n = 0;
-    let i = at;
-    for (; isDigit(text.charCodeAt(i)); i++) n = n * 10 + text.charCodeAt(i) - 48;
-    if (i === at || !text.startsWith(' times: [ ', i) || n < 1) return this.no('ignored', 'other sshd message');
-    const inner = text.charCodeAt(end - 1) === 93 ? end - 1 : end;
-    const ev = this.message(text, i + 10, inner, tsUs, true);
-    if (ev !== null) this.repeat = n;
-    return ev;
-  }
-}
-
-function isBlank(text: string, b: number, e: number): boolean {
-  for (let i = b; i < e; i++) {
-    const c = text.charCodeAt(i);
-    if (c !== 32 && c !== 9 && c !== 13) return false;
-  }
-  return true;
-}
-
-function isDigit(c: number): boolean {
-  return c >= 48 && c <= 57;
-}
-
-/** `sshd[`, `sshd:`, `sshd-session[` or `sshd-session:` at `p`. */
-function isSshdProgram(line: string, p: number): boolean {
-  if (!line.startsWith('sshd', p)) return false;
-  let c = line.charCodeAt(p + 4);
-  if (c === 91 || c === 58) return true;
-  if (!line.startsWith('-session', p + 4)) return false;
-  c = line.charCodeAt(p + 12);
-  return c === 91 || c === 58;
 }

@@ -11,6 +11,8 @@ export class TimeScan {
   us = 0;
   /** Index just after the timestamp. */
   end = 0;
+  /** After scanRfc3339: whether the text carried an offset (`Z`, `+01:00`); without one the time was read as UTC. */
+  zoned = false;
 }
 
 const MONTHS = new Map<number, number>(
@@ -114,6 +116,7 @@ export function scanRfc3339(s: string, i: number, scan: TimeScan, requireZone = 
   let j = scan.end;
   let offsetMin = 0;
   const z = s.charCodeAt(j);
+  scan.zoned = true;
   if (z === 90 || z === 122) j++;
   else if (z === 43 || z === 45) {
     const oh = digitsAt(s, j + 1, 2);
@@ -123,6 +126,7 @@ export function scanRfc3339(s: string, i: number, scan: TimeScan, requireZone = 
     offsetMin = (z === 45 ? -1 : 1) * (oh * 60 + om);
     j += colon ? 6 : 5;
   } else if (requireZone) return false;
+  else scan.zoned = false;
   const base = civilToUs(y, mo, d, 0, 0, 0, 0);
   if (base !== base) return false;
   scan.us = base + (clock - offsetMin * 60) * 1_000_000 + frac;
