@@ -16,6 +16,9 @@ import { parseDuration } from './domain/duration.ts';
 import { SEVERITIES, DEFAULT_ACK_DEADLINES_MS, type Severity } from './domain/severity.ts';
 import { parseCidr } from './domain/ip.ts';
 import { scheduleProblems } from './domain/oncall.ts';
+import { isTimeZone } from './detect/parsers/time-zone.ts';
+import { SSHD_MODES } from './detect/parsers/sshd-messages.ts';
+import { compileLogFormat } from './detect/parsers/nginx-format.ts';
 
 /** A duration string (`30s`, `10m`, `1h`, `7d`) parsed to milliseconds. */
 export const durationSchema = z.union([z.string(), z.number()]).transform((v, ctx) => {
@@ -80,15 +83,52 @@ const ruleOverrideSchema = z
   .strict();
 export type RuleOverride = z.infer<typeof ruleOverrideSchema>;
 
-const sourceSchema = z
+// Log sources (docs/log-sources.md). Options only where their format reads them.
+const timeZoneSchema = z.string().refine(isTimeZone, { message: 'unknown time zone: an IANA name such as Europe/Berlin, or UTC' });
+const sshdModeSchema = z.enum(SSHD_MODES);
+const fileSourceSchema = z
   .object({
     name: z.string().optional(),
     type: z.literal('file'),
     path: z.string().min(1),
-    format: z.enum(['sshd', 'nginx', 'ndjson']),
+    format: z.enum(['sshd', 'nginx', 'nginx-error', 'ndjson']),
     year: z.number().int().optional(),
+    time_zone: timeZoneSchema.optional(),
+    mode: sshdModeSchema.optional(),
+    log_format: z.string().min(1).optional(),
+    trusted_proxies: z.array(z.string().refine((c) => parseCidr(c) !== null, { message: 'not an address or CIDR' })).optional(),
+  })
+  .strict()
+  .superRefine((s, ctx) => {
+    const only = (key: keyof typeof s, formats: string[]) => {
+      if (s[key] !== undefined && !formats.includes(s.format))
+        ctx.addIssue({ code: 'custom', path: [key], message: `only for format ${formats.join(' or ')}` });
+    };
+    only('mode', ['sshd']);
+    only('log_format', ['nginx']);
+    only('trusted_proxies', ['nginx']);
+    only('time_zone', ['sshd', 'nginx-error']);
+    if (s.log_format !== undefined) {
+      try {
+        compileLogFormat(s.log_format);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', path: ['log_format'], message: (err as Error).message });
+      }
+    }
+  });
+const journaldSourceSchema = z
+  .object({
+    name: z.string().optional(),
+    type: z.literal('journald'),
+    /** systemd units to follow (`journalctl -u`); sshd's unit is `ssh.service` on Debian, `sshd.service` elsewhere. */
+    units: z.array(z.string().min(1)).min(1).default(['ssh.service', 'sshd.service']),
+    mode: sshdModeSchema.optional(),
+    /** The journalctl executable (a path or a name looked up in PATH). */
+    journalctl: z.string().min(1).default('journalctl'),
   })
   .strict();
+const sourceSchema = z.discriminatedUnion('type', [fileSourceSchema, journaldSourceSchema]);
+export type SourceConfig = z.infer<typeof sourceSchema>;
 
 const probeSchema = z
   .object({

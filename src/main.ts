@@ -24,7 +24,8 @@ import { createPipeline, type Pipeline } from './detect/pipeline.ts';
 import { handleDetection } from './service/detections/handle-detection.ts';
 import { eventRoutes } from './http/routes/events.ts';
 import { statsRoutes } from './http/routes/stats.ts';
-import { createFileSource, type FileSource } from './detect/file-source.ts';
+import type { FileSource } from './detect/file-source.ts';
+import { createLogSource } from './detect/log-source.ts';
 import { createMetrics, type Metrics } from './http/metrics.ts';
 import path from 'node:path';
 import { builtinRunbooksDir, loadRunbooks } from './runbook/load-runbooks.ts';
@@ -223,7 +224,7 @@ export async function createFirebreak(config: Config, opts: CreateOptions = {}):
   });
   await pipeline.rebuild(clock());
   const metrics = createMetrics({ db, pipeline, bus, probes: () => probes.states() });
-  const sources = config.sources.map((cfg) => createFileSource({ cfg, db, pipeline, logger, clock }));
+  const sources = config.sources.map((cfg) => createLogSource({ cfg, db, pipeline, logger, clock }));
 
   const health: HealthPart[] = [
     {

@@ -94,7 +94,9 @@ test('replay --help shows the formats and an example', async () => {
     program.parseAsync(['node', 'firebreak', 'replay', '--help']),
     (e: unknown) => (e as { code?: string }).code === 'commander.helpDisplayed',
   );
-  assert.match(help, /--format <format>\s+log format: sshd, nginx, ndjson/);
+  assert.match(help, /--format <format>\s+log format: sshd, nginx, nginx-error, ndjson,\s+journal-json/);
+  assert.match(help, /--mode <mode>/);
+  assert.match(help, /--log-format <format>/);
   assert.match(help, /\$ firebreak replay --format sshd --year 2026 \/var\/log\/auth.log.1 \/var\/log\/auth.log/);
 });
 

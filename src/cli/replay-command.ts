@@ -9,7 +9,11 @@ import { AppError, type ErrorDetail } from '../errors.ts';
 import { resolveRules } from '../domain/rules/default-rules.ts';
 import type { RuleSpec } from '../domain/rules/rule-spec.ts';
 import type { Detection } from '../domain/event.ts';
-import { LOG_FORMATS, isLogFormat } from '../detect/parsers/index.ts';
+import { LOG_FORMATS, isLogFormat, type SourceParserOptions } from '../detect/parsers/index.ts';
+import { SSHD_MODES, type SshdMode } from '../detect/parsers/sshd-messages.ts';
+import { compileLogFormat } from '../detect/parsers/nginx-format.ts';
+import { isTimeZone } from '../detect/parsers/time-zone.ts';
+import { parseCidr } from '../domain/ip.ts';
 import { formatTsUs } from '../detect/parsers/time.ts';
 import { replayFiles, type ReplaySummary } from '../detect/replay.ts';
 
@@ -28,10 +32,18 @@ Output (stdout): one JSON object per firing, in log order:
 The summary (lines, parsed, ignored, skipped, detections, lines/s) goes to stderr.
 Rules are the defaults, changed by the \`rules:\` section of --config (or FIREBREAK_CONFIG).
 Give rotated files oldest first: they are read as one stream.
+Formats: sshd (syslog files, any layout), journal-json (saved \`journalctl -o json\`), nginx (access log,
+read by --log-format), nginx-error (basic-auth failures, limit_req rejections), ndjson (Firebreak events).
+Repeat counts (\`message repeated N times\`) above 100 count as 100 (the rest is reported as clamped);
+lines above 64 KiB and counts above 1,000,000 are skipped.
 
 Examples:
   $ firebreak replay --format sshd --year 2026 /var/log/auth.log.1 /var/log/auth.log
+  $ firebreak replay --format sshd --mode aggressive --time-zone Europe/Berlin /var/log/auth.log
+  $ journalctl -u ssh -o json > ssh.json && firebreak replay --format journal-json ssh.json
   $ firebreak replay --format nginx /var/log/nginx/access.log > detections.ndjson
+  $ firebreak replay --format nginx --log-format main --trusted-proxies 10.0.0.0/8 access.log
+  $ firebreak replay --format nginx --log-format '%h %l %u %t "%r" %>s %b %D' apache.log
   $ firebreak replay --format ndjson --config firebreak.yaml events.ndjson
 `;
 
@@ -44,15 +56,57 @@ export function registerReplayCommand(program: Command, io: ReplayIo): Command {
     .argument('[files...]', 'log files, oldest first')
     .option('--format <format>', `log format: ${LOG_FORMATS.join(', ')}`)
     .option('--year <year>', 'year of traditional syslog timestamps (default: the current year)')
+    .option('--mode <mode>', `sshd, journal-json: fail2ban's filter mode, one of ${SSHD_MODES.join(', ')} (default: normal)`)
+    .option('--time-zone <zone>', 'sshd, nginx-error: IANA zone of timestamps without an offset (default: UTC)')
+    .option('--log-format <format>', 'nginx: the log_format string (nginx or Apache syntax) or a preset (default: combined)')
+    .option('--trusted-proxies <cidrs>', 'nginx: comma-separated proxies whose X-Forwarded-For is trusted')
     .option('--config <file>', 'configuration file; only its `rules:` section is used')
     .allowUnknownOption(true) // reported below as AppError('invalid') → exit 2
     .addHelpText('after', HELP_AFTER)
-    .action(async (files: string[], opts: { format?: string; year?: string; config?: string }) => {
+    .action(async (files: string[], opts: ReplayFlags) => {
       await runReplay(files, opts, io);
     });
 }
 
-async function runReplay(files: string[], opts: { format?: string; year?: string; config?: string }, io: ReplayIo): Promise<void> {
+interface ReplayFlags {
+  format?: string;
+  year?: string;
+  config?: string;
+  mode?: string;
+  timeZone?: string;
+  logFormat?: string;
+  trustedProxies?: string;
+}
+
+/** The format options of the flags; problems are appended. */
+function parserFlags(opts: ReplayFlags, problems: ErrorDetail[]): SourceParserOptions {
+  const out: SourceParserOptions = {};
+  if (opts.mode !== undefined) {
+    if ((SSHD_MODES as readonly string[]).includes(opts.mode)) out.mode = opts.mode as SshdMode;
+    else problems.push({ path: '--mode', message: `"${opts.mode}" is not one of ${SSHD_MODES.join(', ')}` });
+  }
+  if (opts.timeZone !== undefined) {
+    if (isTimeZone(opts.timeZone)) out.timeZone = opts.timeZone;
+    else problems.push({ path: '--time-zone', message: `"${opts.timeZone}" is not a time zone (an IANA name such as Europe/Berlin)` });
+  }
+  if (opts.logFormat !== undefined) {
+    try {
+      compileLogFormat(opts.logFormat);
+      out.logFormat = opts.logFormat;
+    } catch (err) {
+      problems.push({ path: '--log-format', message: (err as Error).message });
+    }
+  }
+  if (opts.trustedProxies !== undefined) {
+    const list = opts.trustedProxies.split(',').map((c) => c.trim());
+    const bad = list.filter((c) => parseCidr(c) === null);
+    if (bad.length > 0) problems.push({ path: '--trusted-proxies', message: `not an address or CIDR: ${bad.join(', ')}` });
+    else out.trustedProxies = list;
+  }
+  return out;
+}
+
+async function runReplay(files: string[], opts: ReplayFlags, io: ReplayIo): Promise<void> {
   const problems: ErrorDetail[] = [];
   for (const f of files) if (f.startsWith('-') && f !== '-') problems.push({ path: f, message: 'unknown option' });
   if (opts.format === undefined) problems.push({ path: '--format', message: `required: one of ${LOG_FORMATS.join(', ')}` });
@@ -64,6 +118,7 @@ async function runReplay(files: string[], opts: { format?: string; year?: string
       problems.push({ path: '--year', message: `"${opts.year}" is not a year (YYYY)` });
     else year = Number(opts.year);
   }
+  const parser = parserFlags(opts, problems);
   if (files.length === 0) problems.push({ path: 'FILE', message: 'give at least one log file' });
   if (problems.length > 0) {
     throw new AppError('invalid', `replay: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`, { details: problems });
@@ -124,6 +179,7 @@ async function runReplay(files: string[], opts: { format?: string; year?: string
       files,
       format: opts.format as (typeof LOG_FORMATS)[number],
       year,
+      parser,
       rules,
       onDetection,
       onProgress: async (p) => {
@@ -175,6 +231,7 @@ export function formatSummary(s: ReplaySummary): string {
     `parsed: ${s.parsed}`,
     `ignored: ${s.ignored}`,
     `skipped: ${s.skipped}${reasons ? ` (${reasons})` : ''}`,
+    ...(s.clamped > 0 ? [`clamped: ${s.clamped} (repeat counts above 100)`] : []),
     `detections: ${s.detections}`,
     `seconds: ${s.seconds.toFixed(3)}`,
     `lines/s: ${s.linesPerSecond}`,

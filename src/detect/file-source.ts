@@ -13,12 +13,12 @@ import { open, stat, type FileHandle } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import type { Db } from '../store/db.ts';
 import { getSourcePosition, type SourcePosition } from '../store/source-position-repo.ts';
-import { createLineParser, type LineParser, type LogFormat } from './parsers/index.ts';
+import { createLineParser, MAX_LINE_CHARS, type LineParser, type LogFormat, type SourceParserOptions } from './parsers/index.ts';
 import type { FbEvent } from '../domain/event.ts';
 import type { Pipeline } from './pipeline.ts';
 import { AppError } from '../errors.ts';
 
-export interface FileSourceConfig {
+export interface FileSourceConfig extends SourceParserOptions {
   name?: string;
   path: string;
   format: LogFormat;
@@ -36,6 +36,8 @@ export interface FileSourceStatus {
   ignored: number;
   skipped: number;
   skipReasons: Record<string, number>;
+  /** Occurrences claimed by repeat counts beyond the cap, not turned into events. */
+  clamped: number;
   rotations: number;
   truncations: number;
   lastError: string | null;
@@ -60,7 +62,14 @@ export function createFileSource(opts: {
   clock?: () => Date;
 }): FileSource {
   const name = opts.cfg.name ?? `file:${opts.cfg.path}`;
-  const parser: LineParser = createLineParser(opts.cfg.format, { year: opts.cfg.year });
+  const c = opts.cfg;
+  const parser: LineParser = createLineParser(c.format, {
+    year: c.year,
+    timeZone: c.timeZone,
+    mode: c.mode,
+    logFormat: c.logFormat,
+    trustedProxies: c.trustedProxies,
+  });
   let fh: FileHandle | null = null;
   let inode: string | null = null;
   let position = 0;
@@ -78,6 +87,7 @@ export function createFileSource(opts: {
     ignored: 0,
     skipped: 0,
     skipReasons: {},
+    clamped: 0,
     rotations: 0,
     truncations: 0,
     lastError: null,
@@ -125,16 +135,20 @@ export function createFileSource(opts: {
         let e = text.indexOf('\n', pos);
         if (e < 0) e = text.length;
         let lineEnd = e;
-        if (lineEnd > pos && text.charCodeAt(lineEnd - 1) === 13) lineEnd--;
+        while (lineEnd > pos && text.charCodeAt(lineEnd - 1) === 13) lineEnd--; // CR LF, CR CR LF
         st.lines++;
-        const ev = parser.parseRange(text, pos, lineEnd);
+        const tooLong = lineEnd - pos > MAX_LINE_CHARS;
+        const ev = tooLong ? null : parser.parseRange(text, pos, lineEnd);
         if (ev) {
           st.parsed++;
+          st.clamped += parser.clamped;
           for (let k = parser.repeat; k > 0; k--) events.push(k === 1 ? ev : { ...ev });
-        } else if (parser.skip === 'ignored') st.ignored++;
+          if (parser.also) events.push(parser.also);
+        } else if (!tooLong && parser.skip === 'ignored') st.ignored++;
         else {
+          const reason = tooLong ? 'line too long' : parser.reason;
           st.skipped++;
-          st.skipReasons[parser.reason] = (st.skipReasons[parser.reason] ?? 0) + 1;
+          st.skipReasons[reason] = (st.skipReasons[reason] ?? 0) + 1;
         }
         pos = e + 1;
       }

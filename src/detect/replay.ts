@@ -14,7 +14,7 @@ import { AppError, type ErrorDetail } from '../errors.ts';
 import type { Detection } from '../domain/event.ts';
 import { RuleEngine } from '../domain/rules/rule-engine.ts';
 import type { RuleSpec } from '../domain/rules/rule-spec.ts';
-import { createLineParser, isLogFormat, LOG_FORMATS, type LogFormat } from './parsers/index.ts';
+import { createLineParser, isLogFormat, LOG_FORMATS, MAX_LINE_CHARS, type LogFormat, type SourceParserOptions } from './parsers/index.ts';
 import { readTextChunks } from './read-chunks.ts';
 
 /** Options of `replayFiles`. */
@@ -23,6 +23,8 @@ export interface ReplayOptions {
   format: LogFormat;
   /** Year of traditional syslog timestamps; default: the current year. */
   year?: number;
+  /** Format options: sshd mode, time zone, nginx log_format and trusted proxies. */
+  parser?: SourceParserOptions;
   rules: readonly RuleSpec[];
   /** Called synchronously for each firing, in order. */
   onDetection: (d: Detection) => void;
@@ -57,6 +59,8 @@ export interface ReplaySummary {
   skipped: number;
   /** Events fed to the engine (`message repeated N times` lines count N). */
   events: number;
+  /** Occurrences claimed by repeat counts beyond the cap (sshd MAX_REPEAT), not fed to the engine. */
+  clamped: number;
   detections: number;
   seconds: number;
   linesPerSecond: number;
@@ -100,13 +104,14 @@ export async function replayFiles(opts: ReplayOptions): Promise<ReplaySummary> {
   let ignored = 0;
   let skipped = 0;
   let events = 0;
+  let clamped = 0;
   let detections = 0;
   let bytesBefore = 0;
   const started = performance.now();
 
   for (let f = 0; f < opts.files.length; f++) {
     const file = opts.files[f]!;
-    const parser = createLineParser(opts.format, { year: opts.year, now: opts.now });
+    const parser = createLineParser(opts.format, { ...opts.parser, year: opts.year, now: opts.now });
     await readTextChunks(
       file,
       (text, bytesRead) => {
@@ -115,11 +120,14 @@ export async function replayFiles(opts: ReplayOptions): Promise<ReplaySummary> {
         while (pos < len) {
           let nl = text.indexOf('\n', pos);
           if (nl < 0) nl = len;
-          const end = nl > pos && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
-          const ev = parser.parseRange(text, pos, end);
+          let end = nl;
+          // CR LF and CR CR LF (a CR LF file passed through a CR-adding relay)
+          while (end > pos && text.charCodeAt(end - 1) === 13) end--;
           lines++;
+          const ev = end - pos > MAX_LINE_CHARS ? null : parser.parseRange(text, pos, end);
           if (ev !== null) {
             parsed++;
+            clamped += parser.clamped;
             for (let k = parser.repeat; k > 0; k--) {
               events++;
               const ds = engine.process(ev);
@@ -128,10 +136,20 @@ export async function replayFiles(opts: ReplayOptions): Promise<ReplaySummary> {
                 onDetection(ds[i]!);
               }
             }
-          } else if (parser.skip === 'ignored') ignored++;
+            const also = parser.also;
+            if (also !== null) {
+              events++;
+              const ds = engine.process(also);
+              for (let i = 0; i < ds.length; i++) {
+                detections++;
+                onDetection(ds[i]!);
+              }
+            }
+          } else if (end - pos <= MAX_LINE_CHARS && parser.skip === 'ignored') ignored++;
           else {
             skipped++;
-            skipReasons.set(parser.reason, (skipReasons.get(parser.reason) ?? 0) + 1);
+            const reason = end - pos > MAX_LINE_CHARS ? 'line too long' : parser.reason;
+            skipReasons.set(reason, (skipReasons.get(reason) ?? 0) + 1);
           }
           pos = nl + 1;
         }
@@ -159,6 +177,7 @@ export async function replayFiles(opts: ReplayOptions): Promise<ReplaySummary> {
     ignored,
     skipped,
     events,
+    clamped,
     detections,
     seconds,
     linesPerSecond: seconds > 0 ? Math.round(lines / seconds) : lines,

@@ -14,6 +14,7 @@ const DEFAULT_RULES = [
   'ddos',
   'performance_degradation',
   'data_corruption',
+  'scanner',
 ];
 const SEED_TYPES = DEFAULT_RULES;
 

@@ -14,6 +14,7 @@ export const KNOWN_TYPES = [
   'performance_degradation',
   'database_connection_failure',
   'data_corruption',
+  'scanner',
 ];
 
 export interface Page<T> {

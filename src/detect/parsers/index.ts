@@ -14,9 +14,11 @@ import { SshdParser } from './sshd.ts';
 import type { SshdMode } from './sshd-messages.ts';
 import { NginxParser } from './nginx.ts';
 import { NdjsonParser } from './ndjson.ts';
+import { NginxErrorParser } from './nginx-error.ts';
+import { JournalJsonParser } from './journal-json.ts';
 
 /** The formats `sources[].format` and `replay --format` accept. */
-export const LOG_FORMATS = ['sshd', 'nginx', 'ndjson'] as const;
+export const LOG_FORMATS = ['sshd', 'nginx', 'nginx-error', 'ndjson', 'journal-json'] as const;
 /** One of LOG_FORMATS. */
 export type LogFormat = (typeof LOG_FORMATS)[number];
 
@@ -50,16 +52,30 @@ export interface LineParser {
   also: FbEvent | null;
 }
 
-/** Options of `createLineParser`. */
-export interface ParserOptions {
-  /** Year of traditional syslog timestamps (`Mar  2 08:00:00`); default: the current year. */
-  year?: number;
-  /** Clock used only for the default year. */
-  now?: () => Date;
+/**
+ * Lines longer than this (characters) are skipped as `line too long` before any parsing: no log
+ * format here writes them (sshd truncates its messages to about 1 KB, nginx lines stay well below).
+ */
+export const MAX_LINE_CHARS = 64 * 1024;
+
+/** The per-source options of the formats (config `sources[]`, `replay` flags). */
+export interface SourceParserOptions {
   /** IANA zone of timestamps written without an offset (traditional syslog, ISO 8601 without offset); default UTC. */
   timeZone?: string;
   /** sshd: fail2ban's filter mode; default `normal`. */
   mode?: SshdMode;
+  /** nginx: the access log's `log_format` string or a preset name; default `combined`. */
+  logFormat?: string;
+  /** nginx: CIDRs of the proxies whose `X-Forwarded-For` is trusted. */
+  trustedProxies?: readonly string[];
+}
+
+/** Options of `createLineParser`. */
+export interface ParserOptions extends SourceParserOptions {
+  /** Year of traditional syslog timestamps (`Mar  2 08:00:00`); default: the current year. */
+  year?: number;
+  /** Clock used only for the default year. */
+  now?: () => Date;
 }
 
 /** True when `s` names a supported format. */
@@ -73,8 +89,12 @@ export function createLineParser(format: LogFormat, opts: ParserOptions = {}): L
     case 'sshd':
       return new SshdParser(opts);
     case 'nginx':
-      return new NginxParser();
+      return new NginxParser(opts);
+    case 'nginx-error':
+      return new NginxErrorParser(opts);
     case 'ndjson':
       return new NdjsonParser();
+    case 'journal-json':
+      return new JournalJsonParser(opts);
   }
 }

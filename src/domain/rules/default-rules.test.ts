@@ -11,7 +11,7 @@ import { loadConfig, type RuleOverride } from '../../config.ts';
 const S = 1_000_000;
 const byName = (rules: RuleSpec[]) => new Map(rules.map((r) => [r.name, r]));
 
-test('the seven default rules of DESIGN.md', () => {
+test('the default rules: the seven of DESIGN.md, then scanner', () => {
   const want: [string, string, string, string, number, string, number, number, string][] = [
     // name, event types, key, value, threshold, op, window s, cooldown s, severity
     ['brute_force_attempt', 'auth.login_failed', 'ip', 'count', 5, 'gte', 600, 3600, 'high'],
@@ -21,6 +21,7 @@ test('the seven default rules of DESIGN.md', () => {
     ['performance_degradation', 'http.request', 'global', 'percentile:latency_ms:95:20', 2000, 'gt', 300, 300, 'high'],
     ['database_connection_failure', 'db.connection_error', 'global', 'count', 5, 'gte', 60, 60, 'critical'],
     ['data_corruption', 'data.integrity_error', 'global', 'count', 1, 'gte', 60, 60, 'critical'],
+    ['scanner', 'http.request[status eq 404],http.request[status eq 403]', 'ip', 'count', 20, 'gte', 60, 3600, 'medium'],
   ];
   const got = resolveRules({}).map((r) => [
     r.name,
@@ -87,7 +88,7 @@ test('custom rules and configured actions', () => {
     },
   });
   const c = byName(rules).get('login_spray')!;
-  assert.equal(rules.length, 8);
+  assert.equal(rules.length, DEFAULT_RULES.length + 1);
   assert.deepEqual(c, {
     name: 'login_spray',
     description: 'Custom rule login_spray',

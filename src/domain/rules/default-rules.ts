@@ -25,6 +25,34 @@ function deepFreeze<T>(o: T): T {
   return o;
 }
 
+/**
+ * Path probing from one address: 20 responses 404 or 403 within a minute
+ * (content-discovery and vulnerability scanners; fail2ban's nginx-botsearch
+ * case). A browser on a broken page stays far below: its missing assets are
+ * cached after the first load. Bans like brute_force_attempt.
+ */
+const SCANNER_RULE: RuleSpec = {
+  name: 'scanner',
+  description: 'One IP gets 20 responses 404 or 403 within 1 minute (path probing).',
+  incident_type: 'scanner',
+  severity: 'medium',
+  match: [
+    { type: 'http.request', where: [{ field: 'status', op: 'eq', value: 404 }] },
+    { type: 'http.request', where: [{ field: 'status', op: 'eq', value: 403 }] },
+  ],
+  key: 'ip',
+  value: { kind: 'count' },
+  threshold: 20,
+  op: 'gte',
+  windowUs: 60 * SECOND_US,
+  cooldownUs: HOUR_US,
+  banMs: 3_600_000,
+  actions: [
+    { action: 'block_ip', params: { duration_ms: 3_600_000 } },
+    { action: 'notify', params: { target: 'security' } },
+  ],
+};
+
 /** The default rules, frozen. Use `resolveRules({})` for mutable copies. */
 export const DEFAULT_RULES: readonly RuleSpec[] = deepFreeze<RuleSpec[]>([
   {
@@ -138,6 +166,7 @@ export const DEFAULT_RULES: readonly RuleSpec[] = deepFreeze<RuleSpec[]>([
     cooldownUs: 60 * SECOND_US,
     actions: [{ action: 'run_command', params: { name: 'stop_writes', command: 'docker-compose stop backend' } }, { action: 'notify' }],
   },
+  SCANNER_RULE,
 ]);
 
 const DEFAULT_BY_NAME: ReadonlyMap<string, RuleSpec> = new Map(DEFAULT_RULES.map((r) => [r.name, r]));

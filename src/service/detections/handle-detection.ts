@@ -20,6 +20,7 @@ const TITLES: Record<string, string> = {
   performance_degradation: 'Performance degradation',
   database_connection_failure: 'Database connection failures',
   data_corruption: 'Data integrity errors',
+  scanner: 'Path probing (scanner)',
 };
 
 export function ruleActor(rule: RuleSpec): Actor {
