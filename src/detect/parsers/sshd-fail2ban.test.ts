@@ -111,10 +111,19 @@ function literal(host: unknown): string | null {
   return ip !== null && ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip;
 }
 
+/**
+ * Lines where fail2ban's answer can be an injected address, which Firebreak deliberately counts for no
+ * one (skipped as `ambiguous address`): a user name `test from 127.0.0.1 port 58946 ssh2:` would make
+ * sshd write exactly this line with 10.10.1.2 as the true source.
+ */
+const AMBIGUOUS = ['Failed password for invalid user test from 127.0.0.1 port 58946 ssh2: from 10.10.1.2 port 55555 ssh2'];
+const deliberate = (o: Outcome) => AMBIGUOUS.some((l) => o.line.endsWith(l));
+
 const zurich = new Intl.DateTimeFormat('sv-SE', { timeZone: 'Europe/Zurich', dateStyle: 'short', timeStyle: 'medium' });
 
 function problems(o: Outcome): string[] {
   const p: string[] = [];
+  if (deliberate(o)) return o.counted || o.reason !== 'unparseable: ambiguous address' ? [`want skipped as ambiguous (${o.reason})`] : [];
   const host = o.want.host;
   const ip = literal(host);
   if (o.want.match === true && (ip !== null || host === undefined)) {
@@ -147,7 +156,7 @@ test('sshd: of the lines fail2ban’s default mode matches (literal addresses), 
 });
 
 test('sshd: the journal sample counts once its lines carry a short-iso timestamp', () => {
-  const j = run().filter((o) => o.file === 'sshd-journal' && o.want.match === true && literal(o.want.host) !== null);
+  const j = run().filter((o) => o.file === 'sshd-journal' && o.want.match === true && literal(o.want.host) !== null && !deliberate(o));
   assert.ok(j.length > 50, `${j.length} lines`);
   assert.deepEqual(
     j.filter((o) => !o.counted).map((o) => `${o.mode}: ${o.line}`),

@@ -203,7 +203,7 @@ function tailEnds(text: string, p: number, end: number, tail: number): boolean {
  * ` from x` comes before it.
  */
 function fromAtEnd(text: string, u: number, end: number, tail: number, kind: number, r: SshdMatch): void {
-  for (let f = text.lastIndexOf(' from ', end - 6); f >= u - 1; f = text.lastIndexOf(' from ', f - 1)) {
+  for (let f = text.lastIndexOf(' from ', end - 6); f >= u; f = text.lastIndexOf(' from ', f - 1)) {
     const a = f + 6;
     const te = tokenEnd(text, a, end);
     if (tailEnds(text, te, end, tail)) {
@@ -230,27 +230,44 @@ function failed(text: string, p: number, end: number, r: SshdMatch): void {
   let u = sp + 5;
   const invalid = text.startsWith('invalid user ', u);
   if (invalid) u += 13;
-  let first = -1;
-  let firstEnd = -1;
-  let count = 0;
-  for (let f = text.indexOf(' from ', u - 1); f >= 0 && f < end && count < 2; f = text.indexOf(' from ', f + 1)) {
+  // Candidates: ` from <addr> port <n>[ ssh2]` reaching the end, `: <auth info>` or a suffix (sshd's
+  // shape); else ` from <addr>` reaching the end (old sshd without a port). The user name can forge
+  // either before sshd's own, a hostbased auth info after it: one full-shape candidate is sshd's,
+  // two are ambiguous (the line counts for no one). Port-less ones compete only when no full one exists.
+  let full = -1;
+  let fullEnd = -1;
+  let nFull = 0;
+  let bare = -1;
+  let bareEnd = -1;
+  let nBare = 0;
+  // From `u`: an empty user name is logged as `user  from` (the space at `u` starts ` from `).
+  for (let f = text.indexOf(' from ', u); f >= 0 && f < end && nFull < 2; f = text.indexOf(' from ', f + 1)) {
     const a = f + 6;
     const te = tokenEnd(text, a, end);
     let q = onPort(text, te, end);
+    const ported = q !== te;
     if (text.startsWith(' ssh', q)) for (q += 4; isDigit(text.charCodeAt(q)) && q < end;) q++;
     if (!(q >= end || (text.charCodeAt(q) === 58 && text.charCodeAt(q + 1) === 32) || suffixEnds(text, q, end))) continue;
-    if (count++ === 0) {
-      first = f;
-      firstEnd = te;
-      // A user name without spaces cannot hold ` from `: the first candidate is sshd's.
-      if (text.indexOf(' ', u) >= f) break;
+    if (ported) {
+      if (nFull++ === 0) {
+        full = f;
+        fullEnd = te;
+      }
+    } else if (nBare++ === 0) {
+      bare = f;
+      bareEnd = te;
     }
   }
-  if (count === 0) return;
-  if (count > 1) {
+  if (nFull === 0 && nBare === 0) {
+    r.bad = 'no source address';
+    return;
+  }
+  if (nFull > 1 || (nFull === 0 && nBare > 1)) {
     r.bad = 'ambiguous address';
     return;
   }
+  const first = nFull === 1 ? full : bare;
+  const firstEnd = nFull === 1 ? fullEnd : bareEnd;
   span(r, u, Math.max(u, first));
   setAddr(r, first + 6, firstEnd, pub && !invalid ? NOFAIL : FAIL);
 }
@@ -339,20 +356,41 @@ function other(text: string, p: number, end: number, mb: number, disconnected: b
   r.forget = true;
 }
 
-/** `Disconnecting [from ](invalid|authenticating) user <u> <addr> [port N]: Change of username or service not allowed: … [preauth]` */
+const CHANGE = ': Change of username or service not allowed: ';
+
+/**
+ * `Disconnecting [from ](invalid|authenticating) user <u> <addr> port <n>: Change of username or service not
+ * allowed: (<u>,<svc>) -> (<u2>,<svc2>) [preauth]`: client text on both sides of the address, so it counts
+ * only when exactly one `<addr> port <n>: Change of username…` fits.
+ */
 function changeOfUser(text: string, p: number, end: number, r: SshdMatch): void {
   if (text.startsWith('from ', p)) p += 5;
   if (text.startsWith('invalid user ', p)) p += 13;
   else if (text.startsWith('authenticating user ', p)) p += 20;
   else return;
-  const ue = tokenEnd(text, p, end);
-  const te = tokenEnd(text, ue + 1, end);
-  let q = onPort(text, te, end);
-  if (text.charCodeAt(q) !== 58) return;
-  for (q++; text.charCodeAt(q) === 32;) q++;
-  if (!text.startsWith('Change of username or service not allowed:', q) || !text.endsWith('[preauth]', trimEnd(text, q, end))) return;
-  span(r, p, ue);
-  setAddr(r, ue + 1, te, FAIL);
+  if (!text.endsWith('[preauth]', trimEnd(text, p, end))) return;
+  let a = -1;
+  let ae = -1;
+  let n = 0;
+  for (let c = text.indexOf(CHANGE, p); c >= 0 && c < end && n < 2; c = text.indexOf(CHANGE, c + 1)) {
+    // Backwards from the colon: ` port <digits>`, then the address token.
+    let d = c;
+    while (d > p && isDigit(text.charCodeAt(d - 1))) d--;
+    if (d === c || !text.endsWith(' port ', d)) continue;
+    const e = d - 6;
+    const s = text.lastIndexOf(' ', e - 1);
+    if (s < p) continue;
+    if (n++ === 0) {
+      a = s + 1;
+      ae = e;
+    }
+  }
+  if (n !== 1) {
+    if (n > 1) r.bad = 'ambiguous address';
+    return;
+  }
+  span(r, p, a - 1);
+  setAddr(r, a, ae, FAIL);
   r.forget = true;
 }
 

@@ -120,7 +120,7 @@ const BAD: [string, Want][] = [
     'Mar  2 08:00:00 web1 sshd[5]: Failed password for root from fe80::1%eth0 port 22 ssh2',
     { skip: 'unparseable', reason: 'invalid address' },
   ],
-  ['Mar  2 08:00:00 web1 sshd[5]: Failed password for root', { skip: 'ignored' }],
+  ['Mar  2 08:00:00 web1 sshd[5]: Failed password for root', { skip: 'unparseable', reason: 'no source address' }],
   ['Mar  2 08:00:00 web1 sshd[5]: Failed password', { skip: 'ignored' }],
   [
     'Feb 30 08:00:00 web1 sshd[5]: Failed password for root from 1.2.3.4 port 22 ssh2',
