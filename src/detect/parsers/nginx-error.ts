@@ -24,6 +24,7 @@ import { ZoneClock } from './time-zone.ts';
 
 const CLIENT = ', client: ';
 const MISMATCH = '": password mismatch';
+const NOT_FOUND = '" was not found in "';
 
 /** Parser for one nginx error log. */
 export class NginxErrorParser extends BaseLineParser {
@@ -70,16 +71,17 @@ export class NginxErrorParser extends BaseLineParser {
     let found = -1;
     let count = 0;
     for (let c = line.indexOf(CLIENT, u); c >= 0 && count < 2; c = line.indexOf(CLIENT, c + 1)) {
-      const before = line.lastIndexOf('"', c);
-      // `…": password mismatch, client:` or `…" was not found in "<file>", client:`
-      const ok = line.endsWith(MISMATCH, c) || (line.charCodeAt(c - 1) === 34 && line.lastIndexOf('" was not found in "', before - 1) >= u);
+      // `…": password mismatch, client:` or `…" was not found in "<file>", client:` (the file's opening quote
+      // is the last one before its closing quote, and ends the fixed words).
+      const open = line.charCodeAt(c - 1) === 34 ? line.lastIndexOf('"', c - 2) : -1;
+      const ok = line.endsWith(MISMATCH, c) || (open > u && line.endsWith(NOT_FOUND, open + 1));
       if (!ok || this.clientAt(line, c) === null) continue;
       if (count++ === 0) found = c;
     }
     if (count === 0) return this.no('ignored', 'other message');
     if (count > 1) return this.no('unparseable', 'ambiguous address');
     const ip = this.clientAt(line, found)!;
-    const userEnd = line.endsWith(MISMATCH, found) ? found - MISMATCH.length : line.lastIndexOf('" was not found in "', found);
+    const userEnd = line.endsWith(MISMATCH, found) ? found - MISMATCH.length : line.lastIndexOf(NOT_FOUND, found);
     return { type: 'auth.login_failed', tsUs, ip, user_id: userEnd > u ? line.slice(u, userEnd) : undefined, route: route(line, found) };
   }
 
