@@ -13,7 +13,7 @@
  */
 import type { FbEvent } from '../../domain/event.ts';
 import { BaseLineParser } from './base-parser.ts';
-import { SshdParser } from './sshd.ts';
+import { SshdParser, procKey } from './sshd.ts';
 import type { ParserOptions } from './index.ts';
 
 const MAX_BYTES = 64 * 1024;
@@ -52,7 +52,7 @@ export class JournalJsonParser extends BaseLineParser {
     const pid = typeof e._PID === 'string' && /^\d{1,10}$/.test(e._PID) ? Number(e._PID) : 0;
     const host = typeof e._HOSTNAME === 'string' ? hash(e._HOSTNAME) : 0;
     const sshd = this.sshd;
-    const ev = sshd.message(msg, 0, msg.length, ts, pid + host * 4194304);
+    const ev = sshd.message(msg, 0, msg.length, ts, procKey(pid, host));
     if (ev === null) return this.no(sshd.skip, sshd.reason);
     this.also = sshd.also;
     return ev;

@@ -56,12 +56,55 @@ interface Proc {
   lastUs: number;
 }
 
+/** A Smi key for a process: 22 bits of pid, 7 bits of a hash of the host name. */
+export function procKey(pid: number, hostHash: number): number {
+  return (pid & 0x3fffff) | ((hostHash & 0x7f) << 22);
+}
+
+/**
+ * Process state, bounded to MAX_PROCS in two generations: when the current one is half full it becomes
+ * the old one and the previous old one is dropped (an entry used again moves to the current one).
+ * No iteration: V8 Map iteration from the start is slow after many deletes.
+ */
+class ProcTable {
+  private cur = new Map<number, Proc>();
+  private old = new Map<number, Proc>();
+
+  get(k: number): Proc | undefined {
+    const p = this.cur.get(k);
+    if (p !== undefined) return p;
+    const q = this.old.get(k);
+    if (q !== undefined) {
+      this.old.delete(k);
+      this.put(k, q);
+    }
+    return q;
+  }
+
+  put(k: number, p: Proc): void {
+    if (this.cur.size >= MAX_PROCS / 2) {
+      this.old = this.cur;
+      this.cur = new Map();
+    }
+    this.cur.set(k, p);
+  }
+
+  has(k: number): boolean {
+    return this.cur.has(k) || this.old.has(k);
+  }
+
+  delete(k: number): void {
+    this.cur.delete(k);
+    this.old.delete(k);
+  }
+}
+
 /** Parser for one sshd log. Stateful (year inference, per-process state). */
 export class SshdParser extends BaseLineParser {
   private readonly head: SyslogHeaderReader;
   private readonly bits: number;
   private readonly match = new SshdMatch();
-  private readonly procs = new Map<number, Proc>();
+  private readonly procs = new ProcTable();
   private readonly v6Cache = new Map<string, string>();
 
   constructor(opts: ParserOptions = {}) {
@@ -75,10 +118,15 @@ export class SshdParser extends BaseLineParser {
     return this.parseRange(line, 0, line.length);
   }
 
-  parseRange(text: string, b: number, e: number): FbEvent | null {
+  parseRange(chunk: string, b: number, e: number): FbEvent | null {
     this.repeat = 1;
     this.clamped = 0;
     this.also = null;
+    // Work on the line alone (a V8 sliced string: no copy), so that no search for a missing word can run
+    // through the rest of a multi-megabyte read chunk: hostile lines cost their own length, no more.
+    const text = b === 0 && e === chunk.length ? chunk : chunk.slice(b, e);
+    e = text.length;
+    b = 0;
     const h = this.head;
     if (!h.read(text, b, e)) return this.no(h.skip, h.reason);
     let m = h.msg;
@@ -89,7 +137,7 @@ export class SshdParser extends BaseLineParser {
       m = this.scratchStart;
       end = text.charCodeAt(e - 1) === 93 ? e - 1 : e;
     }
-    const ev = this.message(text, m, end, h.tsUs, h.pid + h.hostHash * 4194304);
+    const ev = this.message(text, m, end, h.tsUs, procKey(h.pid, h.hostHash));
     if (ev === null) {
       this.repeat = 1;
       this.clamped = 0;
@@ -124,10 +172,12 @@ export class SshdParser extends BaseLineParser {
     if (p !== undefined) {
       if (user !== undefined) this.addUser(p, user);
       if (r.gained) p.pending = false;
-      if (ip !== null) p.ip = detach(ip);
+      if (ip !== null && ip !== p.ip) p.ip = detach(ip);
       p.lastUs = tsUs;
       if (r.forget) this.procs.delete(key);
-    } else if (!r.forget) {
+    } else if (!r.forget && !(fail && ip !== null)) {
+      // A failure that names its address needs no state of its own (the hot path: most failures); helpers
+      // and failures without an address start one.
       p = {
         ip: ip === null ? null : detach(ip),
         user: user === undefined ? null : detach(user),
@@ -135,8 +185,7 @@ export class SshdParser extends BaseLineParser {
         pending: false,
         lastUs: tsUs,
       };
-      if (this.procs.size >= MAX_PROCS) this.procs.delete(this.procs.keys().next().value!);
-      this.procs.set(key, p);
+      this.procs.put(key, p);
     }
     if (p !== undefined) {
       if (p.pending || p.multi) fail = true;

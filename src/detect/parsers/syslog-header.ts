@@ -226,8 +226,9 @@ export class SyslogHeaderReader {
   }
 
   private pidAt(text: string, p: number, sp: number): number {
-    const lb = text.indexOf('[', p + 1);
-    if (lb < 0 || lb >= sp) return 0;
+    let lb = p + 1;
+    while (lb < sp && text.charCodeAt(lb) !== 91) lb++;
+    if (lb >= sp) return 0;
     let pid = 0;
     for (let i = lb + 1; i < sp && i < lb + 11 && isDigit(text.charCodeAt(i)); i++) pid = pid * 10 + text.charCodeAt(i) - 48;
     return pid;
@@ -277,10 +278,11 @@ function sshdTag(text: string, p: number, sp: number): number {
   return i === sp ? sp : 0;
 }
 
+/** A cheap hash of a host name (length and a few characters): only tells the hosts of one file apart. */
 function hashOf(text: string, b: number, e: number): number {
-  let h = 0;
-  for (let i = b; i < e; i++) h = (Math.imul(h, 31) + text.charCodeAt(i)) | 0;
-  return h & 0xfffff;
+  const n = e - b;
+  if (n <= 0) return 0;
+  return (n * 31 + text.charCodeAt(b) * 7 + text.charCodeAt(e - 1) * 3 + text.charCodeAt(b + (n >> 1))) & 0xfffff;
 }
 
 function isBlank(text: string, b: number, e: number): boolean {
