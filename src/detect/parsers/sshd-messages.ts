@@ -16,6 +16,8 @@
  * `aggressive` (both).
  */
 
+import { at, endsAt } from './time.ts';
+
 export const FAIL = 1;
 export const NOFAIL = 2;
 
@@ -54,86 +56,85 @@ export class SshdMatch {
 export function classify(text: string, m: number, end: number, mb: number, r: SshdMatch): void {
   r.reset();
   // `error: `, `fatal: `, then `PAM: ` (fail2ban's __pref)
-  if (text.startsWith('error: ', m) || text.startsWith('fatal: ', m)) {
+  if (at(text, 'error: ', m) || at(text, 'fatal: ', m)) {
     m += 7;
-    if (text.startsWith('PAM: ', m)) m += 5;
+    if (at(text, 'PAM: ', m)) m += 5;
   }
   switch (m < end ? text.charCodeAt(m) : 0) {
     case 70: // F
-      if (text.startsWith('Failed ', m)) failed(text, m + 7, end, r);
+      if (at(text, 'Failed ', m)) failed(text, m + 7, end, r);
       return;
     case 73: // I
     case 105: // i
-      if (text.startsWith('nvalid user ', m + 1) || text.startsWith('llegal user ', m + 1))
-        fromAtEnd(text, m + 13, end, TAIL_SUFFIX, FAIL, r);
+      if (at(text, 'nvalid user ', m + 1) || at(text, 'llegal user ', m + 1)) fromAtEnd(text, m + 13, end, TAIL_SUFFIX, FAIL, r);
       return;
     case 65: // A
-      if (text.startsWith('Accepted ', m)) return accepted(text, m + 9, end, r);
-      if (text.startsWith('Authentication ', m)) authFailure(text, m + 15, end, r);
+      if (at(text, 'Accepted ', m)) return accepted(text, m + 9, end, r);
+      if (at(text, 'Authentication ', m)) authFailure(text, m + 15, end, r);
       return;
     case 97: // a
-      if (text.startsWith('authentication ', m)) authFailure(text, m + 15, end, r);
+      if (at(text, 'authentication ', m)) authFailure(text, m + 15, end, r);
       return;
     case 112: // p
-      if (text.startsWith('pam_', m)) pamFailure(text, m + 4, end, r);
+      if (at(text, 'pam_', m)) pamFailure(text, m + 4, end, r);
       return;
     case 67: // C
-      if (text.startsWith('Connection from ', m)) return tokenAt(text, m + 16, end, NOFAIL, r);
-      if (text.startsWith('Connection closed ', m) || text.startsWith('Connection reset ', m))
+      if (at(text, 'Connection from ', m)) return tokenAt(text, m + 16, end, NOFAIL, r);
+      if (at(text, 'Connection closed ', m) || at(text, 'Connection reset ', m))
         other(text, text.indexOf(' ', m + 11) + 1, end, mb, false, r);
       return;
     case 68: // D
-      if (text.startsWith('Disconnected ', m)) return other(text, m + 13, end, mb, true, r);
-      if (text.startsWith('Disconnecting: Too many authentication failures', m)) {
+      if (at(text, 'Disconnected ', m)) return other(text, m + 13, end, mb, true, r);
+      if (at(text, 'Disconnecting: Too many authentication failures', m)) {
         const p = m + 47;
-        if (text.startsWith(' for ', p)) span(r, p + 5, tokenEnd(text, p + 5, end));
+        if (at(text, ' for ', p)) span(r, p + 5, tokenEnd(text, p + 5, end));
         r.kind = FAIL;
         return;
       }
-      if (text.startsWith('Disconnecting ', m)) return changeOfUser(text, m + 14, end, r);
-      if (mb & DDOS && text.startsWith('Did not receive identification string from ', m)) tokenAt(text, m + 43, end, FAIL, r);
+      if (at(text, 'Disconnecting ', m)) return changeOfUser(text, m + 14, end, r);
+      if (mb & DDOS && at(text, 'Did not receive identification string from ', m)) tokenAt(text, m + 43, end, FAIL, r);
       return;
     case 82: // R
-      if (text.startsWith('Received disconnect from ', m)) return receivedDisconnect(text, m + 25, end, mb, r);
-      if (text.startsWith('ROOT LOGIN REFUSED FROM ', m)) {
+      if (at(text, 'Received disconnect from ', m)) return receivedDisconnect(text, m + 25, end, mb, r);
+      if (at(text, 'ROOT LOGIN REFUSED FROM ', m)) {
         span(r, m, m + 4);
         return tokenAt(text, m + 24, end, FAIL, r);
       }
-      if (mb & DDOS && text.startsWith('Read from socket failed: Connection reset by peer', m)) {
+      if (mb & DDOS && at(text, 'Read from socket failed: Connection reset by peer', m)) {
         r.kind = FAIL;
         r.forget = true;
       }
       return;
     case 114: // r
-      if (text.startsWith('refused connect from ', m)) refusedConnect(text, m + 21, end, r);
+      if (at(text, 'refused connect from ', m)) refusedConnect(text, m + 21, end, r);
       return;
     case 85: // U
-      if (text.startsWith('User not known to the underlying authentication module for ', m))
+      if (at(text, 'User not known to the underlying authentication module for ', m))
         return fromAtEnd(text, m + 59, end, TAIL_SUFFIX, FAIL, r);
-      if (text.startsWith('User ', m)) return userNotAllowed(text, m + 5, end, r);
-      if (mb & EXTRA && text.startsWith('Unable to negotiate ', m)) negotiate(text, m + 20, end, r);
+      if (at(text, 'User ', m)) return userNotAllowed(text, m + 5, end, r);
+      if (mb & EXTRA && at(text, 'Unable to negotiate ', m)) negotiate(text, m + 20, end, r);
       return;
     case 109: // m
-      if (text.startsWith('maximum authentication attempts exceeded for ', m)) fromAtEnd(text, m + 45, end, TAIL_PORT_SSH, FAIL, r);
+      if (at(text, 'maximum authentication attempts exceeded for ', m)) fromAtEnd(text, m + 45, end, TAIL_PORT_SSH, FAIL, r);
       return;
     case 110: // n
-      if (mb & EXTRA && text.startsWith('no matching ', m) && found(text, m + 12, end, ' found:')) r.kind = FAIL;
+      if (mb & EXTRA && at(text, 'no matching ', m) && found(text, m + 12, end, ' found:')) r.kind = FAIL;
       return;
     case 107: // k
-      if (mb & DDOS && text.startsWith('kex_exchange_identification: ', m)) kex(text, m + 29, r);
+      if (mb & DDOS && at(text, 'kex_exchange_identification: ', m)) kex(text, m + 29, r);
       return;
     case 66: // B
-      if (mb & DDOS && text.startsWith("Bad protocol version identification '", m)) badVersion(text, m + 37, end, r);
+      if (mb & DDOS && at(text, "Bad protocol version identification '", m)) badVersion(text, m + 37, end, r);
       return;
     case 98: // b
-      if (mb & DDOS && text.startsWith('banner exchange: Connection from ', m)) {
+      if (mb & DDOS && at(text, 'banner exchange: Connection from ', m)) {
         const te = tokenEnd(text, m + 33, end);
         const p = onPort(text, te, end);
-        if (text.startsWith(': invalid format', p)) setAddr(r, m + 33, te, FAIL);
+        if (at(text, ': invalid format', p)) setAddr(r, m + 33, te, FAIL);
       }
       return;
     case 83: // S
-      if (mb & DDOS && text.startsWith('SSH: Server;Ltype: ', m)) sshServer(text, m + 19, end, r);
+      if (mb & DDOS && at(text, 'SSH: Server;Ltype: ', m)) sshServer(text, m + 19, end, r);
       return;
   }
 }
@@ -167,10 +168,10 @@ function tokenAt(text: string, p: number, end: number, kind: number, r: SshdMatc
 /** `( port N| on S){0,2}` at `p`; the index after it. */
 function onPort(text: string, p: number, end: number): number {
   for (let k = 0; k < 2; k++) {
-    if (text.startsWith(' port ', p) && isDigit(text.charCodeAt(p + 6))) {
+    if (at(text, ' port ', p) && isDigit(text.charCodeAt(p + 6))) {
       p += 6;
       while (p < end && isDigit(text.charCodeAt(p))) p++;
-    } else if (text.startsWith(' on ', p) && p + 4 < end) p = tokenEnd(text, p + 4, end);
+    } else if (at(text, ' on ', p) && p + 4 < end) p = tokenEnd(text, p + 4, end);
     else break;
   }
   return p;
@@ -181,7 +182,7 @@ function suffixEnds(text: string, p: number, end: number): boolean {
   for (let k = 0; k < 3; k++) {
     const q = onPort(text, p, end);
     if (q !== p) p = q;
-    else if (text.startsWith(' [preauth]', p)) p += 10;
+    else if (at(text, ' [preauth]', p)) p += 10;
     else break;
   }
   while (p < end && (text.charCodeAt(p) === 32 || text.charCodeAt(p) === 9)) p++;
@@ -189,10 +190,10 @@ function suffixEnds(text: string, p: number, end: number): boolean {
 }
 
 function tailEnds(text: string, p: number, end: number, tail: number): boolean {
-  if (tail === TAIL_VIA && text.startsWith(' via ', p)) p = tokenEnd(text, p + 5, end);
+  if (tail === TAIL_VIA && at(text, ' via ', p)) p = tokenEnd(text, p + 5, end);
   else if (tail === TAIL_PORT_SSH) {
     p = onPort(text, p, end);
-    if (text.startsWith(' ssh', p)) for (p += 4; isDigit(text.charCodeAt(p)) && p < end;) p++;
+    if (at(text, ' ssh', p)) for (p += 4; isDigit(text.charCodeAt(p)) && p < end;) p++;
   }
   return suffixEnds(text, p, end);
 }
@@ -217,8 +218,8 @@ function fromAtEnd(text: string, u: number, end: number, tail: number, kind: num
 
 function authFailure(text: string, p: number, end: number, r: SshdMatch): void {
   let u = -1;
-  if (text.startsWith('failure for ', p) || text.startsWith('failed for ', p)) u = p + (text.charCodeAt(p + 6) === 101 ? 12 : 11);
-  else if (text.startsWith('error for ', p)) u = p + 10;
+  if (at(text, 'failure for ', p) || at(text, 'failed for ', p)) u = p + (text.charCodeAt(p + 6) === 101 ? 12 : 11);
+  else if (at(text, 'error for ', p)) u = p + 10;
   if (u > 0) fromAtEnd(text, u, end, TAIL_VIA, FAIL, r);
 }
 
@@ -226,9 +227,9 @@ function authFailure(text: string, p: number, end: number, r: SshdMatch): void {
 function failed(text: string, p: number, end: number, r: SshdMatch): void {
   const sp = text.indexOf(' for ', p);
   if (sp < 0 || sp >= end || text.lastIndexOf(' ', sp - 1) >= p) return;
-  const pub = sp - p === 9 && text.startsWith('publickey', p);
+  const pub = sp - p === 9 && at(text, 'publickey', p);
   let u = sp + 5;
-  const invalid = text.startsWith('invalid user ', u);
+  const invalid = at(text, 'invalid user ', u);
   if (invalid) u += 13;
   // Candidates: ` from <addr> port <n>[ ssh2]` reaching the end, `: <auth info>` or a suffix (sshd's
   // shape); else ` from <addr>` reaching the end (old sshd without a port). The user name can forge
@@ -246,7 +247,7 @@ function failed(text: string, p: number, end: number, r: SshdMatch): void {
     const te = tokenEnd(text, a, end);
     let q = onPort(text, te, end);
     const ported = q !== te;
-    if (text.startsWith(' ssh', q)) for (q += 4; isDigit(text.charCodeAt(q)) && q < end;) q++;
+    if (at(text, ' ssh', q)) for (q += 4; isDigit(text.charCodeAt(q)) && q < end;) q++;
     if (!(q >= end || (text.charCodeAt(q) === 58 && text.charCodeAt(q + 1) === 32) || suffixEnds(text, q, end))) continue;
     if (ported) {
       if (nFull++ === 0) {
@@ -278,7 +279,7 @@ function accepted(text: string, p: number, end: number, r: SshdMatch): void {
   if (sp < 0 || sp >= end || text.lastIndexOf(' ', sp - 1) >= p) return;
   const u = sp + 5;
   const ue = tokenEnd(text, u, end);
-  if (ue === u || !text.startsWith(' from ', ue)) return;
+  if (ue === u || !at(text, ' from ', ue)) return;
   span(r, u, ue);
   tokenAt(text, ue + 6, end, NOFAIL, r);
   r.gained = r.forget = r.kind === NOFAIL;
@@ -287,7 +288,7 @@ function accepted(text: string, p: number, end: number, r: SshdMatch): void {
 /** `pam_<module>(sshd:auth): authentication failure; [logname= uid= euid= tty=] ruser=<u> rhost=<addr> [user=<u>]` */
 function pamFailure(text: string, p: number, end: number, r: SshdMatch): void {
   while (p < end && text.charCodeAt(p) >= 97 && text.charCodeAt(p) <= 122) p++;
-  if (!text.startsWith('(sshd:auth): authentication failure;', p)) return;
+  if (!at(text, '(sshd:auth): authentication failure;', p)) return;
   p += 36;
   let ru = -1;
   let rue = -1;
@@ -297,18 +298,25 @@ function pamFailure(text: string, p: number, end: number, r: SshdMatch): void {
     while (p < end && (text.charCodeAt(p) === 32 || text.charCodeAt(p) === 9)) p++;
     if (p >= end) break;
     const te = tokenEnd(text, p, end);
+    let eq = p;
+    while (eq < te && text.charCodeAt(eq) !== 61) eq++;
+    const n = eq - p;
     if (a < 0) {
-      if (text.startsWith('ruser=', p)) {
+      if (keyIs(text, p, n, 'ruser')) {
         ru = p + 6;
         rue = te;
-      } else if (text.startsWith('rhost=', p)) {
+      } else if (keyIs(text, p, n, 'rhost')) {
         if (ru < 0) return;
         a = p + 6;
         ae = te;
-      } else if (ru >= 0 || !isPamPreField(text, p)) return;
-    } else if (text.startsWith('user=', p)) {
+      } else if (
+        ru >= 0 ||
+        !(keyIs(text, p, n, 'logname') || keyIs(text, p, n, 'uid') || keyIs(text, p, n, 'euid') || keyIs(text, p, n, 'tty'))
+      )
+        return;
+    } else if (keyIs(text, p, n, 'user')) {
       if (te > p + 5) span(r, p + 5, te);
-    } else if (!(te - p === 9 && text.startsWith('[preauth]', p))) return;
+    } else if (!(te - p === 9 && at(text, '[preauth]', p))) return;
     p = te;
   }
   if (a < 0) return;
@@ -316,8 +324,11 @@ function pamFailure(text: string, p: number, end: number, r: SshdMatch): void {
   setAddr(r, a, ae, NOFAIL);
 }
 
-function isPamPreField(text: string, p: number): boolean {
-  return text.startsWith('logname=', p) || text.startsWith('uid=', p) || text.startsWith('euid=', p) || text.startsWith('tty=', p);
+/** The `n` characters at `p` (a `key=` of a PAM line) are `key`; compared inline. */
+function keyIs(text: string, p: number, n: number, key: string): boolean {
+  if (n !== key.length || text.charCodeAt(p + n) !== 61) return false;
+  for (let i = 0; i < n; i++) if (text.charCodeAt(p + i) !== key.charCodeAt(i)) return false;
+  return true;
 }
 
 /**
@@ -325,23 +336,23 @@ function isPamPreField(text: string, p: number): boolean {
  * [port N] [[preauth]]`: read from the end (the user is free text).
  */
 function other(text: string, p: number, end: number, mb: number, disconnected: boolean, r: SshdMatch): void {
-  if (text.startsWith('by ', p)) p += 3;
-  else if (text.startsWith('from ', p)) p += 5;
+  if (at(text, 'by ', p)) p += 3;
+  else if (at(text, 'from ', p)) p += 5;
   else if (!disconnected) return;
   let u = -1;
-  if (text.startsWith('invalid user ', p)) u = p + 13;
-  else if (text.startsWith('authenticating user ', p)) u = p + 20;
+  if (at(text, 'invalid user ', p)) u = p + 13;
+  else if (at(text, 'authenticating user ', p)) u = p + 20;
   let e = end;
   while (e > p && (text.charCodeAt(e - 1) === 32 || text.charCodeAt(e - 1) === 9)) e--;
-  const preauth = text.endsWith(' [preauth]', e);
+  const preauth = endsAt(text, ' [preauth]', e);
   if (preauth) e -= 10;
   for (let k = 0; k < 2; k++) {
     const sp = text.lastIndexOf(' ', e - 1);
     if (sp < p) break;
     const prev = text.lastIndexOf(' ', sp - 1);
     const word = prev >= p - 1 ? sp - prev - 1 : -1;
-    if (word === 4 && text.startsWith('port', prev + 1) && allDigits(text, sp + 1, e)) e = prev;
-    else if (word === 2 && text.startsWith('on', prev + 1)) e = prev;
+    if (word === 4 && at(text, 'port', prev + 1) && allDigits(text, sp + 1, e)) e = prev;
+    else if (word === 2 && at(text, 'on', prev + 1)) e = prev;
     else break;
   }
   const a = u < 0 ? p : text.lastIndexOf(' ', e - 1) + 1;
@@ -364,11 +375,11 @@ const CHANGE = ': Change of username or service not allowed: ';
  * only when exactly one `<addr> port <n>: Change of username…` fits.
  */
 function changeOfUser(text: string, p: number, end: number, r: SshdMatch): void {
-  if (text.startsWith('from ', p)) p += 5;
-  if (text.startsWith('invalid user ', p)) p += 13;
-  else if (text.startsWith('authenticating user ', p)) p += 20;
+  if (at(text, 'from ', p)) p += 5;
+  if (at(text, 'invalid user ', p)) p += 13;
+  else if (at(text, 'authenticating user ', p)) p += 20;
   else return;
-  if (!text.endsWith('[preauth]', trimEnd(text, p, end))) return;
+  if (!endsAt(text, '[preauth]', trimEnd(text, p, end))) return;
   let a = -1;
   let ae = -1;
   let n = 0;
@@ -376,7 +387,7 @@ function changeOfUser(text: string, p: number, end: number, r: SshdMatch): void 
     // Backwards from the colon: ` port <digits>`, then the address token.
     let d = c;
     while (d > p && isDigit(text.charCodeAt(d - 1))) d--;
-    if (d === c || !text.endsWith(' port ', d)) continue;
+    if (d === c || !endsAt(text, ' port ', d)) continue;
     const e = d - 6;
     const s = text.lastIndexOf(' ', e - 1);
     if (s < p) continue;
@@ -417,8 +428,7 @@ function receivedDisconnect(text: string, p: number, end: number, mb: number, r:
     kind = af > q - 2 && suffixEnds(text, af + 11, end) ? FAIL : 0;
   } else if (code === 14 && mb & EXTRA) {
     while (text.charCodeAt(q) === 32) q++;
-    if (text.startsWith('No supported authentication methods available', q) || text.startsWith('No authentication methods available', q))
-      kind = FAIL;
+    if (at(text, 'No supported authentication methods available', q) || at(text, 'No authentication methods available', q)) kind = FAIL;
   }
   if (kind === 0) return;
   setAddr(r, p, te, kind);
@@ -443,15 +453,15 @@ function userNotAllowed(text: string, p: number, end: number, r: SshdMatch): voi
   const why = n + 21;
   const e = trimEnd(text, why, end);
   let known = false;
-  for (const reason of REASONS) if (text.startsWith(reason, why) && suffixEnds(text, why + reason.length, e)) known = true;
+  for (const reason of REASONS) if (at(text, reason, why) && suffixEnds(text, why + reason.length, e)) known = true;
   if (!known) return;
-  if (text.startsWith('account is locked', why)) {
+  if (at(text, 'account is locked', why)) {
     span(r, p, n);
     r.kind = FAIL;
     return;
   }
   const sp = text.lastIndexOf(' ', n - 1);
-  if (sp < p + 4 || !text.startsWith(' from ', sp - 5)) return;
+  if (sp < p + 4 || !at(text, ' from ', sp - 5)) return;
   span(r, p, sp - 5);
   setAddr(r, sp + 1, n, FAIL);
 }
@@ -466,14 +476,14 @@ const REASONS = [
 ];
 
 function negotiate(text: string, p: number, end: number, r: SshdMatch): void {
-  if (text.startsWith('a ', p)) {
+  if (at(text, 'a ', p)) {
     r.kind = FAIL;
     return;
   }
-  if (!text.startsWith('with ', p)) return;
+  if (!at(text, 'with ', p)) return;
   const te = tokenEnd(text, p + 5, end);
   const q = onPort(text, te, end);
-  if (text.startsWith(': no matching ', q) && found(text, q + 14, end, ' found.')) setAddr(r, p + 5, te, FAIL);
+  if (at(text, ': no matching ', q) && found(text, q + 14, end, ' found.')) setAddr(r, p + 5, te, FAIL);
 }
 
 /** `<alg> found<suffix>` with `<alg>` one to three words. */
@@ -486,13 +496,13 @@ function found(text: string, p: number, end: number, word: string): boolean {
 }
 
 function kex(text: string, p: number, r: SshdMatch): void {
-  if (text.startsWith('read: ', p)) p += 6;
+  if (at(text, 'read: ', p)) p += 6;
   const c = text.charCodeAt(p);
   if (c !== 67 && c !== 99) return;
   if (
-    text.startsWith('lient sent invalid protocol identifier', p + 1) ||
-    text.startsWith('onnection closed by remote host', p + 1) ||
-    text.startsWith('onnection reset by peer', p + 1)
+    at(text, 'lient sent invalid protocol identifier', p + 1) ||
+    at(text, 'onnection closed by remote host', p + 1) ||
+    at(text, 'onnection reset by peer', p + 1)
   )
     r.kind = FAIL;
 }

@@ -32,6 +32,7 @@ import { BaseLineParser } from './base-parser.ts';
 import { FAIL, NOFAIL, SshdMatch, classify, modeBits } from './sshd-messages.ts';
 import { SyslogHeaderReader } from './syslog-header.ts';
 import { ZoneClock } from './time-zone.ts';
+import { at } from './time.ts';
 
 const FAILED = 'auth.login_failed';
 const SUCCEEDED = 'auth.login_succeeded';
@@ -54,6 +55,13 @@ interface Proc {
   /** A failure waits for the address. */
   pending: boolean;
   lastUs: number;
+}
+
+/** `Connection closed `, `Connection reset `, `Disconnected ` at `m`. */
+function isCloseHelper(text: string, m: number): boolean {
+  const c = text.charCodeAt(m);
+  if (c === 67) return at(text, 'Connection closed ', m) || at(text, 'Connection reset ', m);
+  return c === 68 && at(text, 'Disconnected ', m);
 }
 
 /** A Smi key for a process: 22 bits of pid, 7 bits of a hash of the host name. */
@@ -131,7 +139,7 @@ export class SshdParser extends BaseLineParser {
     if (!h.read(text, b, e)) return this.no(h.skip, h.reason);
     let m = h.msg;
     let end = e;
-    if (text.startsWith('message repeated ', m)) {
+    if (at(text, 'message repeated ', m)) {
       const why = this.repeated(text, m + 17, e);
       if (why !== '') return why === 'x' ? this.no('ignored', 'other sshd message') : this.no('unparseable', why);
       m = this.scratchStart;
@@ -150,6 +158,8 @@ export class SshdParser extends BaseLineParser {
    * The journald source calls this directly with the journal's fields.
    */
   message(text: string, m: number, end: number, tsUs: number, key: number): FbEvent | null {
+    // Fast path: in normal mode a closed or reset connection only matters to a process with state.
+    if (this.bits === 0 && isCloseHelper(text, m) && !this.procs.has(key)) return this.no('ignored', 'not a failure');
     const r = this.match;
     classify(text, m, end, this.bits, r);
     if (r.kind === 0) {
@@ -216,16 +226,16 @@ export class SshdParser extends BaseLineParser {
   private scratchStart = 0;
 
   /**
-   * `N times: [ ` at `at`: sets `repeat`/`clamped` and the inner message start; returns '' when fine,
+   * `N times: [ ` at `from`: sets `repeat`/`clamped` and the inner message start; returns '' when fine,
    * 'x' when not such a line, else the reason to skip it (a count no syslog daemon writes).
    */
-  private repeated(text: string, at: number, e: number): string {
+  private repeated(text: string, from: number, e: number): string {
     let n = 0;
-    let i = at;
-    for (; i < e && i < at + 8 && text.charCodeAt(i) >= 48 && text.charCodeAt(i) <= 57; i++) n = n * 10 + text.charCodeAt(i) - 48;
-    if (i === at || n < 1) return 'x';
+    let i = from;
+    for (; i < e && i < from + 8 && text.charCodeAt(i) >= 48 && text.charCodeAt(i) <= 57; i++) n = n * 10 + text.charCodeAt(i) - 48;
+    if (i === from || n < 1) return 'x';
     if (n > MAX_PLAUSIBLE_REPEAT || (text.charCodeAt(i) >= 48 && text.charCodeAt(i) <= 57)) return 'implausible repeat count';
-    if (!text.startsWith(' times: [ ', i)) return 'x';
+    if (!at(text, ' times: [ ', i)) return 'x';
     this.scratchStart = i + 10;
     this.repeat = n > MAX_REPEAT ? MAX_REPEAT : n;
     this.clamped = n > MAX_REPEAT ? n - MAX_REPEAT : 0;

@@ -21,7 +21,7 @@
  * same file moves to the next year (Dec 31 → Jan 1).
  */
 import type { SkipKind } from './index.ts';
-import { TimeScan, addMonthsUs, digitsAt, scanRfc3339, scanSyslogTime } from './time.ts';
+import { TimeScan, addMonthsUs, at, scanRfc3339, scanSyslogTime } from './time.ts';
 import { ZoneClock } from './time-zone.ts';
 
 /** A head no line starts with (a NUL cannot start a timestamp). */
@@ -124,7 +124,7 @@ export class SyslogHeaderReader {
     const zs = z;
     while (z < zs + 6 && isUpperOrDigitSign(text.charCodeAt(z))) z++;
     if (z === zs) return this.no('unparseable', 'invalid timestamp');
-    const utc = text.startsWith('UTC', zs) || text.startsWith('GMT', zs);
+    const utc = at(text, 'UTC', zs) || at(text, 'GMT', zs);
     this.tsUs = utc ? scan.us : this.zone.toUtc(scan.us);
     scan.end = z;
     return true;
@@ -160,7 +160,7 @@ export class SyslogHeaderReader {
       if (sp < 0 || sp > e) sp = e;
       const m = sshdTag(text, p, sp);
       if (m > 0) {
-        this.pid = this.pidAt(text, p, sp);
+        this.pid = tagPid;
         return this.startMessage(text, m, e);
       }
       if (text.charCodeAt(sp - 1) === 58) return this.no('ignored', 'other program');
@@ -182,8 +182,7 @@ export class SyslogHeaderReader {
     sp = text.indexOf(' ', p);
     if (sp < 0 || sp >= e) return this.no('unparseable', 'invalid syslog header');
     const app = sp - p;
-    if (!((app === 4 && text.startsWith('sshd', p)) || (app === 12 && text.startsWith('sshd-session', p))))
-      return this.no('ignored', 'other program');
+    if (!((app === 4 && at(text, 'sshd', p)) || (app === 12 && at(text, 'sshd-session', p)))) return this.no('ignored', 'other program');
     // PROCID MSGID STRUCTURED-DATA
     p = sp + 1;
     let pid = 0;
@@ -207,7 +206,7 @@ export class SyslogHeaderReader {
   /** At the space before the message; skips a kernel time (`kernel:[  970.699396]:`) and a Solaris `[ID n facility.level]`. */
   private startMessage(text: string, m: number, e: number): boolean {
     while (text.charCodeAt(m) === 32 && m < e) m++;
-    if (text.startsWith('kernel:', m)) {
+    if (at(text, 'kernel:', m)) {
       let k = m + 7;
       if (text.charCodeAt(k) === 32) k++;
       const close = text.charCodeAt(k) === 91 ? text.indexOf(']', k) : -1;
@@ -217,21 +216,12 @@ export class SyslogHeaderReader {
         while (text.charCodeAt(m) === 32 && m < e) m++;
       }
     }
-    if (text.startsWith('[ID ', m)) {
+    if (at(text, '[ID ', m)) {
       const close = text.indexOf('] ', m);
       if (close > 0 && close < e && close - m < 40) m = close + 2;
     }
     this.msg = m;
     return true;
-  }
-
-  private pidAt(text: string, p: number, sp: number): number {
-    let lb = p + 1;
-    while (lb < sp && text.charCodeAt(lb) !== 91) lb++;
-    if (lb >= sp) return 0;
-    let pid = 0;
-    for (let i = lb + 1; i < sp && i < lb + 11 && isDigit(text.charCodeAt(i)); i++) pid = pid * 10 + text.charCodeAt(i) - 48;
-    return pid;
   }
 
   private no(kind: SkipKind, reason: string): false {
@@ -255,27 +245,36 @@ function endOfSdElement(text: string, i: number, e: number): number {
   return -1;
 }
 
+/** The pid of the last tag sshdTag accepted (0 without `[pid]`). */
+let tagPid = 0;
+
 /**
  * When the token [p, sp) is an sshd tag (`sshd[42]:`, `sshd:`, `sshd-session[42]:`, `[sshd]:`, `[sshd]`,
- * `sshd[42]`), the index just after it (at the space before the message), else 0.
+ * `sshd[42]`), the index just after it (at the space before the message) with its pid in `tagPid`,
+ * else 0. Compares characters inline: this runs for every token of every line.
  */
 function sshdTag(text: string, p: number, sp: number): number {
   let i = p;
   const bracketed = text.charCodeAt(i) === 91;
   if (bracketed) i++;
-  if (!text.startsWith('sshd', i)) return 0;
+  if (text.charCodeAt(i) !== 115 || text.charCodeAt(i + 1) !== 115 || text.charCodeAt(i + 2) !== 104 || text.charCodeAt(i + 3) !== 100)
+    return 0;
   i += 4;
-  if (text.startsWith('-session', i)) i += 8;
+  if (text.charCodeAt(i) === 45 && at(text, '-session', i)) i += 8;
+  let pid = 0;
   if (bracketed) {
     if (text.charCodeAt(i) !== 93) return 0;
     i++;
   } else if (text.charCodeAt(i) === 91) {
-    const rb = text.indexOf(']', i);
-    if (rb < 0 || rb >= sp || digitsAt(text, i + 1, rb - i - 1) < 0) return 0;
-    i = rb + 1;
+    let k = i + 1;
+    for (let c = text.charCodeAt(k); c >= 48 && c <= 57 && k < sp; c = text.charCodeAt(++k)) pid = pid * 10 + c - 48;
+    if (text.charCodeAt(k) !== 93 || k >= sp) return 0;
+    i = k + 1;
   }
   if (text.charCodeAt(i) === 58) i++;
-  return i === sp ? sp : 0;
+  if (i !== sp) return 0;
+  tagPid = pid > 0x3fffffff ? 0 : pid;
+  return sp;
 }
 
 /** A cheap hash of a host name (length and a few characters): only tells the hosts of one file apart. */

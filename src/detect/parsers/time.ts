@@ -207,3 +207,16 @@ export function formatTsUs(us: number): string {
   if (frac === 0) return `${base}Z`;
   return `${base}.${String(frac).padStart(6, '0').replace(/0+$/, '')}Z`;
 }
+
+/**
+ * `text.startsWith(lit, i)`, first comparing one character inline: String.prototype.startsWith is a
+ * builtin call (tens of ns) that the hot parsers would otherwise make many times per line.
+ */
+export function at(text: string, lit: string, i: number): boolean {
+  return text.charCodeAt(i) === lit.charCodeAt(0) && text.startsWith(lit, i);
+}
+
+/** `text.endsWith(lit, e)`, first comparing the last character inline (see `at`). */
+export function endsAt(text: string, lit: string, e: number): boolean {
+  return text.charCodeAt(e - 1) === lit.charCodeAt(lit.length - 1) && text.endsWith(lit, e);
+}
