@@ -12,6 +12,8 @@
   from the app itself. An exception escaping the app counts as a 500.
   Blocked requests are not reported (``report_blocked=True`` to report them):
   a flood from a banned address must not push real events out of the queue.
+- The address it used is ``request.state.firebreak_client_ip`` (Starlette,
+  FastAPI) or ``scope["state"]["firebreak_client_ip"]``: report logins with it.
 - A failure inside the guard lets the request through (fail open): the guard
   must never take the application down.
 """
@@ -86,6 +88,8 @@ class FirebreakMiddleware:
         verdict = None
         try:
             ip = self.client_ip(scope)
+            # The app reads it as request.state.firebreak_client_ip, e.g. to report a failed login.
+            scope.setdefault("state", {})["firebreak_client_ip"] = ip
             if self.guard is not None:
                 verdict = self.guard.check(ip)
         except Exception:  # noqa: BLE001 - fail open

@@ -3,7 +3,8 @@
 
 The client address is ``REMOTE_ADDR`` or, only from ``trusted_proxies``, the
 right-most untrusted ``X-Forwarded-For`` entry. WSGI has no route template,
-so reported requests carry the path. The status is taken when the app calls
+so reported requests carry the path. The address used is in
+``environ["firebreak.client_ip"]``. The status is taken when the app calls
 ``start_response``; an exception escaping the app counts as a 500. Latency
 is measured to the end of the response body (when the server closes it).
 """
@@ -65,6 +66,7 @@ class FirebreakWSGIMiddleware:
         verdict = None
         try:
             ip = self.client_ip(environ)
+            environ["firebreak.client_ip"] = ip
             if self.guard is not None:
                 verdict = self.guard.check(ip)
         except Exception:  # noqa: BLE001 - fail open
