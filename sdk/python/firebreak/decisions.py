@@ -8,6 +8,13 @@ Invariants (the same as the Node SDK's ``decision-set.js``):
   simply /32 and /128. A miss therefore costs one dict lookup per distinct
   prefix length, nothing per decision.
 - Levels are sorted longest prefix first and removed when empty.
+- The miss path, the common one, is cut short by a *gate*: a count of the
+  records of every level between ``GATE`` bits and the full length, keyed by
+  the address's first ``GATE`` bits (a /16 for IPv4, a /32 for IPv6). An
+  address whose exact entry is absent, whose /16 (/32) holds no range, and
+  whose family has no range shorter than that, matches nothing: two dict
+  lookups decide it, however many prefix lengths are present.
+  ``fast4``/``fast6`` = ``(exact dict, gate dict, shift, has wide ranges)``.
 - A record matches only while ``expires_at > now``; ``sweep()`` drops expired
   ones so memory follows the live set, but matching never depends on sweeping.
 
@@ -63,6 +70,10 @@ def _id_of(d: Dict[str, Any]) -> Any:
     return i if i is not None else f"{d.get('scope')}|{d.get('value')}|{d.get('type')}"
 
 
+GATE4 = 16
+GATE6 = 32
+
+
 class DecisionSet:
     def __init__(self, unknown_type: str = "ban"):
         if unknown_type not in ("ban", "allow"):
@@ -72,6 +83,12 @@ class DecisionSet:
         self.levels4: Tuple[Tuple[int, int, Dict[int, Tuple[_Record, ...]]], ...] = ()
         self.levels6: Tuple[Tuple[int, int, Dict[int, Tuple[_Record, ...]]], ...] = ()
         self.by_id: Dict[Any, _Record] = {}
+        self._exact4: Dict[int, Tuple[_Record, ...]] = {}
+        self._exact6: Dict[int, Tuple[_Record, ...]] = {}
+        self._gate4: Dict[int, int] = {}
+        self._gate6: Dict[int, int] = {}
+        self.fast4 = (self._exact4, self._gate4, 32 - GATE4, False)
+        self.fast6 = (self._exact6, self._gate6, 128 - GATE6, False)
         self.next_expiry = float("inf")
         self.ignored = 0
 
@@ -80,7 +97,7 @@ class DecisionSet:
 
     @property
     def empty(self) -> bool:
-        return not self.levels4 and not self.levels6
+        return not self.by_id
 
     def add(self, decision: object, now: float) -> bool:
         """Adds (or replaces, by id) one decision received at ``now`` (seconds,
@@ -111,6 +128,7 @@ class DecisionSet:
         rec.verdict = Verdict("ban", decision) if rec.ban else None
         m = self._level(family, prefix, True)
         m[key] = m.get(key, ()) + (rec,)
+        self._gate_count(rec, 1)
         self.by_id[rid] = rec
         if rec.expires_at < self.next_expiry:
             self.next_expiry = rec.expires_at
@@ -140,8 +158,28 @@ class DecisionSet:
         self._remove_record(rec)
         return True
 
+    def _gate_count(self, rec: _Record, delta: int) -> None:
+        bits, gate_bits = (32, GATE4) if rec.family == 4 else (128, GATE6)
+        if rec.prefix == bits or rec.prefix < gate_bits:
+            return  # exact entries are looked up directly; wide ranges are always scanned
+        gate = self._gate4 if rec.family == 4 else self._gate6
+        k = rec.key >> (bits - gate_bits)
+        n = gate.get(k, 0) + delta
+        if n > 0:
+            gate[k] = n
+        else:
+            gate.pop(k, None)
+
+    def _refresh_fast(self) -> None:
+        wide4 = any(p < GATE4 for p, _m, _d in self.levels4)
+        wide6 = any(p < GATE6 for p, _m, _d in self.levels6)
+        self.fast4 = (self._exact4, self._gate4, 32 - GATE4, wide4)
+        self.fast6 = (self._exact6, self._gate6, 128 - GATE6, wide6)
+
     def _remove_record(self, rec: _Record) -> None:
-        self.by_id.pop(rec.id, None)
+        if self.by_id.pop(rec.id, None) is None:
+            return
+        self._gate_count(rec, -1)
         m = self._level(rec.family, rec.prefix, False)
         if m is None:
             return
@@ -152,10 +190,13 @@ class DecisionSet:
         m.pop(rec.key, None)
         if m:
             return
+        if rec.prefix == (32 if rec.family == 4 else 128):
+            return  # the exact level stays: fast4/fast6 hold it
         if rec.family == 4:
             self.levels4 = tuple(l for l in self.levels4 if l[2] is not m)
         else:
             self.levels6 = tuple(l for l in self.levels6 if l[2] is not m)
+        self._refresh_fast()
 
     def _level(self, family: int, prefix: int, create: bool) -> Optional[Dict[int, Tuple[_Record, ...]]]:
         levels = self.levels4 if family == 4 else self.levels6
@@ -164,26 +205,45 @@ class DecisionSet:
                 return m
         if not create:
             return None
-        m = {}
+        full = prefix == (32 if family == 4 else 128)
+        m = (self._exact4 if family == 4 else self._exact6) if full else {}
         mask = v4_mask(prefix) if family == 4 else v6_mask(prefix)
         new = tuple(sorted(levels + ((prefix, mask, m),), key=lambda l: -l[0]))
         if family == 4:
             self.levels4 = new
         else:
             self.levels6 = new
+        self._refresh_fast()
         return m
 
     def match(self, family: int, addr: int, clock: Callable[[], float]) -> Optional[_Record]:
         """Best active record for an address: a ban wins over a rate_limit,
         whatever the prefix lengths. ``clock`` is called only on a hit."""
-        now = None
+        exact, gate, shift, wide = self.fast4 if family == 4 else self.fast6
+        slot = exact.get(addr)
+        gated = (addr >> shift) in gate
+        if slot is None and not gated and not wide:
+            return None
+        now = clock()
         rl = None
-        for _prefix, mask, m in self.levels4 if family == 4 else self.levels6:
+        if slot is not None:
+            for rec in slot:
+                if rec.expires_at <= now:
+                    continue
+                if rec.ban:
+                    return rec  # a ban wins: no need to look at ranges
+                if rl is None:
+                    rl = rec
+        if not gated and not wide:
+            return rl
+        full = 32 if family == 4 else 128
+        gate_bits = GATE4 if family == 4 else GATE6
+        for prefix, mask, m in self.levels4 if family == 4 else self.levels6:
+            if prefix == full or (prefix >= gate_bits and not gated):
+                continue
             slot = m.get(addr & mask)
             if slot is None:
                 continue
-            if now is None:
-                now = clock()
             for rec in slot:
                 if rec.expires_at <= now:
                     continue

@@ -111,6 +111,10 @@ class Guard:
                     family = 6
         except (OSError, TypeError, ValueError):
             return ALLOW
+        # The miss path inline (see DecisionSet.match): exact entry, /16 (/32) gate, wide ranges.
+        exact, gate, shift, wide = s.fast4 if family == 4 else s.fast6
+        if not wide and addr not in exact and (addr >> shift) not in gate:
+            return ALLOW
         rec = s.match(family, addr, self._clock)
         if rec is None:
             return ALLOW
