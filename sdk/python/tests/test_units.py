@@ -80,6 +80,27 @@ class DecisionSetTest(unittest.TestCase):
         self.assertEqual(len(s), 1)
         self.assertEqual(len(s.levels6), 0, "empty levels are dropped")
 
+    def test_wide_ranges_skip_the_gate(self):
+        s = DecisionSet()
+        clock = lambda: 0.0  # noqa: E731
+        m = lambda ip: s.match(*parse_ip(ip), clock)  # noqa: E731
+        s.add(ban(1, "203.0.113.5"), 0.0)
+        self.assertIsNone(m("10.200.1.1"))
+        s.add(ban(2, "10.0.0.0/8", "Range"), 0.0)
+        s.add(ban(3, "2001::/16", "Range"), 0.0)
+        self.assertEqual(m("10.200.1.1").id, 2, "a range shorter than the /16 gate")
+        self.assertEqual(m("2001:ffff::1").id, 3, "a range shorter than the /32 gate")
+        self.assertEqual(m("203.0.113.5").id, 1)
+        s.remove_by_id(2)
+        s.remove_by_id(3)
+        self.assertIsNone(m("10.200.1.1"))
+        self.assertEqual((s.fast4[3], s.fast6[3]), (False, False), "no wide range left")
+        s.add(ban(4, "10.1.0.0/16", "Range"), 0.0)
+        self.assertEqual(m("10.1.255.255").id, 4)
+        self.assertIsNone(m("10.2.0.1"))
+        s.remove_by_id(4)
+        self.assertEqual(s._gate4, {}, "gate counts return to zero")
+
     def test_unknown_types(self):
         s = DecisionSet()
         self.assertTrue(s.add(ban(1, "203.0.113.5", type="captcha"), 0))
