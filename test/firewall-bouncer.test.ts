@@ -17,11 +17,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer, type Server } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { startServer, type ServerProcess } from './support/process.ts';
+import { REPO, startServer, type ServerProcess } from './support/process.ts';
 
 const BOUNCER = '/usr/bin/crowdsec-firewall-bouncer';
 const ADMIN = 'e2e-admin-token-0123456789abcdef0123456789';
@@ -35,6 +35,14 @@ let dir: string;
 let srv: ServerProcess;
 let bridge: Server;
 let bouncerOut = '';
+
+/** The code block between `<!-- name:start -->` and `<!-- name:end -->` in docs/enforcement.md. */
+function docBlock(name: string, lang: string): string {
+  const doc = readFileSync(path.join(REPO, 'docs/enforcement.md'), 'utf8');
+  const m = new RegExp(`<!-- ${name}:start -->\\s*\`\`\`${lang}\\n([\\s\\S]*?)\`\`\`\\s*<!-- ${name}:end -->`).exec(doc);
+  if (!m) throw new Error(`docs/enforcement.md has no ${lang} block named ${name}`);
+  return m[1]!;
+}
 
 function sh(cmd: string, args: string[]): string {
   return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -140,30 +148,22 @@ before(async () => {
   assert.equal(connect(NS.b, SERVICE.b), 'ok', 'B reaches the service');
 
   const config = path.join(dir, 'crowdsec-firewall-bouncer.yaml');
-  writeFileSync(
-    config,
-    [
-      'mode: nftables',
-      `pid_dir: ${dir}`,
-      'update_frequency: 1s',
-      'daemonize: false',
-      'log_mode: stdout',
-      'log_level: info',
-      'api_url: http://127.0.0.1:8080/',
-      `api_key: ${token.body.token}`,
-      'disable_ipv6: false',
-      'deny_action: DROP',
-      'deny_log: false',
-      'supported_decisions_types: [ban]',
-      'blacklists_ipv4: crowdsec-blacklists',
-      'blacklists_ipv6: crowdsec6-blacklists',
-      'nftables:',
-      '  ipv4: { enabled: true, set-only: false, table: crowdsec, chain: crowdsec-chain }',
-      '  ipv6: { enabled: true, set-only: false, table: crowdsec6, chain: crowdsec6-chain }',
-      'prometheus: { enabled: false, listen_addr: 127.0.0.1, listen_port: 60601 }',
-      '',
-    ].join('\n'),
-  );
+  // docs/enforcement.md's configuration, with this test's URL, key, pid directory and logging.
+  const overrides: Record<string, string> = {
+    api_url: 'http://127.0.0.1:8080/',
+    api_key: token.body.token,
+    pid_dir: dir,
+    daemonize: 'false',
+    log_mode: 'stdout',
+  };
+  const documented = docBlock('firewall-bouncer', 'yaml')
+    .split('\n')
+    .filter((l) => !/^log_dir:/.test(l))
+    .map((l) => {
+      const k = /^([a-z_]+):/.exec(l)?.[1];
+      return k && k in overrides ? `${k}: ${overrides[k]}` : l;
+    });
+  writeFileSync(config, documented.join('\n'));
   const bouncer = inNs(NS.srv, [BOUNCER, '-c', config], { out: (s) => (bouncerOut += s) });
   await waitFor(
     "the bouncer's first pull and its nftables table",

@@ -154,19 +154,28 @@ if __name__ == "__main__":
 
 
 class ReadmeExampleTest(unittest.TestCase):
-    """The README's FastAPI set-up, run as written against the real server."""
+    """The FastAPI set-up of sdk/python/README.md and of the repository's
+    README.md, run as written against the real server."""
 
-    def test_readme_fastapi_example(self):
+    def test_sdk_readme(self):
+        self.run_example("sdk/python/README.md", "FastAPI", "192.0.2.44")
+
+    def test_repository_readme(self):
+        self.run_example("README.md", "Protect a FastAPI app", "192.0.2.46")
+
+    def run_example(self, file, heading, banned):
         import os
         import re
 
-        with open(os.path.join(os.path.dirname(__file__), "..", "README.md"), encoding="utf-8") as f:
+        with open(os.path.join(os.path.dirname(__file__), "..", "..", "..", file), encoding="utf-8") as f:
             readme = f.read()
-        block = re.search(r"\n## FastAPI\n.*?```python\n(.*?)```", readme, re.S).group(1)
+        found = re.search(r"\n## " + re.escape(heading) + r"\n.*?```python\n(.*?)```", readme, re.S)
+        self.assertIsNotNone(found, f"{file} has a python block under {heading!r}")
+        block = found.group(1)
         env = {
             "FIREBREAK_URL": server.url,
-            "FIREBREAK_BOUNCER_TOKEN": server.token("bouncer", "py-readme"),
-            "FIREBREAK_INGEST_TOKEN": server.token("ingest", "py-readme"),
+            "FIREBREAK_BOUNCER_TOKEN": server.token("bouncer", f"py-readme-{banned}"),
+            "FIREBREAK_INGEST_TOKEN": server.token("ingest", f"py-readme-{banned}"),
         }
         saved = {k: os.environ.get(k) for k in env}
         os.environ.update(env)
@@ -193,10 +202,10 @@ class ReadmeExampleTest(unittest.TestCase):
         guard = (getattr(mw, "kwargs", None) or mw.options)["guard"]
         self.addCleanup(guard.close)
         self.assertTrue(guard.wait_synced(10))
-        server.decide("ip", "192.0.2.44")
-        wait_for(lambda: guard.check("192.0.2.44").action == "ban", 10, "the ban")
+        server.decide("ip", banned)
+        wait_for(lambda: guard.check(banned).action == "ban", 10, "the ban")
         with httpx.Client(timeout=10) as c:
             url = f"http://127.0.0.1:{srv.port}/hello"
-            self.assertEqual(c.get(url, headers={"x-forwarded-for": "192.0.2.44"}).status_code, 403)
+            self.assertEqual(c.get(url, headers={"x-forwarded-for": banned}).status_code, 403)
             self.assertEqual(c.get(url, headers={"x-forwarded-for": "192.0.2.45"}).status_code, 200)
         wait_for(lambda: reporter.sent >= 1, 10, "the request reported")
