@@ -51,6 +51,15 @@ def _retry_after(value: Optional[str]) -> Optional[float]:
     return min(_MAX_RETRY_AFTER, max(0.0, at - time.time()))
 
 
+def _rejected(answer: bytes) -> List[dict]:
+    try:
+        body = json.loads(answer)
+    except ValueError:
+        return []
+    rejected = body.get("rejected") if isinstance(body, dict) else None
+    return [r for r in rejected if isinstance(r, dict)] if isinstance(rejected, list) else []
+
+
 def _now_rfc3339() -> str:
     return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
@@ -98,7 +107,7 @@ class Reporter:
         self._drop_logged_at = 0.0
         #: Events dropped: queue full, invalid, refused by the server, or reported after close().
         self.dropped = 0
-        #: Events Firebreak accepted.
+        #: Events Firebreak accepted (a batch's rejected events count as dropped).
         self.sent = 0
         self._thread = threading.Thread(target=self._run, name="firebreak-reporter", daemon=True)
         self._thread.start()
@@ -210,17 +219,22 @@ class Reporter:
         body = ("[" + ",".join(batch) + "]").encode()
         headers = {"Authorization": f"Bearer {self._token}", "Content-Type": "application/json"}
         try:
-            status, res_headers, _ = _http.request("POST", self._endpoint, headers, body, self._timeout, 1 << 20)
+            status, res_headers, answer = _http.request("POST", self._endpoint, headers, body, self._timeout, 1 << 20)
         except Exception as err:  # noqa: BLE001 - network errors and timeouts: retry
             self._requeue(batch, None)
             log.warning("firebreak reporter: event ingest unreachable (%s); %d event(s) queued", err, self.pending)
             self._fail(err)
             return False
         if 200 <= status < 300:
+            # Firebreak accepts a batch event by event: {"accepted": n, "rejected": [{index, error}]}.
+            rejected = _rejected(answer)
             with self._cond:
                 self._failures = 0
                 self._retry_at = 0.0
-                self.sent += len(batch)
+                self.sent += len(batch) - len(rejected)
+            if rejected:
+                self._drop(len(rejected), "events Firebreak rejected")
+                log.warning("firebreak reporter: Firebreak rejected %d event(s), e.g. %s", len(rejected), rejected[0].get("error"))
             return True
         if status in _RETRYABLE:
             self._requeue(batch, _retry_after(res_headers.get("retry-after")))

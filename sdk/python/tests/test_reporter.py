@@ -22,6 +22,7 @@ class Ingest:
     def __init__(self):
         self.batches = []
         self.answers = []
+        self.reply_body = b"{}"
         outer = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -32,9 +33,9 @@ class Ingest:
                 self.send_response(status)
                 for k, v in headers.items():
                     self.send_header(k, v)
-                self.send_header("Content-Length", "2")
+                self.send_header("Content-Length", str(len(outer.reply_body)))
                 self.end_headers()
-                self.wfile.write(b"{}")
+                self.wfile.write(outer.reply_body)
 
             def log_message(self, *a):
                 pass
@@ -98,6 +99,17 @@ class ReporterTest(unittest.TestCase):
         self.assertLessEqual(r.pending, 5)
         self.assertEqual(r.sent, 0)
         self.assertTrue(any("dropped" in line for line in logs.output), logs.output)
+
+    def test_events_rejected_by_the_server_count_as_dropped(self):
+        self.ingest.reply_body = b'{"accepted":1,"rejected":[{"index":1,"error":"ts must be an RFC 3339 string"}]}'
+        r = Reporter(self.ingest.url, "t", flush_interval=0.05)
+        self.addCleanup(r.close)
+        with self.assertLogs("firebreak", "WARNING") as logs:
+            r.event("a.b")
+            r.event("a.c", ts="yesterday")
+            wait_for(lambda: r.sent + r.dropped == 2, 10, "the answer")
+        self.assertEqual((r.sent, r.dropped), (1, 1))
+        self.assertTrue(any("rejected 1 event" in line and "RFC 3339" in line for line in logs.output), logs.output)
 
     def test_close_flushes(self):
         r = Reporter(self.ingest.url, "t", flush_interval=3600)
