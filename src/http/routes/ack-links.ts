@@ -14,7 +14,7 @@ import { AppError } from '../../errors.ts';
 import { HTTP_STATUS, normalizeHttpError } from '../error-map.ts';
 import { escapeHtml as e } from '../../notify/email-channel.ts';
 import { acknowledgeByLink, inspectAckLink, type AckLinkState } from '../../service/incidents/acknowledge-by-link.ts';
-import type { Incident } from '../../store/incident-repo.ts';
+import type { Incident } from '../../domain/incident.ts';
 
 // A wildcard, not `:token`: tokens are longer than the router's 100-character parameter limit.
 type TokenParams = { Params: { '*': string } };

@@ -5,8 +5,8 @@
  */
 import { z } from 'zod';
 import { SEVERITIES, severityRank, type Severity } from '../../domain/severity.ts';
-import { ackDeadline, withinReopenWindow } from '../../domain/incident.ts';
-import { insertIncident, findOpenByDedup, findLastResolvedByDedup, updateIncident, type Incident } from '../../store/incident-repo.ts';
+import { type Incident, ackDeadline, withinReopenWindow } from '../../domain/incident.ts';
+import { insertIncident, findOpenByDedup, findLastResolvedByDedup, updateIncident } from '../../store/incident-repo.ts';
 import { appendTimeline } from '../../store/timeline-repo.ts';
 import { writeAudit } from '../../store/audit-repo.ts';
 import { scheduleTimer } from '../../store/timer-repo.ts';
