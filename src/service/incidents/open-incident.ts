@@ -1,6 +1,6 @@
 /**
  * Opens an incident, or folds the signal into the open one with the same type
- * and dedup key (DESIGN.md "Deduplication"), or re-opens the last resolved one
+ * and dedup key (docs/design.md "Incidents", deduplication), or re-opens the last resolved one
  * when the same problem comes back within the re-open window.
  */
 import { z } from 'zod';
