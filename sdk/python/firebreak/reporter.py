@@ -2,7 +2,8 @@
 
 Delivery: ``event()`` validates and serializes the event, appends it to a
 bounded in-memory queue and returns; a daemon thread sends batches of at most
-``max_batch`` every ``flush_interval`` seconds (sooner when a batch is full).
+``max_batch`` every ``flush_interval`` seconds (sooner when a batch is full,
+and within 50 ms of a login event: bans wait for those).
 A batch that fails on the network, a timeout, 408, 425, 429 or 5xx goes back
 to the front of the queue and the next try waits for ``Retry-After`` (when the
 server sends one) or an exponential backoff. Other 4xx answers mean the batch
@@ -34,6 +35,9 @@ _TYPE_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,100}$")
 # older than the detection windows are worth little, and the queue is bounded.
 _MAX_RETRY_AFTER = 600.0
 _DROP_LOG_EVERY = 10.0
+# Login events leave this soon instead of waiting for the flush interval: a
+# ban is only as fast as the failed logins reach Firebreak.
+_URGENT_DELAY = 0.05
 
 
 def _retry_after(value: Optional[str]) -> Optional[float]:
@@ -103,6 +107,7 @@ class Reporter:
         self._failures = 0
         self._retry_at = 0.0
         self._closed = False
+        self._urgent = False
         self._dropped_logged = 0
         self._drop_logged_at = 0.0
         #: Events dropped: queue full, invalid, refused by the server, or reported after close().
@@ -131,11 +136,15 @@ class Reporter:
             fields["user_id"] = user_id
         if route is not None:
             fields["route"] = route
-        self.event(kind, ip=ip, **fields)
+        self._event(kind, fields, True, ip=ip)
 
     def event(self, type: str, **fields: Any) -> None:  # noqa: A002 - the event's own field name
         """Any event: ``event("http.request", ip=..., route=..., status=500)``.
         ``ts`` defaults to now; ``ip`` is canonicalized. Never raises."""
+        self._event(type, fields, False)
+
+    def _event(self, type: str, fields: dict, urgent: bool, **more: Any) -> None:  # noqa: A002
+        fields = {**fields, **more}
         try:
             if not isinstance(type, str) or not _TYPE_RE.match(type):
                 self._drop(1, f"invalid event type {type!r}")
@@ -163,9 +172,9 @@ class Reporter:
         except Exception as err:  # noqa: BLE001 - reporting must never break the caller
             self._drop(1, f"an event that cannot be serialized ({err})")
             return
-        self._enqueue(line)
+        self._enqueue(line, urgent)
 
-    def _enqueue(self, line: str) -> None:
+    def _enqueue(self, line: str, urgent: bool = False) -> None:
         with self._cond:
             if self._closed:
                 self._drop_locked(1)
@@ -174,7 +183,9 @@ class Reporter:
                 self._queue.popleft()
                 self._drop_locked(1)
             self._queue.append(line)
-            if len(self._queue) >= self._max_batch:
+            if urgent:
+                self._urgent = True
+            if urgent or len(self._queue) >= self._max_batch:
                 self._cond.notify()
 
     def _drop(self, n: int, why: str) -> None:
@@ -272,10 +283,14 @@ class Reporter:
     def _run(self) -> None:
         while True:
             with self._cond:
-                if not self._closed and len(self._queue) < self._max_batch:
+                if not self._closed and len(self._queue) < self._max_batch and not self._urgent:
                     self._cond.wait(self._flush_interval)
                 if self._closed:
                     return
+                urgent = self._urgent
+                self._urgent = False
+            if urgent:
+                time.sleep(_URGENT_DELAY)  # one batch for a burst of logins, not one request each
             self._drain(False)
 
     def flush(self) -> bool:

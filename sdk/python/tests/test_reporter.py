@@ -111,6 +111,15 @@ class ReporterTest(unittest.TestCase):
         self.assertEqual((r.sent, r.dropped), (1, 1))
         self.assertTrue(any("rejected 1 event" in line and "RFC 3339" in line for line in logs.output), logs.output)
 
+    def test_login_events_do_not_wait_for_the_flush_interval(self):
+        r = Reporter(self.ingest.url, "t", flush_interval=3600)
+        self.addCleanup(r.close)
+        r.event("http.request", ip="203.0.113.1", status=200)
+        for _ in range(5):
+            r.login_failed("203.0.113.1", user_id="admin")
+        wait_for(lambda: r.sent == 6, 10, "the logins (and what was queued before them)")
+        self.assertLessEqual(len(self.ingest.batches), 2, "a burst of logins goes out together")
+
     def test_close_flushes(self):
         r = Reporter(self.ingest.url, "t", flush_interval=3600)
         for i in range(3):
