@@ -66,4 +66,37 @@ for (const backend of testBackends()) {
       assert.equal(h.components.channels.channels['ops-teams'].status, 'ok');
     });
   });
+
+  describe(`a Teams channel that fails first (${backend})`, () => {
+    test('is retried with backoff like any HTTP channel, then delivers; health shows the channel', async () => {
+      const teams = await startTeamsReceiver();
+      teams.failNext = 1;
+      const t = await startTestFirebreak(backend, {
+        create: { background: true, schedulerIntervalMs: 50 },
+        configYaml: {
+          channels: [{ name: 'ops-teams', type: 'teams', url: teams.url }],
+          notifications: { attempts: 3, retry_base: '50ms' },
+          escalation_policies: { default: { levels: [{ notify: ['channel:ops-teams'] }], level_timeout: '1h' } },
+        },
+      });
+      try {
+        const inc = (await t.call('POST', '/api/v1/incidents', { type: 'ddos', severity: 'high', title: 'Flood' })).body;
+        await waitFor('the card after a retry', () => teams.cards.length === 1, 10_000);
+        const tl = (await t.call('GET', `/api/v1/incidents/${inc.id}/timeline`)).body.items as { kind: string; message: string }[];
+        const failed = tl.filter((e) => e.kind === 'notification_failed').map((e) => e.message);
+        assert.equal(failed.length, 1);
+        assert.match(failed[0]!, /attempt 1 of 3 failed: ops-teams: HTTP 503.*retrying/);
+        assert.doesNotMatch(failed[0]!, /workflows|sig=/, 'the signed URL never shows');
+        await waitFor('the notification marked sent', async () => {
+          const esc = (await t.call('GET', `/api/v1/incidents/${inc.id}/escalation`)).body;
+          return esc.notifications[0]?.status === 'sent';
+        });
+        const h = (await t.call('GET', '/api/health/detailed', undefined, null)).body;
+        assert.equal(h.components.channels.channels['ops-teams'].status, 'ok', 'the latest attempt succeeded');
+      } finally {
+        await t.close();
+        await teams.close();
+      }
+    });
+  });
 }

@@ -66,15 +66,22 @@ export interface TeamsReceiver {
   cards: Card[];
   /** Bodies refused, with the reason. */
   rejected: { body: unknown; reason: string }[];
+  /** Answer the next this many posts with 503 (Teams throttling or an outage). */
+  failNext: number;
   close(): Promise<void>;
 }
 
 export async function startTeamsReceiver(): Promise<TeamsReceiver> {
-  const rx: TeamsReceiver = { url: '', cards: [], rejected: [], close: async () => {} };
+  const rx: TeamsReceiver = { url: '', cards: [], rejected: [], failNext: 0, close: async () => {} };
   const server: Server = createServer((req, res) => {
     let raw = '';
     req.on('data', (d: Buffer) => (raw += d.toString()));
     req.on('end', () => {
+      if (rx.failNext > 0) {
+        rx.failNext--;
+        res.writeHead(503, { 'content-type': 'text/plain' }).end('Service Unavailable');
+        return;
+      }
       let body: unknown = raw;
       try {
         body = JSON.parse(raw);
