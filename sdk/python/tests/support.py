@@ -146,7 +146,10 @@ class AppServer:
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.sock.bind(("::", 0))
         self.port = self.sock.getsockname()[1]
-        config = uvicorn.Config(app, log_level="critical", lifespan="off", access_log=False)
+        # proxy_headers off: uvicorn would otherwise rewrite the client address itself
+        # (from X-Forwarded-For, for peers in --forwarded-allow-ips), and the
+        # tests are about what the middleware does.
+        config = uvicorn.Config(app, log_level="critical", lifespan="off", access_log=False, proxy_headers=False)
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True)
         self.thread.start()
