@@ -15,57 +15,21 @@ network, except ``flush()`` and ``close()``, which are meant to.
 """
 
 import collections
-import datetime
-import json
 import logging
 import random
-import re
 import threading
 import time
 from typing import Any, Callable, Deque, List, Optional
 
 from . import _http
-from ._ip import canonical_ip
+from ._wire import RETRYABLE, rejected, retry_after, serialize_event
 
 log = logging.getLogger("firebreak")
 
-_RETRYABLE = {408, 425, 429, 500, 502, 503, 504}
-_TYPE_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,100}$")
-# A server asking for more than this is treated as asking for this: events
-# older than the detection windows are worth little, and the queue is bounded.
-_MAX_RETRY_AFTER = 600.0
 _DROP_LOG_EVERY = 10.0
 # Login events leave this soon instead of waiting for the flush interval: a
 # ban is only as fast as the failed logins reach Firebreak.
 _URGENT_DELAY = 0.05
-
-
-def _retry_after(value: Optional[str]) -> Optional[float]:
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return min(_MAX_RETRY_AFTER, float(value))
-    try:
-        from email.utils import parsedate_to_datetime
-
-        at = parsedate_to_datetime(value).timestamp()
-    except (TypeError, ValueError, IndexError):
-        return None
-    return min(_MAX_RETRY_AFTER, max(0.0, at - time.time()))
-
-
-def _rejected(answer: bytes) -> List[dict]:
-    try:
-        body = json.loads(answer)
-    except ValueError:
-        return []
-    rejected = body.get("rejected") if isinstance(body, dict) else None
-    return [r for r in rejected if isinstance(r, dict)] if isinstance(rejected, list) else []
-
-
-def _now_rfc3339() -> str:
-    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 class Reporter:
@@ -143,34 +107,13 @@ class Reporter:
         ``ts`` defaults to now; ``ip`` is canonicalized. Never raises."""
         self._event(type, fields, False)
 
-    def _event(self, type: str, fields: dict, urgent: bool, **more: Any) -> None:  # noqa: A002
-        fields = {**fields, **more}
+    def _event(self, kind: Any, fields: dict, urgent: bool, **more: Any) -> None:
         try:
-            if not isinstance(type, str) or not _TYPE_RE.match(type):
-                self._drop(1, f"invalid event type {type!r}")
-                return
-            ev = {"type": type}
-            for k, v in fields.items():
-                if v is not None:
-                    ev[k] = v
-            ts = ev.get("ts")
-            if ts is None:
-                ev["ts"] = _now_rfc3339()
-            elif isinstance(ts, datetime.datetime):
-                if ts.tzinfo is None:
-                    ts = ts.replace(tzinfo=datetime.timezone.utc)
-                ev["ts"] = ts.isoformat()
-            elif isinstance(ts, (int, float)):
-                ev["ts"] = datetime.datetime.fromtimestamp(ts, datetime.timezone.utc).isoformat()
-            if "ip" in ev:
-                ip = canonical_ip(ev["ip"])
-                if ip is None:
-                    self._drop(1, "an event whose ip is not an address")
-                    return
-                ev["ip"] = ip
-            line = json.dumps(ev, separators=(",", ":"), default=str)
+            line, why = serialize_event(kind, {**fields, **more})
         except Exception as err:  # noqa: BLE001 - reporting must never break the caller
-            self._drop(1, f"an event that cannot be serialized ({err})")
+            line, why = None, f"an event that cannot be serialized ({err})"
+        if line is None:
+            self._drop(1, why)
             return
         self._enqueue(line, urgent)
 
@@ -238,17 +181,17 @@ class Reporter:
             return False
         if 200 <= status < 300:
             # Firebreak accepts a batch event by event: {"accepted": n, "rejected": [{index, error}]}.
-            rejected = _rejected(answer)
+            refused = rejected(answer)
             with self._cond:
                 self._failures = 0
                 self._retry_at = 0.0
-                self.sent += len(batch) - len(rejected)
-            if rejected:
-                self._drop(len(rejected), "events Firebreak rejected")
-                log.warning("firebreak reporter: Firebreak rejected %d event(s), e.g. %s", len(rejected), rejected[0].get("error"))
+                self.sent += len(batch) - len(refused)
+            if refused:
+                self._drop(len(refused), "events Firebreak rejected")
+                log.warning("firebreak reporter: Firebreak rejected %d event(s), e.g. %s", len(refused), refused[0].get("error"))
             return True
-        if status in _RETRYABLE:
-            self._requeue(batch, _retry_after(res_headers.get("retry-after")))
+        if status in RETRYABLE:
+            self._requeue(batch, retry_after(res_headers.get("retry-after")))
             err = OSError(f"event ingest answered HTTP {status}; will retry")
             log.warning("firebreak reporter: %s", err)
             self._fail(err)
