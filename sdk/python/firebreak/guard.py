@@ -113,8 +113,15 @@ class Guard:
             return ALLOW
         # The miss path inline (see DecisionSet.match): exact entry, /16 (/32) gate, wide ranges.
         exact, gate, shift, wide = s.fast4 if family == 4 else s.fast6
-        if not wide and addr not in exact and (addr >> shift) not in gate:
-            return ALLOW
+        slot = exact.get(addr)
+        if slot is None:
+            if not wide and (addr >> shift) not in gate:
+                return ALLOW
+        elif len(slot) == 1:
+            # The common hit: one live ban on this very address wins outright.
+            only = slot[0]
+            if only.ban and only.expires_at > self._clock():
+                return only.verdict
         rec = s.match(family, addr, self._clock)
         if rec is None:
             return ALLOW
