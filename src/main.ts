@@ -181,7 +181,7 @@ export async function createFirebreak(config: Config, opts: CreateOptions = {}):
   let listeningAt: string | null = null;
   const edeps: EscalationDeps = {
     ...deps,
-    channels: createChannels(channelConfigs, { logger }),
+    channels: createChannels(channelConfigs, { logger, timeoutMs: config.notifications.timeout }),
     logChannel,
     ackSecret: await loadAckSecret(deps),
     publicUrl: () => (config.server.public_url ?? listeningAt ?? `http://${config.server.host}:${config.server.port}`).replace(/\/+$/, ''),
