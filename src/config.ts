@@ -226,6 +226,11 @@ export const configSchema = z
       .strict()
       .prefault({}),
     rules: z.record(z.string(), ruleOverrideSchema).default({}),
+    /** The rule engine's memory: keys (addresses, users, routes) each rule holds at most; the stalest makes room (docs/operations.md). */
+    detection: z
+      .object({ max_keys: z.number().int().min(1000).max(50_000_000).default(1_000_000) })
+      .strict()
+      .prefault({}),
     sources: z.array(sourceSchema).default([]),
     probes: z.array(probeSchema).default([]),
     channels: z.array(channelSchema).default([]),

@@ -121,7 +121,7 @@ export async function createFirebreak(config: Config, opts: CreateOptions = {}):
   const logger = opts.logger ?? createLogger(config);
   const clock = opts.clock ?? (() => new Date());
   // Rules and runbooks first: a broken runbook stops start-up (exit 2, file:line:col) before the database opens.
-  const rules = resolveRules(config.rules);
+  const rules = resolveRules(config.rules, { maxKeys: config.detection.max_keys });
   const runbooks = loadRunbooks({
     builtinDir: builtinRunbooksDir(),
     userDir: config.runbooks_dir ? path.resolve(config.runbooks_dir) : undefined,
