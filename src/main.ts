@@ -42,6 +42,7 @@ import { createChannels } from './notify/registry.ts';
 import { loadAckSecret, type EscalationDeps } from './service/escalation/escalation-deps.ts';
 import { fallbackLogChannelName } from './service/escalation/escalation-policy.ts';
 import { channelHealth } from './service/escalation/query-escalation.ts';
+import { createDetectionHealth } from './detect/detection-health.ts';
 import { createEscalator, type Escalator } from './escalate/escalator.ts';
 import { escalationRoutes } from './http/routes/escalations.ts';
 import { scheduleRoutes } from './http/routes/schedules.ts';
@@ -263,24 +264,10 @@ export async function createFirebreak(config: Config, opts: CreateOptions = {}):
     },
     {
       name: 'detection',
-      async check() {
-        const s = pipeline.stats();
-        const e = pipeline.engineStats();
-        return {
-          status: s.lastPersistError && s.pendingPersist > 0 ? 'degraded' : 'ok',
-          rules: rules.map((r) => r.name),
-          events_accepted: s.accepted,
-          events_rejected: s.rejected,
-          detections: s.detections,
-          pending_store: s.pendingPersist,
-          pending_detections: s.pendingDetections,
-          rebuilt_events: s.rebuiltEvents,
-          keys: e.keys,
-          evicted_keys: e.evictedKeys,
-          dropped_keys: e.droppedKeys,
-          ...(s.lastPersistError ? { last_error: s.lastPersistError } : {}),
-        };
-      },
+      check: createDetectionHealth(
+        pipeline,
+        rules.map((r) => r.name),
+      ),
     },
   ];
 
