@@ -13,8 +13,11 @@ import { readFileSync } from 'node:fs';
 import { parseDocument, LineCounter } from 'yaml';
 import { AppError } from './errors.ts';
 
-/** A configuration file is hand-written text; anything larger is a mistake (or hostile). */
-export const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
+/**
+ * Generous: allowlists of a few hundred thousand ranges make files of ~6 MB.
+ * Beyond this it is a mistake (or hostile), and parsing it would take minutes.
+ */
+export const MAX_CONFIG_BYTES = 64 * 1024 * 1024;
 /** Aliases the file may expand (yaml's default); real configs use a handful. */
 export const MAX_ALIAS_COUNT = 100;
 

@@ -16,7 +16,7 @@
  * `findAllowlisted` is the plain scan, kept as the reference the index is
  * tested against.
  */
-import type { Cidr } from '../domain/ip.ts';
+import { parseCidr, type Cidr } from '../domain/ip.ts';
 import { CidrTrie } from '../domain/cidr-trie.ts';
 import { canonicalCidr } from './decision-target.ts';
 
@@ -90,7 +90,8 @@ export class AllowlistIndex {
 
   /** Adds an entry after those already in; an entry whose cidr is not valid is ignored (config.ts and the API refuse them). */
   add(e: AllowEntry): void {
-    const c = canonicalCidr(e.cidr);
+    // parseCidr, not canonicalCidr: the trie works in the 128-bit space, where mapped and plain IPv4 are one.
+    const c = parseCidr(e.cidr);
     if (c) this.trie.insert(c, e);
   }
 
