@@ -217,8 +217,9 @@ export async function createFirebreak(config: Config, opts: CreateOptions = {}):
     store: config.events.store,
     queueLimit: config.events.queue_limit,
     retentionMs: config.events.retention,
-    onDetection: async (d, rule) => {
-      await handleDetection(rdeps, d, rule);
+    // Until detections are handled in batches (campaigns), one after the other.
+    onDetections: async (batch) => {
+      for (const { d, rule } of batch) await handleDetection(rdeps, d, rule);
     },
   });
   await pipeline.rebuild(clock());
