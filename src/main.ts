@@ -21,7 +21,8 @@ import { ACK_TIMER } from './service/incidents/open-incident.ts';
 import { VERSION } from './version.ts';
 import { resolveRules } from './domain/rules/default-rules.ts';
 import { createPipeline, type Pipeline } from './detect/pipeline.ts';
-import { handleDetection } from './service/detections/handle-detection.ts';
+import { handleDetections } from './service/detections/handle-detections.ts';
+import { announceCampaign, CAMPAIGN_ANNOUNCE_TIMER } from './service/detections/announce-campaign.ts';
 import { eventRoutes } from './http/routes/events.ts';
 import { statsRoutes } from './http/routes/stats.ts';
 import { createFileSource, type FileSource } from './detect/file-source.ts';
@@ -203,6 +204,7 @@ export async function createFirebreak(config: Config, opts: CreateOptions = {}):
         await recordSlaBreach(deps, q, t.ref, t.payload as { deadline?: string }, now);
       },
       [ACTION_RETRY_TIMER]: (q, t, now) => retryActionRun(rdeps, q, t, now),
+      [CAMPAIGN_ANNOUNCE_TIMER]: announceCampaign,
       ...runbookEngine.handlers,
       ...escalator.handlers,
       ...afterIncident.handlers,
@@ -217,10 +219,7 @@ export async function createFirebreak(config: Config, opts: CreateOptions = {}):
     store: config.events.store,
     queueLimit: config.events.queue_limit,
     retentionMs: config.events.retention,
-    // Until detections are handled in batches (campaigns), one after the other.
-    onDetections: async (batch) => {
-      for (const { d, rule } of batch) await handleDetection(rdeps, d, rule);
-    },
+    onDetections: (batch) => handleDetections(rdeps, batch),
   });
   await pipeline.rebuild(clock());
   const metrics = createMetrics({ db, pipeline, bus, probes: () => probes.states() });

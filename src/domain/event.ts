@@ -43,6 +43,12 @@ export interface Detection {
   /** Microseconds since epoch: the timestamp of the event that fired. */
   atUs: number;
   value: number;
+  /**
+   * Distinct-value rules: the values held in the window when it fired (the
+   * addresses of a credential-stuffing attack), bounded by the window's own
+   * distinct set. Absent for other rules.
+   */
+  contributors?: string[];
 }
 
 /** One detection to handle, with the rule that fired it. */

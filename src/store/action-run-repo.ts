@@ -129,3 +129,71 @@ export async function countSucceededRuns(q: Queryable, action: string, target: s
   );
   return r.rows[0]?.n ?? 0;
 }
+
+/** Succeeded runs of `action` per target since `since` (repeat offenders, batched), by target. */
+export async function countSucceededRunsMany(
+  q: Queryable,
+  action: string,
+  targets: readonly string[],
+  since: Date,
+): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  if (targets.length === 0) return out;
+  const r = await q.query<{ target: string; n: number }>(
+    `SELECT target, count(*)::int AS n FROM action_runs WHERE status = 'succeeded' AND action = $1 AND target = ANY($2::text[]) AND created_at > $3 GROUP BY target`,
+    [action, targets, since],
+  );
+  for (const row of r.rows) out.set(row.target, row.n);
+  return out;
+}
+
+/** Inserts many runs with their first attempt started (one statement); returns the ids that were new (the others ran before). */
+export async function insertActionRuns(q: Queryable, rows: readonly NewActionRun[]): Promise<Set<string>> {
+  if (rows.length === 0) return new Set();
+  const col = <K extends keyof NewActionRun>(k: K) => rows.map((d) => d[k]);
+  const r = await q.query<{ id: string }>(
+    `INSERT INTO action_runs (id, incident_id, step, action, target, params, reopen_count, status, attempts, max_attempts, requested_by, created_at, updated_at)
+     SELECT id, i::bigint, st, a, t, p::jsonb, rc, 'running', 1, ma, rb, c, c
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::int[], $9::text[], $10::timestamptz[])
+         WITH ORDINALITY AS x(id, i, st, a, t, p, rc, ma, rb, c, ord)
+      ORDER BY ord
+     ON CONFLICT (id) DO NOTHING RETURNING id`,
+    [
+      col('id'),
+      col('incident_id'),
+      col('step'),
+      col('action'),
+      col('target'),
+      rows.map((x) => JSON.stringify(x.params)),
+      col('reopen_count'),
+      col('max_attempts'),
+      col('requested_by'),
+      col('now'),
+    ],
+  );
+  return new Set(r.rows.map((x) => x.id));
+}
+
+/** Records the final outcome of many one-attempt runs (one statement); returns them as recorded. */
+export async function finishActionRuns(
+  q: Queryable,
+  rows: readonly { id: string; status: ActionRunStatus; outcome: string; result: Record<string, unknown>; decision_id: string | null }[],
+  now: Date,
+): Promise<ActionRun[]> {
+  if (rows.length === 0) return [];
+  const r = await q.query<Row>(
+    `UPDATE action_runs r SET status = x.s, outcome = x.o, result = x.res::jsonb, decision_id = x.d::bigint, updated_at = $6, finished_at = $6,
+       last_error = CASE WHEN x.o = 'failed' THEN x.res::jsonb->>'message' ELSE NULL END
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) AS x(id, s, o, res, d)
+      WHERE r.id = x.id RETURNING r.*`,
+    [
+      rows.map((x) => x.id),
+      rows.map((x) => x.status),
+      rows.map((x) => x.outcome),
+      rows.map((x) => JSON.stringify(x.result)),
+      rows.map((x) => x.decision_id),
+      now,
+    ],
+  );
+  return r.rows.map(toRun);
+}
