@@ -40,26 +40,29 @@ export interface MemberDetection {
  * a known one gets `last_at` moved and `detections` counted only when the
  * detection is later than the last one seen, so a retried batch changes
  * nothing. Returns, per incident, how many keys were new and how many
- * detections were counted.
+ * detections were counted, and the `incident|key` pairs whose detections
+ * had all been recorded before (a re-handled batch).
  */
 export async function recordMembers(
   q: Queryable,
   rows: readonly MemberDetection[],
-): Promise<Map<string, { added: number; counted: number; grewAt: Date }>> {
+): Promise<{ byIncident: Map<string, { added: number; counted: number; grewAt: Date }>; seenBefore: Set<string> }> {
   const out = new Map<string, { added: number; counted: number; grewAt: Date }>();
-  if (rows.length === 0) return out;
-  const r = await q.query<{ incident_id: number | string; inserted: boolean; counted: boolean; last_at: Date }>(
+  const seenBefore = new Set<string>();
+  if (rows.length === 0) return { byIncident: out, seenBefore };
+  const r = await q.query<{ incident_id: number | string; key: string; inserted: boolean; counted: boolean; last_at: Date }>(
     `WITH input AS (
-       SELECT DISTINCT ON (i, k) i::bigint AS i, k, a FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS x(i, k, a) ORDER BY i, k, a DESC),
+       SELECT i::bigint AS i, k, max(a) AS a, min(ord) AS o
+         FROM unnest($1::text[], $2::text[], $3::timestamptz[]) WITH ORDINALITY AS x(i, k, a, ord) GROUP BY i, k),
      prev AS (SELECT m.incident_id, m.key, m.last_at FROM incident_members m JOIN input ON m.incident_id = input.i AND m.key = input.k),
      up AS (
        INSERT INTO incident_members (incident_id, key, first_at, last_at)
-       SELECT i, k, a, a FROM input
+       SELECT i, k, a, a FROM input ORDER BY o
        ON CONFLICT (incident_id, key) DO UPDATE SET
          last_at = GREATEST(incident_members.last_at, EXCLUDED.last_at),
          detections = incident_members.detections + (EXCLUDED.last_at > incident_members.last_at)::int
        RETURNING incident_id, key, last_at)
-     SELECT up.incident_id, prev.key IS NULL AS inserted, (prev.key IS NULL OR up.last_at > prev.last_at) AS counted, up.last_at
+     SELECT up.incident_id, up.key, prev.key IS NULL AS inserted, (prev.key IS NULL OR up.last_at > prev.last_at) AS counted, up.last_at
        FROM up LEFT JOIN prev ON prev.incident_id = up.incident_id AND prev.key = up.key`,
     [rows.map((x) => x.incidentId), rows.map((x) => x.key), rows.map((x) => x.at)],
   );
@@ -69,9 +72,10 @@ export async function recordMembers(
     if (!e) out.set(id, (e = { added: 0, counted: 0, grewAt: row.last_at }));
     if (row.inserted) e.added++;
     if (row.counted) e.counted++;
+    else seenBefore.add(`${id}|${row.key}`);
     if (row.last_at > e.grewAt) e.grewAt = row.last_at;
   }
-  return out;
+  return { byIncident: out, seenBefore };
 }
 
 /** Adds to a campaign's member and detection counts and moves its growth time forward (never back). */

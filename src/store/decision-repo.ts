@@ -229,6 +229,8 @@ export interface DecisionFilter {
   now: Date;
   /** Return decisions with id below this (cursor). */
   before?: string;
+  /** Case-insensitive substring of the value or the reason (the dashboard's search). */
+  search?: string;
   limit: number;
 }
 
@@ -248,6 +250,7 @@ export async function listDecisions(q: Queryable, f: DecisionFilter): Promise<De
   if (f.incident_id) add('incident_id = ?::bigint', f.incident_id);
   if (f.origin) add('origin = ?', f.origin);
   if (f.before) add('id < ?::bigint', f.before);
+  if (f.search) add('(value ILIKE ? OR reason ILIKE ?)', `%${f.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
   params.push(f.limit);
   const r = await q.query<Row>(
     `SELECT ${COLUMNS} FROM decisions ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT $${params.length}`,
@@ -335,4 +338,14 @@ export async function liveAddressesIn(q: Queryable, incidentId: string, type: st
     [incidentId, type, cidrs],
   );
   return r.rows.map((x) => x.value);
+}
+
+/** Decisions an incident made on any of `values` (campaign members' addresses and accounts), newest first. */
+export async function decisionsForValues(q: Queryable, incidentId: string, values: readonly string[]): Promise<Decision[]> {
+  if (values.length === 0) return [];
+  const r = await q.query<Row>(
+    `SELECT ${COLUMNS} FROM decisions WHERE incident_id = $1 AND value = ANY($2::text[]) ORDER BY id DESC LIMIT 10000`,
+    [incidentId, values],
+  );
+  return r.rows.map(toDecision);
 }

@@ -30,7 +30,7 @@ export async function handleDetection(deps: Deps | RespondDeps, d: Detection, ru
   if (rule.groupWindowUs !== undefined) {
     // Rules that group take the batched path (campaigns), here with a batch of one.
     const [p] = await handleGrouped(deps, [{ d, rule }]);
-    return { incident: p!.incident, outcome: p!.outcome === 'joined' ? 'appended' : p!.outcome };
+    return { incident: p!.incident, outcome: p!.outcome === 'joined' || p!.outcome === 'replayed' ? 'appended' : p!.outcome };
   }
   const result = await openDetectedIncident(deps, d, rule);
   if (!('response' in deps) || rule.actions.length === 0) return result;

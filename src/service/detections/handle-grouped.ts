@@ -10,6 +10,7 @@ import type { Deps } from '../core/context.ts';
 import type { RespondDeps } from '../response/respond-deps.ts';
 import { runIncidentActions } from '../response/run-incident-actions.ts';
 import { runLocalActions, type LocalActionItem } from '../response/run-local-actions.ts';
+import type { ActionRunRequest } from '../response/run-action.ts';
 import { placeDetections, type Placed } from './place-detections.ts';
 import { plannedActions } from './member-actions.ts';
 import { rangeBans } from './ban-ranges.ts';
@@ -28,17 +29,13 @@ export async function handleGrouped(deps: Deps | RespondDeps, jobs: readonly Det
   if (!('response' in deps)) return placed;
 
   const local = new Map<string, { rule: RuleSpec; items: LocalActionItem[] }>();
+  const remote: { rule: RuleSpec; view: Incident; reqs: ActionRunRequest[] }[] = [];
   for (const p of placed) {
     const plan = plannedActions(deps, p);
     let e = local.get(p.job.rule.name);
     if (!e) local.set(p.job.rule.name, (e = { rule: p.job.rule, items: [] }));
     for (const req of plan.local) e.items.push({ incident: plan.view, req });
-    if (plan.remote.length > 0) {
-      const rule = p.job.rule;
-      deps.response.background(`rule ${rule.name} actions for ${p.job.d.key}`, () =>
-        runIncidentActions(deps, ruleActor(rule), plan.view, plan.remote, { invalid: 'skip', awaitRemote: false }),
-      );
-    }
+    if (plan.remote.length > 0) remote.push({ rule: p.job.rule, view: plan.view, reqs: plan.remote });
   }
   // One transaction for every rule's bans: the actor differs per rule, so one batch per rule (usually one rule).
   const banned = new Map<string, { incident: Incident; rule: RuleSpec; addresses: Set<string> }>();
@@ -69,5 +66,10 @@ export async function handleGrouped(deps: Deps | RespondDeps, jobs: readonly Det
     }
     for (const { rule, items } of byActor.values()) await runLocalActions(deps, ruleActor(rule), items);
   }
+  // Behind enforcement: webhooks and notifications, with durable retries.
+  for (const { rule, view, reqs } of remote)
+    deps.response.background(`rule ${rule.name} actions for ${view.dedup_key ?? view.id}`, () =>
+      runIncidentActions(deps, ruleActor(rule), view, reqs, { invalid: 'skip', awaitRemote: false }),
+    );
   return placed;
 }

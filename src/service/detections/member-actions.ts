@@ -6,6 +6,8 @@
  *   joined (new campaign member)  the actions aimed at the key (ban, rate limit, account actions);
  *                                 incident-wide ones (notify, webhook) ran once for the opener
  *   appended (key fired again)    the renewing ones (ban, rate limit), as step `<action>@<time>`
+ *   replayed (handled before)     as at its first handling (opener or member), same action ids:
+ *                                 what ran is not run again, what a failed attempt missed runs now
  *
  * Each runs against the incident seen with the detection's key as its key,
  * so a member's ban is on the member's address. A rule keyed by account
@@ -32,8 +34,9 @@ export interface PlannedActions {
 export function plannedActions(deps: RespondDeps, p: Placed): PlannedActions {
   const { d, rule } = p.job;
   const view: Incident = p.incident.dedup_key === d.key ? p.incident : { ...p.incident, dedup_key: d.key };
+  const outcome = p.outcome !== 'replayed' ? p.outcome : p.incident.dedup_key === d.key ? 'created' : 'joined';
   let reqs: ActionRunRequest[];
-  if (p.outcome === 'appended') {
+  if (outcome === 'appended') {
     const at = usToIso(d.atUs);
     reqs = rule.actions.filter((a) => deps.response.actions.get(a.action)?.renews).map((a) => ({ ...a, step: `${a.action}@${at}` }));
   } else reqs = rule.actions.map((a) => ({ ...a }));
@@ -45,7 +48,7 @@ export function plannedActions(deps: RespondDeps, p: Placed): PlannedActions {
     const expand = contributors !== null && ADDRESS_ACTIONS.has(req.action) && req.params?.ip === undefined;
     const expanded = expand ? contributors.map((ip) => ({ ...req, params: { ...req.params, ip } })) : [req];
     for (const r of expanded) {
-      if (p.outcome === 'joined' && !expand && !aimsAtKey(deps, r, view)) continue;
+      if (outcome === 'joined' && !expand && !aimsAtKey(deps, r, view)) continue;
       if (action && !action.remote) out.local.push(r);
       else out.remote.push(r);
     }

@@ -29,8 +29,11 @@ import { CAMPAIGN_ANNOUNCE_TIMER, ANNOUNCE_EVERY_MS } from './announce-campaign.
 export interface Placed {
   job: DetectionJob;
   incident: Incident;
-  /** created / reopened: the key opened it; joined: a new member; appended: the key was already in it. */
-  outcome: 'created' | 'reopened' | 'appended' | 'joined';
+  /**
+   * created / reopened: the key opened it; joined: a new member; appended: the key was already in it;
+   * replayed: this very detection was handled before (a retried batch): nothing to do.
+   */
+  outcome: 'created' | 'reopened' | 'appended' | 'joined' | 'replayed';
 }
 
 export async function placeDetections(deps: Deps, rule: RuleSpec, jobs: readonly DetectionJob[]): Promise<Placed[]> {
@@ -85,8 +88,11 @@ export async function placeDetections(deps: Deps, rule: RuleSpec, jobs: readonly
       }
     }
   }
-  if (members.length > 0) await recordGrowth(deps, rule, members, openers, placed);
-  return placed;
+  if (members.length === 0) return placed;
+  const seenBefore = await recordGrowth(deps, rule, members, openers, placed);
+  return placed.map((p) =>
+    p.outcome === 'appended' && seenBefore.has(`${p.incident.id}|${p.job.d.key}`) ? { ...p, outcome: 'replayed' as const } : p,
+  );
 }
 
 async function recordGrowth(
@@ -95,7 +101,7 @@ async function recordGrowth(
   members: readonly MemberDetection[],
   openers: ReadonlyMap<string, number>,
   placed: readonly Placed[],
-): Promise<void> {
+): Promise<Set<string>> {
   const joinedAt = new Map<string, Date>();
   for (const p of placed)
     if (p.outcome !== 'appended') {
@@ -103,11 +109,11 @@ async function recordGrowth(
       const prev = joinedAt.get(p.incident.id);
       if (!prev || at > prev) joinedAt.set(p.incident.id, at);
     }
-  await deps.db.tx(async (q) => {
+  return deps.db.tx(async (q) => {
     const now = deps.clock();
-    const grown = await recordMembers(q, members);
+    const { byIncident, seenBefore } = await recordMembers(q, members);
     const repeats = [];
-    for (const [id, g] of grown) {
+    for (const [id, g] of byIncident) {
       const counted = Math.max(0, g.counted - g.added); // detections of keys already in the incident
       const opened = openers.get(id) ?? 0;
       await growIncident(q, id, { added: g.added, counted: g.added - opened + counted, grewAt: joinedAt.get(id) ?? null, now });
@@ -123,5 +129,6 @@ async function recordGrowth(
         });
     }
     await appendTimelineMany(q, repeats);
+    return seenBefore;
   });
 }
