@@ -146,3 +146,14 @@ export async function memberKeys(q: Queryable, id: string, limit: number): Promi
   const r = await q.query<{ key: string }>(`SELECT key FROM incident_members WHERE incident_id = $1 ORDER BY seq LIMIT $2`, [id, limit]);
   return r.rows.map((x) => x.key);
 }
+
+/** The member keys of the open campaign that `dedupKey` opened (null when it is not a campaign of several keys). */
+export async function openCampaignKeys(q: Queryable, type: string, dedupKey: string, limit: number): Promise<string[] | null> {
+  const r = await q.query<{ id: number | string; members: number }>(
+    `SELECT id, members FROM incidents WHERE type = $1 AND dedup_key = $2 AND status <> 'resolved'`,
+    [type, dedupKey],
+  );
+  const row = r.rows[0];
+  if (!row || row.members < 2) return null;
+  return memberKeys(q, String(row.id), limit);
+}

@@ -5,6 +5,7 @@ import { testBackends } from '../../store/test-databases.ts';
 import { resolveRules } from '../../domain/rules/default-rules.ts';
 import type { DetectionJob } from '../../domain/event.ts';
 import { handleDetections } from './handle-detections.ts';
+import { readRuleValue } from '../runbooks/read-rule-value.ts';
 
 type Entry = { kind: string; message: string; data: Record<string, unknown> | null };
 
@@ -100,6 +101,22 @@ for (const backend of testBackends()) {
         joined.map((e) => e.message),
         ['+29 addresses joined this campaign (30 in all)'],
       );
+    });
+
+    test('verification reads the rule for every member: the busiest one decides', async () => {
+      const inc = (await t.call('GET', '/api/v1/incidents?type=brute_force_attempt')).body.items[0];
+      const extra = [0, 1, 2].map((s) => ({
+        type: 'auth.login_failed',
+        ts: new Date(now.getTime() - 1000 + s).toISOString(),
+        ip: '203.0.113.30',
+        user_id: 'x',
+      }));
+      await send(extra);
+      await t.fb.pipeline.flush();
+      const rules = resolveRules({});
+      const r = await readRuleValue(t.fb.deps, rules, 'brute_force_attempt', inc.dedup_key, now);
+      assert.equal(r?.value, 8, 'the opener alone has 5 in its window; member 203.0.113.30 has 8');
+      assert.equal(r?.firing, true);
     });
 
     test('handling the same batch again changes nothing', async () => {

@@ -42,6 +42,8 @@ export interface LocalBatchResult {
   invalid: { item: LocalActionItem; reason: string }[];
 }
 
+const CHUNK = 1000;
+
 const NO_REMOTE = async () => ({ ok: false, retryable: false, error: 'a local action may not call other systems' });
 
 export async function runLocalActions(deps: RespondDeps, actor: Actor, items: readonly LocalActionItem[]): Promise<LocalBatchResult> {
@@ -58,8 +60,23 @@ export async function runLocalActions(deps: RespondDeps, actor: Actor, items: re
     }
   }
   if (todo.length === 0) return { ran: [], replayed: 0, invalid };
+  // A few transactions of at most CHUNK actions: the embedded database has one session, and ingestion's reads wait behind them.
+  const out: LocalBatchResult = { ran: [], replayed: 0, invalid };
+  for (let k = 0; k < todo.length; k += CHUNK) {
+    const r = await runChunk(deps, actor, todo.slice(k, k + CHUNK));
+    out.ran.push(...r.ran);
+    out.replayed += r.replayed;
+  }
+  return out;
+}
+
+async function runChunk(
+  deps: RespondDeps,
+  actor: Actor,
+  todo: readonly { item: LocalActionItem; p: PreparedAction }[],
+): Promise<{ ran: ActionRun[]; replayed: number }> {
   try {
-    return { ...(await runInOneTx(deps, actor, todo)), invalid };
+    return await runInOneTx(deps, actor, todo);
   } catch (err) {
     deps.logger.warn({ err, actions: todo.length }, 'batched local actions failed; running them one by one');
     const ran: ActionRun[] = [];
@@ -69,7 +86,7 @@ export async function runLocalActions(deps: RespondDeps, actor: Actor, items: re
       if (r.replayed) replayed++;
       else ran.push(r);
     }
-    return { ran, replayed, invalid };
+    return { ran, replayed };
   }
 }
 
