@@ -124,6 +124,8 @@ export interface Incident {
   sla_breached_at?: string | null;
   reopen_count?: number;
   detection_count?: number;
+  /** Campaigns: how many keys (addresses, accounts) this incident groups. */
+  members?: number;
   run?: Run | null;
   escalation?: Escalation | null;
 }
@@ -146,6 +148,7 @@ export interface Decision {
   origin?: string;
   reason?: string;
   incident_id?: string | null;
+  ended_at?: string | null;
 }
 
 export interface AllowEntry {
