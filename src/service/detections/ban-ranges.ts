@@ -9,7 +9,7 @@
  */
 import { aggregateRanges, rangeOf } from '../../domain/range.ts';
 import { liveAddressesIn } from '../../store/decision-repo.ts';
-import type { Incident } from '../../store/incident-repo.ts';
+import type { Incident } from '../../domain/incident.ts';
 import type { RuleSpec } from '../../domain/rules/rule-spec.ts';
 import type { RespondDeps } from '../response/respond-deps.ts';
 import type { LocalActionItem } from '../response/run-local-actions.ts';

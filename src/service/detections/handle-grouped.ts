@@ -5,7 +5,7 @@
  */
 import type { DetectionJob } from '../../domain/event.ts';
 import type { RuleSpec } from '../../domain/rules/rule-spec.ts';
-import type { Incident } from '../../store/incident-repo.ts';
+import type { Incident } from '../../domain/incident.ts';
 import type { Deps } from '../core/context.ts';
 import type { RespondDeps } from '../response/respond-deps.ts';
 import { runIncidentActions } from '../response/run-incident-actions.ts';

@@ -15,7 +15,7 @@
  * address actions (`block_ip`, `rate_limit` without `params.ip`) at every
  * address that contributed to the window.
  */
-import type { Incident } from '../../store/incident-repo.ts';
+import type { Incident } from '../../domain/incident.ts';
 import { usToIso } from '../../store/event-repo.ts';
 import type { RespondDeps } from '../response/respond-deps.ts';
 import type { ActionRunRequest } from '../response/run-action.ts';

@@ -12,7 +12,8 @@
 import type { DetectionJob } from '../../domain/event.ts';
 import type { RuleSpec } from '../../domain/rules/rule-spec.ts';
 import { growCampaign, placeDetection, type OpenCampaign } from '../../domain/campaign.ts';
-import { getIncident, type Incident } from '../../store/incident-repo.ts';
+import { getIncident } from '../../store/incident-repo.ts';
+import type { Incident } from '../../domain/incident.ts';
 import {
   armTimerOnce,
   findOpenCampaigns,

@@ -15,7 +15,7 @@
  * durable path one by one (recorded and retried).
  */
 import { AppError } from '../../errors.ts';
-import type { Incident } from '../../store/incident-repo.ts';
+import type { Incident } from '../../domain/incident.ts';
 import { finishActionRuns, insertActionRuns, type ActionRun, type ActionRunStatus } from '../../store/action-run-repo.ts';
 import { appendTimelineMany, type NewTimelineEntry } from '../../store/timeline-repo.ts';
 import { writeAuditMany } from '../../store/audit-repo.ts';
