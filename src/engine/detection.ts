@@ -7,7 +7,6 @@ import type { RuleSpec } from '../domain/rules/rule-spec.ts';
 import { createPipeline, type Pipeline } from '../detect/pipeline.ts';
 import { createFileSource, type FileSource } from '../detect/file-source.ts';
 import { handleDetections } from '../service/detections/handle-detections.ts';
-import { announceCampaign, CAMPAIGN_ANNOUNCE_TIMER } from '../service/detections/announce-campaign.ts';
 import type { RespondDeps } from '../service/response/respond-deps.ts';
 import type { Engine, StartOptions } from './engine.ts';
 
@@ -37,7 +36,7 @@ export async function createDetectionEngine(opts: { deps: RespondDeps; rules: re
     name: 'detection',
     pipeline,
     sources,
-    handlers: { [CAMPAIGN_ANNOUNCE_TIMER]: announceCampaign },
+    handlers: {},
     async start({ background = true }: StartOptions = {}) {
       if (!background) return;
       pipeline.start();
