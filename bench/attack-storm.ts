@@ -10,7 +10,7 @@
  *   - how soon a lone attacker right afterwards is banned.
  * The logins name 50 common accounts, so credential_stuffing fires too.
  *
- * Usage: node --import tsx bench/attack-storm.ts [--addresses 10000]
+ * Usage: node --import tsx bench/attack-storm.ts [--addresses 10000] [--server-only]
  * Embedded database; with BENCH_DATABASE_URL=postgres://... also on that
  * server (a fresh database per run, dropped after).
  */
@@ -201,7 +201,7 @@ async function storm(databaseUrl: string | undefined, n: number): Promise<StormR
 export async function main(): Promise<Record<string, number>> {
   const n = arg('addresses', 10_000);
   const results: Record<string, number> = {};
-  const targets: [string, string | undefined][] = [['embedded', undefined]];
+  const targets: [string, string | undefined][] = process.argv.includes('--server-only') ? [] : [['embedded', undefined]];
   if (process.env.BENCH_DATABASE_URL) targets.push(['PostgreSQL server', process.env.BENCH_DATABASE_URL]);
   else console.log('(set BENCH_DATABASE_URL=postgres://... to run it on a PostgreSQL server too)');
   for (const [name, url] of targets) {

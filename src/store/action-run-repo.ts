@@ -147,17 +147,38 @@ export async function countSucceededRunsMany(
   return out;
 }
 
-/** Inserts many runs with their first attempt started (one statement); returns the ids that were new (the others ran before). */
-export async function insertActionRuns(q: Queryable, rows: readonly NewActionRun[]): Promise<Set<string>> {
-  if (rows.length === 0) return new Set();
-  const col = <K extends keyof NewActionRun>(k: K) => rows.map((d) => d[k]);
-  const r = await q.query<{ id: string }>(
-    `INSERT INTO action_runs (id, incident_id, step, action, target, params, reopen_count, status, attempts, max_attempts, requested_by, created_at, updated_at)
-     SELECT id, i::bigint, st, a, t, p::jsonb, rc, 'running', 1, ma, rb, c, c
-       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::int[], $9::text[], $10::timestamptz[])
-         WITH ORDINALITY AS x(id, i, st, a, t, p, rc, ma, rb, c, ord)
+/** Which of these run ids exist (batched detections: a re-handled detection finds its runs). */
+export async function existingRunIds(q: Queryable, ids: readonly string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const r = await q.query<{ id: string }>(`SELECT id FROM action_runs WHERE id = ANY($1::text[])`, [ids]);
+  return new Set(r.rows.map((x) => x.id));
+}
+
+/**
+ * Inserts many one-attempt runs already finished (local actions decided in
+ * the same transaction: one write per run instead of an insert and an
+ * update). Runs whose id exists are left alone; returns those inserted.
+ */
+export async function insertFinishedRuns(
+  q: Queryable,
+  rows: readonly (NewActionRun & {
+    status: ActionRunStatus;
+    outcome: string;
+    result: Record<string, unknown>;
+    decision_id: string | null;
+  })[],
+): Promise<ActionRun[]> {
+  if (rows.length === 0) return [];
+  const col = <K extends keyof (typeof rows)[number]>(k: K) => rows.map((d) => d[k]);
+  const r = await q.query<Row>(
+    `INSERT INTO action_runs (id, incident_id, step, action, target, params, reopen_count, status, outcome, attempts, max_attempts,
+                              last_error, result, decision_id, requested_by, created_at, updated_at, finished_at)
+     SELECT id, i::bigint, st, a, t, p::jsonb, rc, s, o, 1, ma, CASE WHEN o = 'failed' THEN res::jsonb->>'message' END, res::jsonb, d::bigint, rb, c, c, c
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::int[], $9::text[], $10::timestamptz[],
+                   $11::text[], $12::text[], $13::text[], $14::text[])
+         WITH ORDINALITY AS x(id, i, st, a, t, p, rc, ma, rb, c, s, o, res, d, ord)
       ORDER BY ord
-     ON CONFLICT (id) DO NOTHING RETURNING id`,
+     ON CONFLICT (id) DO NOTHING RETURNING *`,
     [
       col('id'),
       col('incident_id'),
@@ -169,30 +190,10 @@ export async function insertActionRuns(q: Queryable, rows: readonly NewActionRun
       col('max_attempts'),
       col('requested_by'),
       col('now'),
-    ],
-  );
-  return new Set(r.rows.map((x) => x.id));
-}
-
-/** Records the final outcome of many one-attempt runs (one statement); returns them as recorded. */
-export async function finishActionRuns(
-  q: Queryable,
-  rows: readonly { id: string; status: ActionRunStatus; outcome: string; result: Record<string, unknown>; decision_id: string | null }[],
-  now: Date,
-): Promise<ActionRun[]> {
-  if (rows.length === 0) return [];
-  const r = await q.query<Row>(
-    `UPDATE action_runs r SET status = x.s, outcome = x.o, result = x.res::jsonb, decision_id = x.d::bigint, updated_at = $6, finished_at = $6,
-       last_error = CASE WHEN x.o = 'failed' THEN x.res::jsonb->>'message' ELSE NULL END
-       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) AS x(id, s, o, res, d)
-      WHERE r.id = x.id RETURNING r.*`,
-    [
-      rows.map((x) => x.id),
-      rows.map((x) => x.status),
-      rows.map((x) => x.outcome),
+      col('status'),
+      col('outcome'),
       rows.map((x) => JSON.stringify(x.result)),
-      rows.map((x) => x.decision_id),
-      now,
+      col('decision_id'),
     ],
   );
   return r.rows.map(toRun);

@@ -16,7 +16,7 @@
  */
 import { AppError } from '../../errors.ts';
 import type { Incident } from '../../domain/incident.ts';
-import { finishActionRuns, insertActionRuns, type ActionRun, type ActionRunStatus } from '../../store/action-run-repo.ts';
+import { existingRunIds, insertFinishedRuns, type ActionRun, type ActionRunStatus } from '../../store/action-run-repo.ts';
 import { appendTimelineMany, type NewTimelineEntry } from '../../store/timeline-repo.ts';
 import { writeAuditMany } from '../../store/audit-repo.ts';
 import type { ActionEffects, ActionResult, DecideOutcome, DecideRequest } from '../../respond/action.ts';
@@ -97,29 +97,13 @@ async function runInOneTx(
 ): Promise<{ ran: ActionRun[]; replayed: number }> {
   return deps.db.tx(async (q) => {
     const now = deps.clock();
-    const fresh = await insertActionRuns(
+    const seen = await existingRunIds(
       q,
-      todo.map(({ item, p }) => ({
-        id: p.id,
-        incident_id: item.incident.id,
-        step: p.step,
-        action: p.action.name,
-        target: p.target.key,
-        params: p.params,
-        reopen_count: item.incident.reopen_count,
-        max_attempts: 1 + Math.min(2, deps.config.actions.attempts - 1),
-        requested_by: actor.name,
-        now,
-      })),
+      todo.map(({ p }) => p.id),
     );
-    const work = todo.filter(({ p }) => fresh.has(p.id));
-    const audits: Parameters<typeof writeAuditMany>[1][number][] = work.map(({ item, p }) => ({
-      at: now,
-      actor: actor.id,
-      action: 'action.run',
-      target: `incident:${item.incident.id}`,
-      details: { action: p.action.name, target: p.target.key, action_id: p.id, step: p.step },
-    }));
+    const work = todo.filter(({ p }) => !seen.has(p.id));
+    // No `action.run` audit record here: the run is written finished, with its `action.<outcome>` record, in this transaction.
+    const audits: Parameters<typeof writeAuditMany>[1][number][] = [];
 
     // Run every action up to its decide() call, decide them all at once, then let each finish.
     const asked: { i: number; input: DecideInput; answer: (o: DecideOutcome) => void; fail: (e: unknown) => void }[] = [];
@@ -204,16 +188,24 @@ async function runInOneTx(
     const results = await Promise.all(executions);
     const statusOf = (r: ActionResult): ActionRunStatus =>
       r.outcome === 'succeeded' ? 'succeeded' : r.outcome === 'failed' ? 'failed' : 'skipped';
-    const ran = await finishActionRuns(
+    const ran = await insertFinishedRuns(
       q,
-      work.map(({ p }, i) => ({
+      work.map(({ item, p }, i) => ({
         id: p.id,
+        incident_id: item.incident.id,
+        step: p.step,
+        action: p.action.name,
+        target: p.target.key,
+        params: p.params,
+        reopen_count: item.incident.reopen_count,
+        max_attempts: 1 + Math.min(2, deps.config.actions.attempts - 1),
+        requested_by: actor.name,
+        now,
         status: statusOf(results[i]!),
         outcome: results[i]!.outcome,
         result: { ...(results[i]!.data ?? {}), message: results[i]!.message },
         decision_id: decisionOf.get(i) ?? null,
       })),
-      now,
     );
     const entries: NewTimelineEntry[] = work.map(({ item, p }, i) => {
       const r = results[i]!;
