@@ -191,6 +191,11 @@ async function storm(databaseUrl: string | undefined, n: number): Promise<StormR
       const runs = (await api(srv.url, ADMIN, `/api/v1/incidents/${inc.id}/actions`)).body.items as { action: string }[];
       notifications += runs.filter((r) => r.action === 'notify').length;
     }
+    const problems = srv
+      .output()
+      .split('\n')
+      .filter((l) => /"level":(40|50|60)/.test(l));
+    if (problems.length > 0) console.log(`server warnings and errors: ${problems.length}; the first: ${problems[0]!.slice(0, 600)}`);
     return { slowestIngestMs: slowest, refused, lastBanAfterMs, incidents: attack.length, notifications, loneBanMs };
   } finally {
     await srv.stop();
