@@ -1,6 +1,6 @@
 /**
  * A botnet-scale brute force against a real `firebreak serve` on loopback
- * (issue #13, DESIGN.md "Performance targets"): 10,000 addresses, each with
+ * (issue #13, docs/design.md "Performance targets"): 10,000 addresses, each with
  * 5 failed logins within a second, posted as 1,000-event NDJSON batches by
  * 4 concurrent senders, with the default configuration. Prints:
  *   - the slowest ingest answer (202, or 429 + Retry-After, then resent);
