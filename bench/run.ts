@@ -7,6 +7,7 @@ const BENCHES: Record<string, string> = {
   ingest: './ingest.ts',
   middleware: './middleware-check.ts',
   storm: './attack-storm.ts',
+  'python-guard': './python-guard.ts',
 };
 
 const only = process.argv.slice(2).filter((a) => !a.startsWith('-'));

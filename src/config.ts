@@ -121,6 +121,7 @@ const probeSchema = z
 const channelSchema = z.discriminatedUnion('type', [
   z.object({ name: z.string().min(1), type: z.literal('webhook'), url: z.string().url(), secret: z.string().optional() }).strict(),
   z.object({ name: z.string().min(1), type: z.literal('slack'), url: z.string().url() }).strict(),
+  z.object({ name: z.string().min(1), type: z.literal('teams'), url: z.string().url() }).strict(),
   z
     .object({
       name: z.string().min(1),
