@@ -8,6 +8,8 @@ const BENCHES: Record<string, string> = {
   middleware: './middleware-check.ts',
   'key-cap': './key-cap.ts',
   allowlist: './allowlist-start.ts',
+  storm: './attack-storm.ts',
+  'python-guard': './python-guard.ts',
 };
 
 const only = process.argv.slice(2).filter((a) => !a.startsWith('-'));

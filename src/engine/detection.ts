@@ -6,7 +6,7 @@
 import type { RuleSpec } from '../domain/rules/rule-spec.ts';
 import { createPipeline, type Pipeline } from '../detect/pipeline.ts';
 import { createFileSource, type FileSource } from '../detect/file-source.ts';
-import { handleDetection } from '../service/detections/handle-detection.ts';
+import { handleDetections } from '../service/detections/handle-detections.ts';
 import { createDetectionHealth } from '../detect/detection-health.ts';
 import type { RespondDeps } from '../service/response/respond-deps.ts';
 import type { Engine, StartOptions } from './engine.ts';
@@ -28,9 +28,7 @@ export async function createDetectionEngine(opts: { deps: RespondDeps; rules: re
     store: config.events.store,
     queueLimit: config.events.queue_limit,
     retentionMs: config.events.retention,
-    onDetection: async (d, rule) => {
-      await handleDetection(deps, d, rule);
-    },
+    onDetections: (batch) => handleDetections(deps, batch),
   });
   await pipeline.rebuild(clock());
   const sources = config.sources.map((cfg) => createFileSource({ cfg, db, pipeline, logger, clock }));

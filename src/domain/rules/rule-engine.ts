@@ -289,6 +289,8 @@ export class RuleEngine {
       measured = r.kind === KIND_COUNT ? w.len : w.counts!.size;
       if (r.gt ? !(measured > r.threshold) : !(measured >= r.threshold)) return null;
     }
+    // Distinct rules name what contributed (at most the window's distinct set, read before it is emptied).
+    const contributors = r.kind === KIND_DISTINCT ? [...w.counts!.keys()] : null;
     w.clear();
     w.quietUntil = t + r.cooldownUs;
     if (w.list === r.active) {
@@ -296,7 +298,7 @@ export class RuleEngine {
       r.cooling.push(w);
     }
     const key = r.keyKind === KEY_GLOBAL ? 'global' : KEY_PREFIX[r.keyKind]! + keyValue;
-    return { rule: r.name, key, atUs: t, value: measured };
+    return contributors ? { rule: r.name, key, atUs: t, value: measured, contributors } : { rule: r.name, key, atUs: t, value: measured };
   }
 
   /**

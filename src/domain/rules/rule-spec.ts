@@ -67,6 +67,12 @@ export interface RuleSpec {
   /** Keys this rule holds at most (`detection.max_keys`); default the engine's. */
   maxKeys?: number;
   actions: ActionRequest[];
+  /**
+   * Campaigns: a detection for a new key joins an open incident of this rule
+   * that grew within this many microseconds (domain/campaign.ts). Absent: every
+   * key has its own incident.
+   */
+  groupWindowUs?: number;
 }
 
 /**
@@ -89,4 +95,5 @@ export interface RuleOverrideInput {
   ban?: number;
   min_samples?: number;
   actions?: readonly Readonly<Record<string, unknown>>[];
+  group?: false | { window: number };
 }
