@@ -7,7 +7,8 @@ import type { RuleSpec } from '../domain/rules/rule-spec.ts';
 import { createPipeline, type Pipeline } from '../detect/pipeline.ts';
 import type { FileSource } from '../detect/file-source.ts';
 import { createLogSource } from '../detect/log-source.ts';
-import { handleDetection } from '../service/detections/handle-detection.ts';
+import { handleDetections } from '../service/detections/handle-detections.ts';
+import { createDetectionHealth } from '../detect/detection-health.ts';
 import type { RespondDeps } from '../service/response/respond-deps.ts';
 import type { Engine, StartOptions } from './engine.ts';
 
@@ -28,9 +29,7 @@ export async function createDetectionEngine(opts: { deps: RespondDeps; rules: re
     store: config.events.store,
     queueLimit: config.events.queue_limit,
     retentionMs: config.events.retention,
-    onDetection: async (d, rule) => {
-      await handleDetection(deps, d, rule);
-    },
+    onDetections: (batch) => handleDetections(deps, batch),
   });
   await pipeline.rebuild(clock());
   const sources = config.sources.map((cfg) => createLogSource({ cfg, db, pipeline, logger, clock }));
@@ -59,24 +58,10 @@ export async function createDetectionEngine(opts: { deps: RespondDeps; rules: re
       },
       {
         name: 'detection',
-        async check() {
-          const s = pipeline.stats();
-          const e = pipeline.engineStats();
-          return {
-            status: s.lastPersistError && s.pendingPersist > 0 ? 'degraded' : 'ok',
-            rules: rules.map((r) => r.name),
-            events_accepted: s.accepted,
-            events_rejected: s.rejected,
-            detections: s.detections,
-            pending_store: s.pendingPersist,
-            pending_detections: s.pendingDetections,
-            rebuilt_events: s.rebuiltEvents,
-            keys: e.keys,
-            evicted_keys: e.evictedKeys,
-            dropped_keys: e.droppedKeys,
-            ...(s.lastPersistError ? { last_error: s.lastPersistError } : {}),
-          };
-        },
+        check: createDetectionHealth(
+          pipeline,
+          rules.map((r) => r.name),
+        ),
       },
     ],
   };

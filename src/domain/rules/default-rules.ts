@@ -1,5 +1,5 @@
 /**
- * The seven default rules of docs/design.md "Default rules" (the runbook's
+ * The default rules of docs/design.md "Default rules" (the runbook's
  * symptoms), and `resolveRules`, which applies the `rules:` configuration on
  * top of them.
  *
@@ -14,6 +14,13 @@ const SECOND_US = 1_000_000;
 const MINUTE_US = 60 * SECOND_US;
 const HOUR_US = 60 * MINUTE_US;
 
+/**
+ * The per-key security rules whose detections group into campaigns unless
+ * `group: false` (a botnet is one incident, not 10,000): window 10 minutes.
+ */
+const GROUPED_BY_DEFAULT: ReadonlySet<string> = new Set(['brute_force_attempt', 'credential_stuffing', 'ddos', 'scanner']);
+const DEFAULT_GROUP_WINDOW_US = 10 * MINUTE_US;
+
 /** Actions whose `duration_ms` follows the rule's ban duration. */
 const BAN_ACTIONS: ReadonlySet<string> = new Set(['block_ip', 'rate_limit']);
 
@@ -24,6 +31,32 @@ function deepFreeze<T>(o: T): T {
   }
   return o;
 }
+
+/**
+ * Failed logins for one account from many addresses (a spread attack that
+ * stays under brute_force_attempt's per-address threshold). Its key names an
+ * account, so its `block_ip` bans every address that contributed to the
+ * window (src/service/detections/member-actions.ts).
+ */
+const CREDENTIAL_STUFFING: RuleSpec = {
+  name: 'credential_stuffing',
+  description: 'Failed logins for one account from 10 different IPs within 10 minutes.',
+  incident_type: 'credential_stuffing',
+  severity: 'high',
+  match: [{ type: 'auth.login_failed' }],
+  key: 'user_id',
+  value: { kind: 'distinct', field: 'ip' },
+  threshold: 10,
+  op: 'gte',
+  windowUs: 10 * MINUTE_US,
+  cooldownUs: HOUR_US,
+  banMs: 3_600_000,
+  actions: [
+    { action: 'block_ip', params: { duration_ms: 3_600_000 } },
+    { action: 'protect_account' },
+    { action: 'notify', params: { target: 'security' } },
+  ],
+};
 
 /**
  * Path probing from one address: 20 responses 404 or 403 within a minute
@@ -107,6 +140,7 @@ export const DEFAULT_RULES: readonly RuleSpec[] = deepFreeze<RuleSpec[]>([
     banMs: 600_000,
     actions: [{ action: 'rate_limit', params: { duration_ms: 600_000 } }],
   },
+  CREDENTIAL_STUFFING,
   {
     name: 'high_error_rate',
     description: 'More than 10 application errors or 5xx responses per minute.',
@@ -185,7 +219,7 @@ const CUSTOM_REQUIRED = ['match', 'key', 'value', 'threshold', 'window'] as cons
  *   default `block_ip` / `rate_limit` actions (and of configured ones that give none).
  * Throws AppError('invalid') listing every problem at `rules.<name>.<field>`.
  */
-export function resolveRules(overrides: Readonly<Record<string, RuleOverrideInput>> = {}): RuleSpec[] {
+export function resolveRules(overrides: Readonly<Record<string, RuleOverrideInput>> = {}, limits: { maxKeys?: number } = {}): RuleSpec[] {
   const problems: ErrorDetail[] = [];
   const out: RuleSpec[] = [];
   for (const base of DEFAULT_RULES) {
@@ -224,6 +258,7 @@ export function resolveRules(overrides: Readonly<Record<string, RuleOverrideInpu
   if (problems.length > 0) {
     throw new AppError('invalid', `invalid rules configuration: ${problems.length} problem(s)`, { details: problems });
   }
+  if (limits.maxKeys !== undefined) for (const r of out) r.maxKeys = limits.maxKeys;
   return out;
 }
 
@@ -287,6 +322,8 @@ function applyOverride(base: RuleSpec, o: RuleOverrideInput, problems: ErrorDeta
     actions,
   };
   if (banMs !== undefined) spec.banMs = banMs;
+  const group = o.group !== undefined ? o.group : GROUPED_BY_DEFAULT.has(base.name) ? { window: DEFAULT_GROUP_WINDOW_US / 1000 } : false;
+  if (group !== false) spec.groupWindowUs = Math.round(group.window * 1000);
   return spec;
 }
 

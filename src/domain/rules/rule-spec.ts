@@ -64,7 +64,15 @@ export interface RuleSpec {
   cooldownUs: number;
   /** Ban / rate-limit duration in milliseconds, for rules that ban. */
   banMs?: number;
+  /** Keys this rule holds at most (`detection.max_keys`); default the engine's. */
+  maxKeys?: number;
   actions: ActionRequest[];
+  /**
+   * Campaigns: a detection for a new key joins an open incident of this rule
+   * that grew within this many microseconds (domain/campaign.ts). Absent: every
+   * key has its own incident.
+   */
+  groupWindowUs?: number;
 }
 
 /**
@@ -87,4 +95,5 @@ export interface RuleOverrideInput {
   ban?: number;
   min_samples?: number;
   actions?: readonly Readonly<Record<string, unknown>>[];
+  group?: false | { window: number };
 }
