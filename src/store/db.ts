@@ -237,12 +237,5 @@ export function isTransientDbError(err: unknown): boolean {
 }
 
 /** Hides the password of a connection URL for messages and logs. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '(unparseable URL)';
-  }
-}
+/** The one URL redaction (src/domain/redact-url.ts): credentials and secret parameters become `***`. */
+export { redactUrl } from '../domain/redact-url.ts';
