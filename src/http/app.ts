@@ -31,7 +31,8 @@ export function buildApp(ctx: HttpContext, extraRoutes: readonly RoutePlugin[] =
   const app = Fastify({
     logger: false,
     bodyLimit: ctx.deps.config.server.body_limit,
-    trustProxy: false,
+    // Only listed proxies may name the client (X-Forwarded-For) and the protocol (X-Forwarded-Proto): docs/security.md.
+    trustProxy: ctx.deps.config.server.trust_proxy.length > 0 ? [...ctx.deps.config.server.trust_proxy] : false,
     return503OnClosing: true,
   });
 

@@ -4,6 +4,7 @@
  * `<data_dir>/pg`; with one it uses that server through a `pg` pool. The same
  * SQL (PostgreSQL dialect, `$1` placeholders) runs on both.
  */
+import { redactUrl } from '../domain/redact-url.ts';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
@@ -238,4 +239,4 @@ export function isTransientDbError(err: unknown): boolean {
 
 /** Hides the password of a connection URL for messages and logs. */
 /** The one URL redaction (src/domain/redact-url.ts): credentials and secret parameters become `***`. */
-export { redactUrl } from '../domain/redact-url.ts';
+export { redactUrl };
