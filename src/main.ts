@@ -2,6 +2,7 @@
  * Composition root: the only place that wires things together. Everything
  * else receives its dependencies as arguments.
  */
+import { labelFolder } from './domain/bounded-labels.ts';
 import pino, { type Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.ts';
@@ -216,13 +217,14 @@ export async function createFirebreak(config: Config, opts: CreateOptions = {}):
     clock,
     store: config.events.store,
     queueLimit: config.events.queue_limit,
+    typeLabel: labelFolder([...rules.flatMap((r) => r.match.map((m) => m.type)), ...config.metrics.event_types], config.metrics.max_labels),
     retentionMs: config.events.retention,
     onDetection: async (d, rule) => {
       await handleDetection(rdeps, d, rule);
     },
   });
   await pipeline.rebuild(clock());
-  const metrics = createMetrics({ db, pipeline, bus, probes: () => probes.states() });
+  const metrics = createMetrics({ db, pipeline, bus, probes: () => probes.states(), maxLabels: config.metrics.max_labels });
   const sources = config.sources.map((cfg) => createFileSource({ cfg, db, pipeline, logger, clock }));
 
   const health: HealthPart[] = [
@@ -296,7 +298,7 @@ export async function createFirebreak(config: Config, opts: CreateOptions = {}):
     isReady: () => ready,
   };
   const app = buildApp(ctx, [
-    (a) => metrics.route(a),
+    (a, c) => metrics.route(a, c),
     eventRoutes(pipeline),
     statsRoutes,
     runbookStepRoutes(runbookEngine.runtime),
