@@ -310,6 +310,8 @@ export interface Config extends Parsed {
   readonly adminToken?: string;
   /** Where the config came from, for messages. */
   readonly configPath?: string;
+  /** The whole environment of runbook commands (PATH, HOME, LANG from Firebreak's own), never the rest of it. */
+  readonly commandEnv: Readonly<Record<string, string>>;
 }
 
 export interface LoadOptions {
@@ -422,8 +424,18 @@ export function loadConfig(opts: LoadOptions): Config {
     ackDeadlinesMs,
     adminToken,
     configPath: file,
+    commandEnv: commandEnvFrom(env),
   };
   return deepFreeze(cfg);
+}
+
+/** PATH, HOME and LANG for runbook commands: enough to find tools and print text, none of Firebreak's secrets. */
+function commandEnvFrom(env: LoadOptions['env']): Record<string, string> {
+  return {
+    PATH: env.PATH || '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+    HOME: env.HOME || '/',
+    LANG: env.LANG || 'C.UTF-8',
+  };
 }
 
 /**

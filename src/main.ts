@@ -165,6 +165,7 @@ export async function createFirebreak(config: Config, opts: CreateOptions = {}):
     steps: createStepIo(
       opts.actionRunner ?? ((actor, incident, requests) => runIncidentActions(rdeps, actor, incident, requests)),
       appDatabaseUrl,
+      config.commandEnv,
     ),
     checks: createCheckIo({ probes, appDatabaseUrl, ruleValue: (rule, key, now) => readRuleValue(deps, rules, rule, key, now) }),
     verifyIntervalMs: opts.verifyIntervalMs,
