@@ -16,6 +16,7 @@ import {
   countActiveAdmins,
   getToken,
   touchToken,
+  fixChosenTokenPrefix,
   type TokenRecord,
 } from '../../store/token-repo.ts';
 import { writeAudit } from '../../store/audit-repo.ts';
@@ -25,6 +26,16 @@ import { parseInput } from '../core/validate.ts';
 
 export function hashToken(secret: string): string {
   return createHash('sha256').update(secret).digest('hex');
+}
+
+/**
+ * What the token list shows of a token chosen by a person (FIREBREAK_ADMIN_TOKEN):
+ * an id derived from its hash, never its first characters, which would give
+ * away part of a secret that may be reused elsewhere or have little entropy.
+ * Generated tokens show their first 10 characters (random, `fbk_` + 6).
+ */
+export function chosenTokenPrefix(secret: string): string {
+  return `sha256:${hashToken(secret).slice(0, 8)}`;
 }
 
 function newSecret(): string {
@@ -188,10 +199,12 @@ export async function bootstrapAdmin(deps: Deps): Promise<{ generated?: string; 
       name: 'bootstrap-admin',
       role: 'admin',
       hash: hashToken(token),
-      prefix: token.slice(0, 10),
+      prefix: chosenTokenPrefix(token),
       createdAt: now,
       createdBy: 'FIREBREAK_ADMIN_TOKEN',
     });
+    // Databases made before this change show the chosen token's first characters: replace them.
+    await fixChosenTokenPrefix(deps.db, hashToken(token), chosenTokenPrefix(token));
     if (rec) await writeAudit(deps.db, { at: now, actor: 'system', action: 'token.bootstrap', target: rec.id });
     return { registered: rec !== null };
   }
