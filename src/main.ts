@@ -2,6 +2,7 @@
  * Composition root: the only place that wires things together. Everything
  * else receives its dependencies as arguments.
  */
+import { createOutboundFetch } from './respond/outbound-fetch.ts';
 import { labelFolder } from './domain/bounded-labels.ts';
 import pino, { type Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
@@ -146,7 +147,8 @@ export async function createFirebreak(config: Config, opts: CreateOptions = {}):
   }
   // Automated response (decisions, allowlist, actions). The notify action's
   // hook is record-only until channels are wired here (`notify:` option).
-  const response = createResponseRuntime({ app: config.app, timeoutMs: config.actions.timeout, logger });
+  const outboundFetch = createOutboundFetch({ allow: config.outbound.allow }); // webhooks refuse private addresses
+  const response = createResponseRuntime({ app: config.app, timeoutMs: config.actions.timeout, logger, webhookFetch: outboundFetch });
   const rdeps: RespondDeps = { ...deps, response };
   await liftAllowlistedDecisions(deps);
 
@@ -183,7 +185,7 @@ export async function createFirebreak(config: Config, opts: CreateOptions = {}):
   let listeningAt: string | null = null;
   const edeps: EscalationDeps = {
     ...deps,
-    channels: createChannels(channelConfigs, { logger }),
+    channels: createChannels(channelConfigs, { logger, fetch: outboundFetch }),
     logChannel,
     ackSecret: await loadAckSecret(deps),
     publicUrl: () => (config.server.public_url ?? listeningAt ?? `http://${config.server.host}:${config.server.port}`).replace(/\/+$/, ''),

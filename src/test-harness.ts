@@ -31,7 +31,8 @@ export async function startTestFirebreak(
   opts: { configYaml?: Record<string, unknown>; create?: CreateOptions; env?: Record<string, string> } = {},
 ): Promise<TestFirebreak> {
   const tdb = await createTestDatabase(backend);
-  const raw = { data_dir: tdb.dataDir, log_level: 'silent', ...(opts.configYaml ?? {}) };
+  // Tests post webhooks to receivers on loopback, which outbound webhooks refuse unless allowed.
+  const raw = { data_dir: tdb.dataDir, log_level: 'silent', outbound: { allow: ['127.0.0.0/8', '::1'] }, ...(opts.configYaml ?? {}) };
   const { writeFileSync } = await import('node:fs');
   const file = `${tdb.dataDir}.yaml`;
   writeFileSync(file, JSON.stringify(raw)); // JSON is YAML
