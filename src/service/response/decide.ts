@@ -9,6 +9,10 @@
  *   live one ends sooner                      → extended (re-announced to bouncers)
  *   live one already expired                  → it is ended (expired), then created
  *
+ * Guard rails (src/domain/decision-guard.ts, docs/security.md): an address or
+ * range wider than `decisions.max_range`, covering 0.0.0.0 / :: or one of the
+ * server's own addresses is refused (invalid) before anything is written.
+ *
  * Repeat offenders: with `increment`, earlier succeeded runs of the same
  * action on the same target within `bans.window` lengthen the ban
  * (src/respond/ban-duration.ts).
@@ -29,6 +33,8 @@ import { banDurationMs } from '../../respond/ban-duration.ts';
 import type { DecideOutcome } from '../../respond/action.ts';
 import type { Deps } from '../core/context.ts';
 import { allowlistedBy } from './allowlist.ts';
+import { decisionTargetProblem } from '../../domain/decision-guard.ts';
+import { decisionGuardFor } from '../../respond/own-addresses.ts';
 
 export interface DecideInput {
   scope: DecisionScopeName;
@@ -46,7 +52,12 @@ export interface DecideInput {
   increment?: { action: string; target: string; runId: string };
 }
 
-export async function decideInTx(q: Queryable, deps: Pick<Deps, 'config'>, input: DecideInput, now: Date): Promise<DecideOutcome> {
+export async function decideInTx(
+  q: Queryable,
+  deps: Pick<Deps, 'config'>,
+  input: DecideInput,
+  now: Date,
+): Promise<Exclude<DecideOutcome, { status: 'refused' }>> {
   const t = canonicalTarget(input.scope, input.value);
   if (!t.ok) throw new AppError('invalid', `invalid decision value: ${t.message}`, { details: [{ path: 'value', message: t.message }] });
   const allowedScopes = SCOPES_BY_TYPE[input.type];
@@ -59,6 +70,8 @@ export async function decideInTx(q: Queryable, deps: Pick<Deps, 'config'>, input
   if (t.cidr) {
     const entry = await allowlistedBy(q, deps.config, t.cidr);
     if (entry) return { status: 'allowlisted', entry };
+    const problem = decisionTargetProblem(t.cidr, decisionGuardFor(deps.config));
+    if (problem) throw new AppError('invalid', `refused: ${problem}`, { details: [{ path: 'value', message: problem }] });
   }
 
   let durationMs = input.until ? input.until.getTime() - now.getTime() : (input.durationMs ?? 0);
