@@ -373,7 +373,12 @@ export function loadConfig(opts: LoadOptions): Config {
         }),
       });
     }
-    const js: unknown = doc.toJS();
+    let js: unknown;
+    try {
+      js = doc.toJS(); // refuses alias bombs ("Excessive alias count …")
+    } catch (err) {
+      throw new AppError('invalid', `config file ${file} cannot be read: ${(err as Error).message}`, { cause: err });
+    }
     if (js !== null && js !== undefined) {
       if (typeof js !== 'object' || Array.isArray(js)) throw new AppError('invalid', `config file ${file} must be a mapping of keys`);
       raw = js as Record<string, unknown>;
