@@ -197,7 +197,7 @@ export const configSchema = z
          * Automated bans caused by events from one ingest token (or one log source) per minute; past it,
          * Firebreak raises one incident and stops banning for that source until the minute is over.
          */
-        ban_budget: z.number().int().min(1).default(300),
+        ban_budget: z.number().int().min(1).default(20_000),
       })
       .strict()
       .prefault({}),
