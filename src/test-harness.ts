@@ -4,7 +4,8 @@
  * API through inject() (no socket). Used only by tests.
  */
 import { loadConfig, type Config } from './config.ts';
-import { createFirebreak, type Firebreak, type CreateOptions } from './main.ts';
+import { createFirebreak, type Firebreak } from './main.ts';
+import type { CreateOptions } from './startup/options.ts';
 import { createTestDatabase, type Backend, type TestDatabase } from './store/test-databases.ts';
 import pino from 'pino';
 

@@ -1,5 +1,5 @@
 /**
- * The live detection pipeline: events in, detections out (DESIGN.md core loop).
+ * The live detection pipeline: events in, detections out (docs/design.md "Core loop").
  *
  *   accept(events) ── RuleEngine.process (synchronous, in arrival order)
  *        │                 └─► detections ──► queue ──► onDetection (opens/appends incidents, in order)

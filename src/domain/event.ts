@@ -1,5 +1,5 @@
 /**
- * Event: one normalized fact (DESIGN.md "Vocabulary").
+ * Event: one normalized fact (docs/design.md "Vocabulary").
  *
  * Inside Firebreak the timestamp is `tsUs`, an integer count of microseconds
  * since the Unix epoch: sshd logs carry microseconds, and window boundaries
@@ -33,7 +33,7 @@ export const KNOWN_EVENT_TYPES = [
   'data.integrity_error',
 ] as const;
 
-/** Detection: one firing of a rule for a key (DESIGN.md). */
+/** Detection: one firing of a rule for a key (docs/design.md "Vocabulary"). */
 export interface Detection {
   rule: string;
   /** `ip:<address>`, `user:<id>` or `global`. */

@@ -5,14 +5,8 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { AppError } from '../errors.ts';
 import { normalizeHttpError, sendError } from './error-map.ts';
-import type { HttpContext } from './http-context.ts';
-import { healthRoutes } from './routes/health.ts';
-import { tokenRoutes } from './routes/tokens.ts';
-import { incidentRoutes } from './routes/incidents.ts';
-
-export type RoutePlugin = (app: FastifyInstance, ctx: HttpContext) => void;
-
-export const CORE_ROUTES: readonly RoutePlugin[] = [healthRoutes, tokenRoutes, incidentRoutes];
+import type { HttpContext, RoutePlugin } from './http-context.ts';
+import { ROUTES } from './routes/index.ts';
 
 /** Names where the JSON broke: line, column and the text around it. */
 export function malformedJson(text: string, err: Error): AppError {
@@ -27,7 +21,8 @@ export function malformedJson(text: string, err: Error): AppError {
   });
 }
 
-export function buildApp(ctx: HttpContext, extraRoutes: readonly RoutePlugin[] = []): FastifyInstance {
+/** `routes` (tests) replaces the route list of routes/index.ts. */
+export function buildApp(ctx: HttpContext, routes: readonly RoutePlugin[] = ROUTES): FastifyInstance {
   const app = Fastify({
     logger: false,
     bodyLimit: ctx.deps.config.server.body_limit,
@@ -62,6 +57,6 @@ export function buildApp(ctx: HttpContext, extraRoutes: readonly RoutePlugin[] =
   });
   app.setNotFoundHandler((req, reply) => sendError(reply, new AppError('not_found', `no route ${req.method} ${req.url.split('?')[0]}`)));
 
-  for (const r of [...CORE_ROUTES, ...extraRoutes]) r(app, ctx);
+  for (const r of routes) r(app, ctx);
   return app;
 }

@@ -1,4 +1,4 @@
-/** The one table from error codes to HTTP statuses, and the error body shape of DESIGN.md. */
+/** The one table from error codes to HTTP statuses, and the error body shape of docs/design.md "Interfaces". */
 import type { FastifyError, FastifyReply } from 'fastify';
 import { AppError, type ErrorCode } from '../errors.ts';
 

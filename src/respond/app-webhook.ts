@@ -14,7 +14,7 @@
  */
 import { postJson, signWebhook, type HttpChannelDeps } from '../notify/webhook-channel.ts';
 import type { DeliveryResult } from '../notify/channel.ts';
-import type { Incident } from '../store/incident-repo.ts';
+import type { Incident } from '../domain/incident.ts';
 
 export interface AppWebhookPayload {
   id: string;

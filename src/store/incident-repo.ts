@@ -1,34 +1,8 @@
 /** Incidents table: the only place that writes their SQL. */
 import type { Queryable } from './db.ts';
 import { fromDbRow, type DbRow } from './db-row.ts';
-import type { IncidentStatus } from '../domain/incident.ts';
+import type { Incident, IncidentStatus } from '../domain/incident.ts';
 import type { Severity } from '../domain/severity.ts';
-
-export interface Incident {
-  id: string;
-  type: string;
-  severity: Severity;
-  status: IncidentStatus;
-  title: string;
-  description: string | null;
-  dedup_key: string | null;
-  source: string;
-  created_by: string;
-  created_at: string;
-  updated_at: string;
-  detected_at: string;
-  ack_deadline: string;
-  acknowledged_at: string | null;
-  acknowledged_by: string | null;
-  mitigated_at: string | null;
-  resolved_at: string | null;
-  resolved_by: string | null;
-  sla_breached: boolean;
-  sla_breached_at: string | null;
-  reopen_count: number;
-  detection_count: number;
-  attrs: Record<string, unknown>;
-}
 
 const INCIDENT_TIMES = [
   'created_at',

@@ -11,7 +11,7 @@ import { loadConfig, type RuleOverride } from '../../config.ts';
 const S = 1_000_000;
 const byName = (rules: RuleSpec[]) => new Map(rules.map((r) => [r.name, r]));
 
-test('the seven default rules of DESIGN.md', () => {
+test('the seven default rules of docs/design.md', () => {
   const want: [string, string, string, string, number, string, number, number, string][] = [
     // name, event types, key, value, threshold, op, window s, cooldown s, severity
     ['brute_force_attempt', 'auth.login_failed', 'ip', 'count', 5, 'gte', 600, 3600, 'high'],

@@ -1,5 +1,5 @@
 /**
- * The seven default rules of DESIGN.md "Default rules" (the runbook's
+ * The seven default rules of docs/design.md "Default rules" (the runbook's
  * symptoms), and `resolveRules`, which applies the `rules:` configuration on
  * top of them.
  *

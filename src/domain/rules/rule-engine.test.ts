@@ -314,7 +314,7 @@ test('events of unknown types and the frozen empty result', () => {
   assert.ok(Object.isFrozen(r));
 });
 
-/** The semantics of DESIGN.md written the slow, obvious way: the reference the engine must agree with. */
+/** The semantics of docs/design.md written the slow, obvious way: the reference the engine must agree with. */
 function naive(rules: RuleSpec[], events: FbEvent[]): Detection[] {
   const state = new Map<string, { evs: FbEvent[]; quiet: number }>();
   const out: Detection[] = [];

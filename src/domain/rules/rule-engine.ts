@@ -2,7 +2,7 @@
  * The window engine: events in, detections out. One engine serves live
  * ingestion and offline replay, so both give the same detections.
  *
- * Semantics (DESIGN.md "Default rules"), for each rule and each key:
+ * Semantics (docs/design.md "Default rules"), for each rule and each key:
  * - an event at time s is inside the window at time t when t - window < s <= t
  *   (integer microseconds, the events' own timestamps, never the wall clock);
  * - the rule fires at the event that makes the window's value reach the

@@ -1,5 +1,5 @@
 /**
- * The resolved form of a detection rule (DESIGN.md "Default rules"): what the
+ * The resolved form of a detection rule (docs/design.md "Default rules"): what the
  * RuleEngine runs. Produced by `resolveRules` from the defaults and the
  * `rules:` section of the configuration. Times are integer microseconds
  * (like `FbEvent.tsUs`) except `banMs`, which feeds actions.

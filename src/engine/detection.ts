@@ -1,0 +1,84 @@
+/**
+ * Detection's background work: the live pipeline (rule engine, event storage,
+ * the detection queue that opens and appends incidents) and the log files it
+ * follows. Reports the `sources` and `detection` health parts.
+ */
+import { labelFolder } from '../domain/bounded-labels.ts';
+import type { RuleSpec } from '../domain/rules/rule-spec.ts';
+import { createPipeline, type Pipeline } from '../detect/pipeline.ts';
+import { createFileSource, type FileSource } from '../detect/file-source.ts';
+import { handleDetection } from '../service/detections/handle-detection.ts';
+import type { RespondDeps } from '../service/response/respond-deps.ts';
+import type { Engine, StartOptions } from './engine.ts';
+
+export interface DetectionEngine extends Engine {
+  readonly pipeline: Pipeline;
+  readonly sources: FileSource[];
+}
+
+/** Builds the pipeline and replays stored events into its windows (`rebuild`), so rules continue where they were. */
+export async function createDetectionEngine(opts: { deps: RespondDeps; rules: readonly RuleSpec[] }): Promise<DetectionEngine> {
+  const { deps, rules } = opts;
+  const { db, logger, clock, config } = deps;
+  const pipeline = createPipeline({
+    db,
+    logger,
+    rules,
+    clock,
+    store: config.events.store,
+    queueLimit: config.events.queue_limit,
+    typeLabel: labelFolder([...rules.flatMap((r) => r.match.map((m) => m.type)), ...config.metrics.event_types], config.metrics.max_labels),
+    retentionMs: config.events.retention,
+    onDetection: async (d, rule) => {
+      await handleDetection(deps, d, rule);
+    },
+  });
+  await pipeline.rebuild(clock());
+  const sources = config.sources.map((cfg) => createFileSource({ cfg, db, pipeline, logger, clock }));
+
+  return {
+    name: 'detection',
+    pipeline,
+    sources,
+    handlers: {},
+    async start({ background = true }: StartOptions = {}) {
+      if (!background) return;
+      pipeline.start();
+      for (const src of sources) await src.start();
+    },
+    async stop() {
+      for (const src of sources) await src.stop();
+      await pipeline.stop();
+    },
+    health: () => [
+      {
+        name: 'sources',
+        async check() {
+          const items = sources.map((src) => src.status());
+          return { status: items.some((i) => i.status === 'error') ? 'degraded' : 'ok', items };
+        },
+      },
+      {
+        name: 'detection',
+        async check() {
+          const s = pipeline.stats();
+          const e = pipeline.engineStats();
+          return {
+            status: s.lastPersistError && s.pendingPersist > 0 ? 'degraded' : 'ok',
+            rules: rules.map((r) => r.name),
+            events_accepted: s.accepted,
+            events_rejected: s.rejected,
+            detections: s.detections,
+            pending_store: s.pendingPersist,
+            pending_detections: s.pendingDetections,
+            rebuilt_events: s.rebuiltEvents,
+            keys: e.keys,
+            evicted_keys: e.evictedKeys,
+            dropped_keys: e.droppedKeys,
+            ...(s.lastPersistError ? { last_error: s.lastPersistError } : {}),
+          };
+        },
+      },
+    ],
+  };
+}
