@@ -44,6 +44,23 @@ const MAX_ATTRS_NODES = 2_000;
  * is what is left of MAX_EVENT_BYTES after the known fields.
  */
 export function attrsProblem(attrs: Record<string, unknown>, budget: number): string | null {
+  // Fast path, the usual case: a flat object of scalars needs no stack.
+  let flatBytes = 2;
+  let flatNodes = 1;
+  let flat = true;
+  for (const k in attrs) {
+    const v = attrs[k];
+    flatNodes++;
+    flatBytes += k.length + 4 + (typeof v === 'string' ? v.length + 3 : 8);
+    if (v !== null && typeof v === 'object') {
+      flat = false;
+      break;
+    }
+  }
+  if (flat) {
+    if (flatNodes > MAX_ATTRS_NODES) return `attrs must hold at most ${MAX_ATTRS_NODES} values`;
+    return flatBytes > budget ? `the event must be at most ${MAX_EVENT_BYTES / 1024} KB as JSON` : null;
+  }
   const stack: [unknown, number][] = [[attrs, 1]];
   let bytes = 2;
   let nodes = 0;
