@@ -27,6 +27,9 @@ import { buildDependencies } from './startup/dependencies.ts';
 import { buildEngines, startEngines, stopEngines } from './startup/engines.ts';
 import { buildHttp } from './startup/http.ts';
 
+/** createFirebreak's options (the CLI and tests import them from here). */
+export type { CreateOptions };
+
 export interface Firebreak {
   app: FastifyInstance;
   deps: Deps;

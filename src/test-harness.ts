@@ -4,8 +4,7 @@
  * API through inject() (no socket). Used only by tests.
  */
 import { loadConfig, type Config } from './config.ts';
-import { createFirebreak, type Firebreak } from './main.ts';
-import type { CreateOptions } from './startup/options.ts';
+import { createFirebreak, type Firebreak, type CreateOptions } from './main.ts';
 import { createTestDatabase, type Backend, type TestDatabase } from './store/test-databases.ts';
 import pino from 'pino';
 

@@ -1,3 +1,5 @@
+import type { RuleSpec } from './rules/rule-spec.ts';
+
 /**
  * Event: one normalized fact (docs/design.md "Vocabulary").
  *
@@ -41,4 +43,16 @@ export interface Detection {
   /** Microseconds since epoch: the timestamp of the event that fired. */
   atUs: number;
   value: number;
+  /**
+   * Distinct-value rules: the values held in the window when it fired (the
+   * addresses of a credential-stuffing attack), bounded by the window's own
+   * distinct set. Absent for other rules.
+   */
+  contributors?: string[];
+}
+
+/** One detection to handle, with the rule that fired it. */
+export interface DetectionJob {
+  d: Detection;
+  rule: RuleSpec;
 }

@@ -43,6 +43,12 @@ export interface Incident {
   reopen_count: number;
   detection_count: number;
   attrs: Record<string, unknown>;
+  /** Campaigns: keys grouped into this incident (0 when its rule does not group). */
+  members?: number;
+  /** How many members the timeline has announced so far. */
+  members_announced?: number;
+  /** Event time of the last opening or join of a campaign (null when its rule does not group). */
+  grew_at?: string | null;
 }
 
 export const INCIDENT_STATUSES = ['triggered', 'acknowledged', 'resolved'] as const;

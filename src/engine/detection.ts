@@ -7,7 +7,7 @@ import { labelFolder } from '../domain/bounded-labels.ts';
 import type { RuleSpec } from '../domain/rules/rule-spec.ts';
 import { createPipeline, type Pipeline } from '../detect/pipeline.ts';
 import { createFileSource, type FileSource } from '../detect/file-source.ts';
-import { handleDetection } from '../service/detections/handle-detection.ts';
+import { handleDetections } from '../service/detections/handle-detections.ts';
 import type { RespondDeps } from '../service/response/respond-deps.ts';
 import type { Engine, StartOptions } from './engine.ts';
 
@@ -29,9 +29,7 @@ export async function createDetectionEngine(opts: { deps: RespondDeps; rules: re
     queueLimit: config.events.queue_limit,
     typeLabel: labelFolder([...rules.flatMap((r) => r.match.map((m) => m.type)), ...config.metrics.event_types], config.metrics.max_labels),
     retentionMs: config.events.retention,
-    onDetection: async (d, rule) => {
-      await handleDetection(deps, d, rule);
-    },
+    onDetections: (batch) => handleDetections(deps, batch),
   });
   await pipeline.rebuild(clock());
   const sources = config.sources.map((cfg) => createFileSource({ cfg, db, pipeline, logger, clock }));

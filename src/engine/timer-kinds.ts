@@ -7,6 +7,7 @@
  */
 import { ACK_TIMER } from '../service/incidents/open-incident.ts';
 import { ACTION_RETRY_TIMER } from '../service/response/action-attempt.ts';
+import { CAMPAIGN_ANNOUNCE_TIMER } from '../service/detections/announce-campaign.ts';
 import { ESCALATE_TIMER, NOTIFY_LEASE_TIMER, NOTIFY_TIMER } from '../service/escalation/escalation-deps.ts';
 import { STEP_TIMER, VERIFY_TIMER } from '../service/runbooks/runbook-runtime.ts';
 import { POSTMORTEM_DRAFT_TIMER } from '../service/after-incident/draft-postmortem.ts';
@@ -25,6 +26,7 @@ export interface TimerKind {
 export const TIMER_KINDS: Readonly<Record<string, TimerKind>> = {
   [ACK_TIMER]: { engine: 'sla', ref: 'incident id', handler: 'service/incidents/record-sla-breach.ts' },
   [ACTION_RETRY_TIMER]: { engine: 'response', ref: '<action run id>/<attempt>', handler: 'service/response/retry-action.ts' },
+  [CAMPAIGN_ANNOUNCE_TIMER]: { engine: 'response', ref: 'incident id', handler: 'service/detections/announce-campaign.ts' },
   [ESCALATE_TIMER]: { engine: 'escalator', ref: 'incident id', handler: 'service/escalation/escalate-incident.ts' },
   // The claim happens in the timer's transaction; the send after commit, in engine/notification-sender.ts.
   [NOTIFY_TIMER]: { engine: 'escalator', ref: 'notification id', handler: 'service/escalation/claim-notification.ts' },

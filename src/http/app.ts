@@ -4,7 +4,7 @@
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import { AppError } from '../errors.ts';
-import { normalizeHttpError, sendError } from './error-map.ts';
+import { MAX_PARAM_LENGTH, normalizeHttpError, pathForMessage, sendError, uriTooLong } from './error-map.ts';
 import type { HttpContext, RoutePlugin } from './http-context.ts';
 import { ROUTES } from './routes/index.ts';
 
@@ -29,6 +29,9 @@ export function buildApp(ctx: HttpContext, routes: readonly RoutePlugin[] = ROUT
     // Only listed proxies may name the client (X-Forwarded-For) and the protocol (X-Forwarded-Proto): docs/security.md.
     trustProxy: ctx.deps.config.server.trust_proxy.length > 0 ? [...ctx.deps.config.server.trust_proxy] : false,
     return503OnClosing: true,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    // The router's own answers (a parameter over the limit: 414; a path that does not decode: 400) in our error shape.
+    frameworkErrors: (err, _req, reply) => sendError(reply, normalizeHttpError(err)),
   });
 
   // JSON with a precise error position; an empty body is "no body".
@@ -55,7 +58,14 @@ export function buildApp(ctx: HttpContext, routes: readonly RoutePlugin[] = ROUT
     if (e.code === 'internal') ctx.deps.logger.error({ err: e.cause ?? e }, 'unhandled error');
     return sendError(reply, e.code === 'internal' ? new AppError('internal', 'internal error; see the server log') : e);
   });
-  app.setNotFoundHandler((req, reply) => sendError(reply, new AppError('not_found', `no route ${req.method} ${req.url.split('?')[0]}`)));
+  app.setNotFoundHandler((req, reply) => {
+    // A GET wildcard (the dashboard's) lets the router match an over-long parameter and fall through to here.
+    const tooLong = req.url
+      .split('?')[0]!
+      .split('/')
+      .some((seg) => seg.length > MAX_PARAM_LENGTH);
+    return sendError(reply, tooLong ? uriTooLong() : new AppError('not_found', `no route ${req.method} ${pathForMessage(req.url)}`));
+  });
 
   for (const r of routes) r(app, ctx);
   return app;

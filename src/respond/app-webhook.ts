@@ -18,7 +18,7 @@ import type { Incident } from '../domain/incident.ts';
 
 export interface AppWebhookPayload {
   id: string;
-  action: 'lock_account' | 'revoke_sessions' | 'force_password_reset';
+  action: 'lock_account' | 'revoke_sessions' | 'force_password_reset' | 'protect_account';
   user_id: string;
   incident: { id: string; type: string; severity: string; title: string };
   reason: string;

@@ -1,8 +1,8 @@
 /**
  * Start-up step 4, engines: the long-running parts (src/engine/), built from
- * the dependencies and listed in start order. The scheduler comes last among
- * the timer engines: it runs every other engine's handlers (checked against
- * engine/timer-kinds.ts). A new engine is created here and added to `all`.
+ * the dependencies and listed in start order. The scheduler runs every other
+ * engine's timer handlers (checked against engine/timer-kinds.ts). A new
+ * engine is created here and added to one of the two lists around the scheduler.
  */
 import type { Catalog } from './catalog.ts';
 import type { AppDeps } from './dependencies.ts';
@@ -62,15 +62,17 @@ export async function buildEngines(d: AppDeps, catalog: Catalog, opts: CreateOpt
   });
   const afterIncident = createAfterIncident({ deps: core, notify: opts.notifyReminder ?? logReminders(core.logger), wake });
   const escalator = createEscalator({ deps: d.escalation, bus: core.bus, logger: core.logger });
-  const timerEngines: Engine[] = [response, createSlaEngine(core), runbooks, afterIncident, escalator];
+  const detection = await createDetectionEngine({ deps: respond, rules: catalog.rules });
+  // Start order: the scheduler after the engines whose timers it runs, before the inputs (pipeline, files, probes).
+  const beforeScheduler: Engine[] = [response, createSlaEngine(core), runbooks, afterIncident, escalator];
+  const afterScheduler: Engine[] = [detection, probes];
   const scheduler = createScheduler({
     db: core.db,
     clock: core.clock,
     logger: core.logger,
     intervalMs: opts.schedulerIntervalMs,
-    handlers: collectHandlers(timerEngines),
+    handlers: collectHandlers([...beforeScheduler, ...afterScheduler]),
   });
-  const detection = await createDetectionEngine({ deps: respond, rules: catalog.rules });
 
   return {
     scheduler,
@@ -80,7 +82,7 @@ export async function buildEngines(d: AppDeps, catalog: Catalog, opts: CreateOpt
     detection,
     probes,
     response,
-    all: [...timerEngines, scheduler, detection, probes],
+    all: [...beforeScheduler, scheduler, ...afterScheduler],
   };
 }
 

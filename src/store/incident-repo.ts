@@ -13,6 +13,7 @@ const INCIDENT_TIMES = [
   'mitigated_at',
   'resolved_at',
   'sla_breached_at',
+  'grew_at',
 ] as const;
 type Row = DbRow<Omit<Incident, 'sla_breached' | 'attrs'>, 'id', (typeof INCIDENT_TIMES)[number]> & {
   attrs: Record<string, unknown> | null;
@@ -107,7 +108,8 @@ export async function listIncidents(q: Queryable, f: IncidentFilter): Promise<In
   if (f.before) add('id < ?', f.before);
   if (f.q)
     add(
-      `(title ILIKE ? OR coalesce(dedup_key, '') ILIKE $${params.length + 1} OR type ILIKE $${params.length + 1})`,
+      `(title ILIKE ? OR coalesce(dedup_key, '') ILIKE $${params.length + 1} OR type ILIKE $${params.length + 1}
+        OR (members > 0 AND EXISTS (SELECT 1 FROM incident_members m WHERE m.incident_id = incidents.id AND m.key ILIKE $${params.length + 1})))`,
       `%${f.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`,
     );
   params.push(f.limit);
@@ -136,6 +138,7 @@ export async function updateIncident(
     detection_count: number;
     updated_at: Date;
     attrs: Record<string, unknown>;
+    title: string;
   }>,
 ): Promise<Incident> {
   const cols = Object.keys(set) as (keyof typeof set)[];

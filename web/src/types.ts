@@ -151,6 +151,7 @@ export interface Decision {
   origin?: string;
   reason?: string;
   incident_id?: string | null;
+  ended_at?: string | null;
 }
 
 export interface AllowEntry {

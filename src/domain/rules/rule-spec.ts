@@ -65,6 +65,12 @@ export interface RuleSpec {
   /** Ban / rate-limit duration in milliseconds, for rules that ban. */
   banMs?: number;
   actions: ActionRequest[];
+  /**
+   * Campaigns: a detection for a new key joins an open incident of this rule
+   * that grew within this many microseconds (domain/campaign.ts). Absent: every
+   * key has its own incident.
+   */
+  groupWindowUs?: number;
 }
 
 /**
@@ -87,4 +93,5 @@ export interface RuleOverrideInput {
   ban?: number;
   min_samples?: number;
   actions?: readonly Readonly<Record<string, unknown>>[];
+  group?: false | { window: number };
 }

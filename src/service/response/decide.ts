@@ -9,20 +9,20 @@
  *   live one ends sooner                      → extended (re-announced to bouncers)
  *   live one already expired                  → it is ended (expired), then created
  *
- * Guard rails (src/domain/decision-guard.ts, docs/security.md): an address or
- * range wider than `decisions.max_range`, covering 0.0.0.0 / :: or one of the
- * server's own addresses is refused (invalid) before anything is written.
- *
  * Repeat offenders: with `increment`, earlier succeeded runs of the same
  * action on the same target within `bans.window` lengthen the ban
  * (src/respond/ban-duration.ts).
  */
+import { decisionTargetProblem } from '../../domain/decision-guard.ts';
+import { decisionGuardFor } from '../../respond/own-addresses.ts';
+import type { Cidr } from '../../domain/ip.ts';
 import { AppError } from '../../errors.ts';
 import type { Queryable } from '../../store/db.ts';
 import { endDecisions, extendDecision, findLiveDecision, insertDecision, lockDecisionChanges } from '../../store/decision-repo.ts';
 import { countSucceededRuns } from '../../store/action-run-repo.ts';
 import {
   canonicalTarget,
+  type CanonicalTarget,
   MAX_DURATION_MS,
   MIN_DURATION_MS,
   SCOPES_BY_TYPE,
@@ -33,8 +33,6 @@ import { banDurationMs } from '../../respond/ban-duration.ts';
 import type { DecideOutcome } from '../../respond/action.ts';
 import type { Deps } from '../core/context.ts';
 import { allowlistedBy } from './allowlist.ts';
-import { decisionTargetProblem } from '../../domain/decision-guard.ts';
-import { decisionGuardFor } from '../../respond/own-addresses.ts';
 
 export interface DecideInput {
   scope: DecisionScopeName;
@@ -52,12 +50,12 @@ export interface DecideInput {
   increment?: { action: string; target: string; runId: string };
 }
 
-export async function decideInTx(
-  q: Queryable,
-  deps: Pick<Deps, 'config'>,
-  input: DecideInput,
-  now: Date,
-): Promise<Exclude<DecideOutcome, { status: 'refused' }>> {
+/**
+ * The checks every decision passes before anything is written, one and
+ * batched (decide-many.ts) alike: a canonical target of a scope its type
+ * applies to. Throws AppError('invalid').
+ */
+export function checkDecisionInput(input: Pick<DecideInput, 'scope' | 'value' | 'type'>): Extract<CanonicalTarget, { ok: true }> {
   const t = canonicalTarget(input.scope, input.value);
   if (!t.ok) throw new AppError('invalid', `invalid decision value: ${t.message}`, { details: [{ path: 'value', message: t.message }] });
   const allowedScopes = SCOPES_BY_TYPE[input.type];
@@ -67,11 +65,32 @@ export async function decideInTx(
       details: [{ path: 'scope', message: `must be ${allowedScopes.join(' or ')} for type ${input.type}${hint}` }],
     });
   }
+  return t;
+}
+
+/**
+ * Guard rails (src/domain/decision-guard.ts, docs/security.md): an address or
+ * range wider than `decisions.max_range`, covering 0.0.0.0 / :: or one of the
+ * server's own addresses is refused. Throws AppError('invalid'). Called after
+ * the allowlist check (an allowlisted target answers `allowlisted` as before),
+ * by the single and the batched path.
+ */
+export function checkDecisionGuard(config: Pick<Deps, 'config'>['config'], cidr: Cidr): void {
+  const problem = decisionTargetProblem(cidr, decisionGuardFor(config));
+  if (problem) throw new AppError('invalid', `refused: ${problem}`, { details: [{ path: 'value', message: problem }] });
+}
+
+export async function decideInTx(
+  q: Queryable,
+  deps: Pick<Deps, 'config'>,
+  input: DecideInput,
+  now: Date,
+): Promise<Exclude<DecideOutcome, { status: 'refused' }>> {
+  const t = checkDecisionInput(input);
   if (t.cidr) {
     const entry = await allowlistedBy(q, deps.config, t.cidr);
     if (entry) return { status: 'allowlisted', entry };
-    const problem = decisionTargetProblem(t.cidr, decisionGuardFor(deps.config));
-    if (problem) throw new AppError('invalid', `refused: ${problem}`, { details: [{ path: 'value', message: problem }] });
+    checkDecisionGuard(deps.config, t.cidr);
   }
 
   let durationMs = input.until ? input.until.getTime() - now.getTime() : (input.durationMs ?? 0);
