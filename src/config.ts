@@ -46,6 +46,11 @@ export const durationSchema = z.union([z.string(), z.number()]).transform((v, ct
 
 const severitySchema = z.enum(SEVERITIES);
 
+const cidrString = z
+  .string()
+  .trim()
+  .refine((s) => parseCidr(s) !== null, { message: 'must be an IP address or CIDR range, e.g. 198.51.100.0/24' });
+
 const ruleOverrideSchema = z
   .object({
     enabled: z.boolean().optional(),
@@ -227,6 +232,45 @@ export const configSchema = z
           .min(1024)
           .default(10 * 1024 * 1024),
         public_url: z.string().optional(),
+        /**
+         * Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (addresses or CIDR
+         * ranges, e.g. 127.0.0.1 or 10.0.0.0/8). Empty: the socket's peer is the client (docs/security.md).
+         */
+        trust_proxy: z.array(cidrString).default([]),
+        /** Session cookie `Secure`: `auto` when the request came over TLS (directly or via a trusted proxy). */
+        secure_cookies: z.union([z.boolean(), z.literal('auto')]).default('auto'),
+      })
+      .strict()
+      .prefault({}),
+    /** Outbound webhooks (the `webhook` action, webhook and Slack channels) refuse private addresses unless listed here. */
+    outbound: z
+      .object({ allow: z.array(z.string().trim().min(1)).default([]) })
+      .strict()
+      .prefault({}),
+    /** Guard rails on decisions (docs/security.md). */
+    decisions: z
+      .object({
+        /** The widest range a ban, captcha or rate limit may cover, as the shortest prefix length per family. */
+        max_range: z
+          .object({ ipv4: z.number().int().min(0).max(32).default(16), ipv6: z.number().int().min(0).max(128).default(32) })
+          .strict()
+          .prefault({}),
+        /**
+         * Automated bans caused by events from one ingest token (or one log source) per minute; past it,
+         * Firebreak raises one incident and stops banning for that source until the minute is over.
+         */
+        ban_budget: z.number().int().min(1).default(20_000),
+      })
+      .strict()
+      .prefault({}),
+    /** `/metrics` and `/api/health/detailed`: open (for Prometheus) unless `require_token` (viewer or above). */
+    metrics: z
+      .object({
+        require_token: z.boolean().default(false),
+        /** Event types with their own label besides those a rule matches; others are counted as `other`. */
+        event_types: z.array(z.string()).default([]),
+        /** The most distinct label values one metric keeps before folding the rest into `other`. */
+        max_labels: z.number().int().min(1).max(10_000).default(200),
       })
       .strict()
       .prefault({}),
@@ -235,14 +279,7 @@ export const configSchema = z
     redis_url: z.string().optional(),
     log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** Addresses and CIDR ranges never banned (loopback is always added). */
-    allowlist: z
-      .array(
-        z
-          .string()
-          .trim()
-          .refine((s) => parseCidr(s) !== null, { message: 'must be an IP address or CIDR range, e.g. 198.51.100.0/24' }),
-      )
-      .default([]),
+    allowlist: z.array(cidrString).default([]),
     severities: z
       .object(
         Object.fromEntries(SEVERITIES.map((s) => [s, z.object({ ack_deadline: durationSchema.optional() }).strict().optional()])) as Record<
@@ -365,6 +402,8 @@ export interface Config extends Parsed {
   readonly adminToken?: string;
   /** Where the config came from, for messages. */
   readonly configPath?: string;
+  /** The whole environment of runbook commands (PATH, HOME, LANG from Firebreak's own), never the rest of it. */
+  readonly commandEnv: Readonly<Record<string, string>>;
 }
 
 export interface LoadOptions {
@@ -456,8 +495,18 @@ export function loadConfig(opts: LoadOptions): Config {
     ackDeadlinesMs,
     adminToken,
     configPath: file,
+    commandEnv: commandEnvFrom(env),
   };
   return deepFreeze(cfg);
+}
+
+/** PATH, HOME and LANG for runbook commands: enough to find tools and print text, none of Firebreak's secrets. */
+function commandEnvFrom(env: LoadOptions['env']): Record<string, string> {
+  return {
+    PATH: env.PATH || '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+    HOME: env.HOME || '/',
+    LANG: env.LANG || 'C.UTF-8',
+  };
 }
 
 /**

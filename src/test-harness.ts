@@ -31,7 +31,15 @@ export async function startTestFirebreak(
   opts: { configYaml?: Record<string, unknown>; create?: CreateOptions; env?: Record<string, string> } = {},
 ): Promise<TestFirebreak> {
   const tdb = await createTestDatabase(backend);
-  const raw = { data_dir: tdb.dataDir, log_level: 'silent', ...(opts.configYaml ?? {}) };
+  // Tests post webhooks to receivers on loopback, which outbound webhooks refuse unless allowed, and
+  // some ban /8 and /15 ranges, wider than the default decisions.max_range (/16).
+  const raw = {
+    data_dir: tdb.dataDir,
+    log_level: 'silent',
+    outbound: { allow: ['127.0.0.0/8', '::1'] },
+    decisions: { max_range: { ipv4: 8, ipv6: 32 } },
+    ...(opts.configYaml ?? {}),
+  };
   const { writeFileSync } = await import('node:fs');
   const file = `${tdb.dataDir}.yaml`;
   writeFileSync(file, JSON.stringify(raw)); // JSON is YAML

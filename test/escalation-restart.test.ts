@@ -23,6 +23,7 @@ for (const backend of testBackends()) {
         configFile,
         JSON.stringify({
           channels: [{ name: 'hook', type: 'webhook', url: hook.url }],
+          outbound: { allow: ['127.0.0.0/8'] }, // the sink listens on loopback
           escalation_policies: {
             default: { levels: [1, 2, 3, 4].map((n) => ({ name: `L${n}`, notify: ['channel:hook'] })), level_timeout: '2s' },
           },

@@ -160,11 +160,11 @@ for (const backend of testBackends()) {
 
     test('decisions add, list, delete with tables and --json; bad input exits 2', async () => {
       const add = await runCli(
-        ['decisions', 'add', '--range', '198.18.0.0/15', '--type', 'captcha', '--duration', '30m', '--reason', 'scanner'],
+        ['decisions', 'add', '--range', '198.18.0.0/16', '--type', 'captcha', '--duration', '30m', '--reason', 'scanner'],
         { env },
       );
       assert.equal(add.code, 0, add.stderr);
-      assert.match(add.stdout, /added: decision (\d+) captcha on range 198\.18\.0\.0\/15/);
+      assert.match(add.stdout, /added: decision (\d+) captcha on range 198\.18\.0\.0\/16/);
       const id = /decision (\d+)/.exec(add.stdout)![1]!;
       const json = JSON.parse((await runCli(['decisions', 'list', '--json'], { env })).stdout);
       assert.ok(json.items.some((d: { id: string }) => d.id === id));

@@ -79,7 +79,7 @@ export function registerDecisionsCommand(program: Command, io: CliIo): void {
     .description('list, add and lift decisions (bans, rate limits, locks) of a running Firebreak (needs FIREBREAK_URL and FIREBREAK_TOKEN)')
     .addHelpText(
       'after',
-      `\nExamples:\n  firebreak decisions list\n  firebreak decisions list --ip 203.0.113.5 --all\n  firebreak decisions add --ip 203.0.113.5 --duration 4h --reason "credential stuffing"\n  firebreak decisions add --range 198.18.0.0/15 --type captcha --duration 30m\n  firebreak decisions add --user alice --type lock --duration 1d\n  firebreak decisions delete 42\n  firebreak decisions delete --ip 203.0.113.5`,
+      `\nExamples:\n  firebreak decisions list\n  firebreak decisions list --ip 203.0.113.5 --all\n  firebreak decisions add --ip 203.0.113.5 --duration 4h --reason "credential stuffing"\n  firebreak decisions add --range 198.18.0.0/16 --type captcha --duration 30m\n  firebreak decisions add --user alice --type lock --duration 1d\n  firebreak decisions delete 42\n  firebreak decisions delete --ip 203.0.113.5`,
     );
 
   targetOptions(cmd.command('list').description('list decisions, newest first (active ones unless --all or --ended)'))

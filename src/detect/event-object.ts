@@ -2,6 +2,13 @@
  * Validates one Event object (HTTP ingestion, NDJSON lines) into an FbEvent,
  * or returns the reason it is rejected. `ts` is RFC 3339 with a zone; known
  * fields are type-checked; other fields are kept in `attrs`.
+ *
+ * Size limits (docs/security.md): an event nests at most MAX_ATTRS_DEPTH
+ * objects/arrays inside `attrs` (unknown top-level fields count as inside it)
+ * and measures at most MAX_EVENT_BYTES as JSON (estimated from its strings,
+ * keys and numbers, without serializing). One hostile event (20,000 levels of
+ * nesting, a megabyte of text) is refused here, before anything stores it or
+ * recurses into it.
  */
 import type { FbEvent } from '../domain/event.ts';
 import { canonicalIp } from '../domain/ip.ts';
@@ -23,6 +30,59 @@ const KNOWN = new Set([
 ]);
 const STRING_FIELDS = ['method', 'route', 'user_agent', 'message'] as const;
 const TYPE_RE = /^[A-Za-z0-9_.:-]{1,100}$/;
+
+/** `attrs: {a: {b: 1}}` has depth 2. */
+export const MAX_ATTRS_DEPTH = 8;
+/** Roughly the event's JSON size; legitimate events are well under 2 KB. */
+export const MAX_EVENT_BYTES = 16 * 1024;
+/** Objects, arrays and scalars inside `attrs`. */
+const MAX_ATTRS_NODES = 2_000;
+
+/**
+ * The problem with `attrs` (depth, node count, size), or null. Iterative,
+ * so a 20,000-level nesting costs nine steps, not a stack overflow; `budget`
+ * is what is left of MAX_EVENT_BYTES after the known fields.
+ */
+export function attrsProblem(attrs: Record<string, unknown>, budget: number): string | null {
+  // Fast path, the usual case: a flat object of scalars needs no stack.
+  let flatBytes = 2;
+  let flatNodes = 1;
+  let flat = true;
+  for (const k in attrs) {
+    const v = attrs[k];
+    flatNodes++;
+    flatBytes += k.length + 4 + (typeof v === 'string' ? v.length + 3 : 8);
+    if (v !== null && typeof v === 'object') {
+      flat = false;
+      break;
+    }
+  }
+  if (flat) {
+    if (flatNodes > MAX_ATTRS_NODES) return `attrs must hold at most ${MAX_ATTRS_NODES} values`;
+    return flatBytes > budget ? `the event must be at most ${MAX_EVENT_BYTES / 1024} KB as JSON` : null;
+  }
+  const stack: [unknown, number][] = [[attrs, 1]];
+  let bytes = 2;
+  let nodes = 0;
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (++nodes > MAX_ATTRS_NODES) return `attrs must hold at most ${MAX_ATTRS_NODES} values`;
+    if (typeof v === 'string') bytes += v.length + 3;
+    else if (v === null || typeof v !== 'object') bytes += 8;
+    else {
+      if (depth > MAX_ATTRS_DEPTH) return `attrs must nest at most ${MAX_ATTRS_DEPTH} levels of objects and arrays`;
+      bytes += 2;
+      if (Array.isArray(v)) for (const x of v) stack.push([x, depth + 1]);
+      else
+        for (const k in v as Record<string, unknown>) {
+          bytes += k.length + 4;
+          stack.push([(v as Record<string, unknown>)[k], depth + 1]);
+        }
+    }
+    if (bytes > budget) return `the event must be at most ${MAX_EVENT_BYTES / 1024} KB as JSON`;
+  }
+  return null;
+}
 
 export type EventObjectResult = { ok: true; event: FbEvent } | { ok: false; error: string };
 
@@ -76,6 +136,13 @@ export function eventFromObject(raw: unknown, scan: TimeScan = new TimeScan()): 
     if (attrs === undefined || attrs === o.attrs) attrs = { ...(attrs ?? {}) };
     attrs[k] = o[k];
   }
-  if (attrs !== undefined) ev.attrs = attrs;
+  let bytes = 60 + o.type.length + o.ts.length + (ev.user_id?.length ?? 0);
+  for (const f of STRING_FIELDS) bytes += ev[f]?.length ?? 0;
+  if (bytes > MAX_EVENT_BYTES) return no(`the event must be at most ${MAX_EVENT_BYTES / 1024} KB as JSON`);
+  if (attrs !== undefined) {
+    const problem = attrsProblem(attrs, MAX_EVENT_BYTES - bytes);
+    if (problem !== null) return no(problem);
+    ev.attrs = attrs;
+  }
   return { ok: true, event: ev };
 }

@@ -14,6 +14,7 @@
  * cooldown) through the engine with detections suppressed, so windows and
  * cooldowns continue where they were.
  */
+import { labelFolder } from '../domain/bounded-labels.ts';
 import type { Logger } from 'pino';
 import { AppError } from '../errors.ts';
 import type { Db } from '../store/db.ts';
@@ -56,6 +57,8 @@ export interface Pipeline {
 }
 
 export interface PipelineOptions {
+  /** The label an event type is counted under (default: itself when a rule matches it, else `other`). */
+  typeLabel?: (type: string) => string;
   db: Db;
   logger: Logger;
   rules: readonly RuleSpec[];
@@ -83,6 +86,7 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
   const engine = new RuleEngine(opts.rules);
   const ruleByName = new Map(opts.rules.map((r) => [r.name, r]));
   const matchedTypes = new Set(opts.rules.flatMap((r) => r.match.map((m) => m.type)));
+  const typeLabel = opts.typeLabel ?? labelFolder(matchedTypes); // bounded label set (src/domain/bounded-labels.ts)
   const storePolicy = opts.store ?? 'matched';
   const queueLimit = opts.queueLimit ?? 1_000_000;
   const batchSize = opts.batchSize ?? 5000;
@@ -220,8 +224,8 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
       const out: Detection[] = [];
       for (const ev of events) {
         st.accepted++;
-        bump(st.byType, ev.type);
-        countMinute(ev.tsUs, ev.type, 0);
+        bump(st.byType, typeLabel(ev.type));
+        countMinute(ev.tsUs, typeLabel(ev.type), 0);
         if (storePolicy === 'all' || (storePolicy === 'matched' && matchedTypes.has(ev.type))) buffer.push(ev);
         const ds = engine.process(ev);
         for (const d of ds) {
@@ -240,8 +244,8 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
     },
     countRejected(type, n = 1) {
       st.rejected += n;
-      bump(st.rejectedByType, type, n);
-      countMinute(Date.now() * 1000, type, 1, n);
+      bump(st.rejectedByType, typeLabel(type), n);
+      countMinute(Date.now() * 1000, typeLabel(type), 1, n);
     },
     async rebuild(now) {
       const horizonUs = Math.max(0, ...opts.rules.map((r) => r.windowUs + r.cooldownUs));

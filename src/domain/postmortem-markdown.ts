@@ -72,12 +72,38 @@ export function normalizeText(s: string): string {
     .trimEnd();
 }
 
-/** One line, safe inside a Markdown table cell. */
-function cell(s: string): string {
-  return s.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>');
+/**
+ * Text from events and records (detection messages, actors, action errors,
+ * titles) shown as plain text, never as Markdown or HTML: every character
+ * Markdown or HTML gives a meaning is backslash-escaped and line breaks become
+ * spaces, so an attacker-chosen user id or message cannot add a heading, an
+ * image, a `javascript:` link or a `<script>` to the export. The
+ * people-written sections are Markdown on purpose and stay as written.
+ */
+export function plain(s: string): string {
+  return s.replace(/\r?\n|\r/g, ' ').replace(/[\\`*_{}[\]#|<>&~]/g, '\\$&');
 }
 
-const code = (s: string): string => (s.includes('`') ? `\`\` ${s} \`\`` : `\`${s}\``);
+/** Undoes plain() (the title is read back on import). */
+function unplain(s: string): string {
+  return s.replace(/\\([\\`*_{}[\]#|<>&~])/g, '$1');
+}
+
+/** One line, safe inside a Markdown table cell. */
+function cell(s: string): string {
+  return s
+    .split(/\r?\n/)
+    .map((l) => plain(l))
+    .join('<br>');
+}
+
+/** A code span that no backtick inside `s` can close early (CommonMark: a longer fence, padded with spaces). */
+function code(s: string): string {
+  const line = s.replace(/\r?\n|\r/g, ' ');
+  const longest = Math.max(0, ...(line.match(/`+/g) ?? []).map((r) => r.length));
+  const fence = '`'.repeat(longest + 1);
+  return longest === 0 ? `${fence}${line}${fence}` : `${fence} ${line} ${fence}`;
+}
 
 export function renderPostmortem(p: PostmortemDocument, actionItems: readonly ActionItemLine[] = []): string {
   const f = p.facts;
@@ -86,7 +112,7 @@ export function renderPostmortem(p: PostmortemDocument, actionItems: readonly Ac
   const section = (name: string, content: string, generated = false) => {
     out.push(`## ${name}${generated ? ' (generated)' : ''}`, '', content === '' ? PLACEHOLDER : content, '');
   };
-  out.push(`${TITLE_PREFIX}${p.title.replace(/\r?\n/g, ' ')}`, '');
+  out.push(`${TITLE_PREFIX}${plain(p.title)}`, '');
   out.push(
     `<!-- Firebreak post-mortem ${p.id} of incident ${p.incident_id}, version ${p.version}. Sections marked (generated) come from the incident's records; \`firebreak postmortem import\` reads back the title and the other sections. -->`,
     '',
@@ -111,7 +137,7 @@ export function renderPostmortem(p: PostmortemDocument, actionItems: readonly Ac
     f.detections
       .map(
         (d) =>
-          `- ${code(d.at)} ${d.kind} by ${d.actor}: ${d.message.replace(/\r?\n/g, ' ')}${d.evidence !== null && d.evidence !== undefined ? `\n  evidence: ${code(JSON.stringify(d.evidence))}` : ''}`,
+          `- ${code(d.at)} ${plain(d.kind)} by ${plain(d.actor)}: ${plain(d.message)}${d.evidence !== null && d.evidence !== undefined ? `\n  evidence: ${code(JSON.stringify(d.evidence))}` : ''}`,
       )
       .join('\n'),
     true,
@@ -121,7 +147,7 @@ export function renderPostmortem(p: PostmortemDocument, actionItems: readonly Ac
     f.actions
       .map(
         (a) =>
-          `- ${code(a.at)} ${a.kind}${a.action ? ` ${code(a.action)}` : ''} by ${a.actor} (${a.automated ? 'automated' : 'manual'})${a.outcome ? `: **${a.outcome}**` : ''}${a.error ? ` (${a.error.replace(/\r?\n/g, ' ')})` : ''}. ${a.message.replace(/\r?\n/g, ' ')}`,
+          `- ${code(a.at)} ${plain(a.kind)}${a.action ? ` ${code(a.action)}` : ''} by ${plain(a.actor)} (${a.automated ? 'automated' : 'manual'})${a.outcome ? `: **${plain(a.outcome)}**` : ''}${a.error ? ` (${plain(a.error)})` : ''}. ${plain(a.message)}`,
       )
       .join('\n'),
     true,
@@ -130,14 +156,13 @@ export function renderPostmortem(p: PostmortemDocument, actionItems: readonly Ac
     'Escalations and responders',
     [
       ...f.escalations.map(
-        (e) =>
-          `- ${code(e.at)} ${e.kind}${e.level !== null ? ` (level ${e.level})` : ''} by ${e.actor}: ${e.message.replace(/\r?\n/g, ' ')}`,
+        (e) => `- ${code(e.at)} ${plain(e.kind)}${e.level !== null ? ` (level ${e.level})` : ''} by ${plain(e.actor)}: ${plain(e.message)}`,
       ),
-      ...(f.responders.length ? ['', `Responders: ${f.responders.join(', ')}.`] : []),
+      ...(f.responders.length ? ['', `Responders: ${plain(f.responders.join(', '))}.`] : []),
     ].join('\n'),
     true,
   );
-  section('SLA breaches', f.sla_breaches.map((b) => `- ${code(b.at)} ${b.message.replace(/\r?\n/g, ' ')}`).join('\n'), true);
+  section('SLA breaches', f.sla_breaches.map((b) => `- ${code(b.at)} ${plain(b.message)}`).join('\n'), true);
   section(
     'Timeline',
     f.timeline.length
@@ -155,7 +180,7 @@ export function renderPostmortem(p: PostmortemDocument, actionItems: readonly Ac
     actionItems
       .map(
         (a) =>
-          `- [${a.status === 'done' ? 'x' : ' '}] #${a.id} ${a.title.replace(/\r?\n/g, ' ')} (${[a.kind === 'runbook_update' ? `update ${code(a.runbook_file ?? '')}` : 'task', a.owner ? `owner ${a.owner}` : 'no owner', a.due ? `due ${a.due}` : 'no due date', a.status].join(', ')})`,
+          `- [${a.status === 'done' ? 'x' : ' '}] #${a.id} ${plain(a.title)} (${[a.kind === 'runbook_update' ? `update ${code(a.runbook_file ?? '')}` : 'task', a.owner ? `owner ${plain(a.owner)}` : 'no owner', a.due ? `due ${a.due}` : 'no due date', a.status].join(', ')})`,
       )
       .join('\n'),
     true,
@@ -180,7 +205,8 @@ export function parsePostmortem(markdown: string): ParsedPostmortem {
   ]);
   const out: ParsedPostmortem = {};
   const firstLine = lines.findIndex((l) => l.trim() !== '');
-  if (firstLine >= 0 && lines[firstLine]!.startsWith(TITLE_PREFIX)) out.title = lines[firstLine]!.slice(TITLE_PREFIX.length).trim();
+  if (firstLine >= 0 && lines[firstLine]!.startsWith(TITLE_PREFIX))
+    out.title = unplain(lines[firstLine]!.slice(TITLE_PREFIX.length).trim());
   let current: EditableField | null = null;
   let buf: string[] = [];
   let fence: string | null = null;

@@ -205,3 +205,29 @@ test('Markdown: generated sections are rendered from the facts and ignored on im
   assert.deepEqual(parsePostmortem(edited).root_cause, 'The CDN was bypassed.');
   assert.equal(parsePostmortem('no headings at all').summary, undefined, 'absent sections are left alone');
 });
+
+test('Markdown: event text is inert: no heading, image, link, HTML or code-span escape from a hostile message', () => {
+  const evil = [
+    '\n# Injected heading',
+    '![x](https://tracker.example/pixel.png)',
+    '[click](javascript:alert(1))',
+    '<script>alert(1)</script><img src=x onerror=alert(1)>',
+    '<javascript:alert(1)>',
+    '`` `code` ``| cell | break',
+  ].join(' ');
+  const f = draftFacts({ ...incident, title: `Brute force ${evil}` }, [
+    ...timeline.map((e) => ({ ...e, message: `${e.message} ${evil}`, actor: `${e.actor}${evil}` })),
+  ]);
+  const md = renderPostmortem(
+    doc({ title: `Brute force ${evil}`, facts: { ...f, detections: f.detections.map((d) => ({ ...d, evidence: { user: evil } })) } }),
+    [{ id: '1', title: evil, owner: evil, due: null, status: 'open', kind: 'task', runbook_file: null }],
+  );
+  const outsideCode = md.replace(/(`+) [^\n]*? \1|(`+)[^`\n]*\2/g, '');
+  assert.doesNotMatch(outsideCode, /(^|[^\\])<(script|img|javascript)/i, 'raw HTML or autolink');
+  assert.doesNotMatch(outsideCode, /(^|[^\\])!?\[(click|x)(\\)?\]\(/, 'a link or image');
+  assert.doesNotMatch(md, /^#+ Injected/m, 'a heading');
+  for (const line of md.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| id |') && l !== '| | |'))
+    assert.equal(line.split(/(?<!\\)\|/).length, line.startsWith('| 1 |') || /^\| \d+ \|/.test(line) ? 7 : 4, `cells stay cells: ${line}`);
+  // the title still reads back exactly
+  assert.equal(parsePostmortem(md).title, `Brute force ${evil}`.replace(/\n/g, ' '));
+});

@@ -84,6 +84,8 @@ const commandStepSchema = z
     approval: z.enum(['required', 'none']).default('required'),
     timeout: durationMs.default(60_000),
     cwd: z.string().optional(),
+    /** Variables for the command besides PATH, HOME and LANG (it never inherits Firebreak's environment). */
+    env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a variable name'), z.string()).optional(),
   })
   .strict();
 

@@ -3,6 +3,7 @@
  * the detection queue that opens and appends incidents) and the log files it
  * follows. Reports the `sources` and `detection` health parts.
  */
+import { labelFolder } from '../domain/bounded-labels.ts';
 import type { RuleSpec } from '../domain/rules/rule-spec.ts';
 import { createPipeline, type Pipeline } from '../detect/pipeline.ts';
 import type { FileSource } from '../detect/file-source.ts';
@@ -28,6 +29,7 @@ export async function createDetectionEngine(opts: { deps: RespondDeps; rules: re
     clock,
     store: config.events.store,
     queueLimit: config.events.queue_limit,
+    typeLabel: labelFolder([...rules.flatMap((r) => r.match.map((m) => m.type)), ...config.metrics.event_types], config.metrics.max_labels),
     retentionMs: config.events.retention,
     onDetections: (batch) => handleDetections(deps, batch),
   });

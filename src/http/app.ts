@@ -26,7 +26,8 @@ export function buildApp(ctx: HttpContext, routes: readonly RoutePlugin[] = ROUT
   const app = Fastify({
     logger: false,
     bodyLimit: ctx.deps.config.server.body_limit,
-    trustProxy: false,
+    // Only listed proxies may name the client (X-Forwarded-For) and the protocol (X-Forwarded-Proto): docs/security.md.
+    trustProxy: ctx.deps.config.server.trust_proxy.length > 0 ? [...ctx.deps.config.server.trust_proxy] : false,
     return503OnClosing: true,
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     // The router's own answers (a parameter over the limit: 414; a path that does not decode: 400) in our error shape.

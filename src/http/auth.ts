@@ -1,6 +1,11 @@
 /**
  * Authentication and role checks for routes. Every route declares the
  * permission it needs; the actor is resolved from `Authorization: Bearer`.
+ *
+ * Failed bearer authentications are limited per client address:
+ * BEARER_MAX_FAILURES within BEARER_WINDOW_MS, then every bearer request from
+ * that address is answered 429 with Retry-After (the token is not even looked
+ * at) until the oldest failure leaves the window.
  */
 import type { FastifyRequest } from 'fastify';
 import { AppError } from '../errors.ts';
@@ -8,6 +13,39 @@ import type { Permission } from '../domain/roles.ts';
 import type { Actor, Deps } from '../service/core/context.ts';
 import { authenticate } from '../service/access/tokens.ts';
 import { authorize } from '../service/access/authorize.ts';
+import { SlidingLimiter } from '../domain/failure-limiter.ts';
+
+export const BEARER_MAX_FAILURES = 100;
+export const BEARER_WINDOW_MS = 60_000;
+
+/** One limiter per application (its Deps), like the token cache per database. */
+const bearerLimiters = new WeakMap<object, SlidingLimiter>();
+function bearerLimiter(deps: Deps): SlidingLimiter {
+  let l = bearerLimiters.get(deps);
+  if (!l) bearerLimiters.set(deps, (l = new SlidingLimiter({ limit: BEARER_MAX_FAILURES, windowMs: BEARER_WINDOW_MS })));
+  return l;
+}
+
+/** Authenticates a bearer token, counting failures per address; throws rate_limited while the address is over the limit. */
+export async function authenticateBearer(deps: Deps, token: string, ip: string): Promise<Actor> {
+  const limiter = bearerLimiter(deps);
+  const blocked = limiter.blockedForMs(ip, deps.clock().getTime());
+  if (blocked > 0) {
+    throw new AppError('rate_limited', `too many failed authentications from this address; try again in ${Math.ceil(blocked / 1000)} s`, {
+      retryAfter: Math.max(1, blocked / 1000),
+    });
+  }
+  try {
+    return await authenticate(deps, token, ip);
+  } catch (err) {
+    if (err instanceof AppError && err.code === 'unauthorized') {
+      limiter.record(ip, deps.clock().getTime());
+      if (limiter.blockedForMs(ip, deps.clock().getTime()) > 0)
+        deps.logger.warn({ ip }, 'bearer authentication limited: too many failures');
+    }
+    throw err;
+  }
+}
 
 export function bearerToken(req: FastifyRequest): string | undefined {
   const h = req.headers.authorization;
@@ -22,7 +60,7 @@ export type ActorResolver = (req: FastifyRequest) => Promise<Actor | null>;
 export async function requireActor(deps: Deps, req: FastifyRequest, permission: Permission, extra?: ActorResolver): Promise<Actor> {
   let actor: Actor | null = null;
   const token = bearerToken(req);
-  if (token) actor = await authenticate(deps, token, req.ip);
+  if (token) actor = await authenticateBearer(deps, token, req.ip);
   else if (extra) actor = await extra(req);
   if (!actor) throw new AppError('unauthorized', 'missing token: send Authorization: Bearer <token>');
   authorize(actor, permission);

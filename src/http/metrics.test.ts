@@ -61,3 +61,51 @@ describe('GET /metrics', () => {
     assert.match(text, /^firebreak_http_request_duration_seconds_count\{method="POST",route="\/api\/v1\/events",status="202"\} 1$/m);
   });
 });
+
+describe('bounded /metrics labels and the optional token', () => {
+  let t: TestFirebreak;
+  before(async () => {
+    t = await startTestFirebreak('embedded', {
+      configYaml: { metrics: { require_token: true, event_types: ['app.checkout'] }, events: { store: 'none' } },
+    });
+  });
+  after(() => t.close());
+
+  test('5,000 unique event types: counted as other, the scrape stays small', async () => {
+    const ingest = await t.makeToken('ingest');
+    const evs = Array.from({ length: 5000 }, (_, i) => ({ type: `junk.${i}`, ts: '2026-03-02T08:00:00Z' }));
+    evs.push({ type: 'app.checkout', ts: '2026-03-02T08:00:00Z' }, { type: 'auth.login_failed', ts: '2026-03-02T08:00:00Z' });
+    assert.equal((await t.call('POST', '/api/v1/events', evs, ingest)).status, 202);
+    await t.call('POST', '/api/v1/events', [{ type: 'junk.bad', ts: 'never' }], ingest);
+    await t.fb.pipeline.drain();
+    const res = await t.fb.app.inject({
+      method: 'GET',
+      url: '/metrics',
+      headers: { authorization: `Bearer ${await t.makeToken('viewer')}` },
+    });
+    assert.equal(res.statusCode, 200);
+    const fams = new Map((parsePrometheusTextFormat(res.body) as Family[]).map((f) => [f.name, f]));
+    const ingested = fams.get('firebreak_events_ingested_total')!.metrics;
+    const byType = Object.fromEntries(ingested.map((m) => [m.labels!.type, Number(m.value)]));
+    assert.deepEqual(byType, { other: 5000, 'app.checkout': 1, 'auth.login_failed': 1 });
+    const rejected = fams.get('firebreak_events_rejected_total')!.metrics;
+    assert.deepEqual(
+      rejected.map((m) => [m.labels!.type, m.value]),
+      [['other', '1']],
+    );
+    assert.doesNotMatch(res.body, /junk\.\d/);
+    assert.equal(t.fb.pipeline.stats().byType.size, 3, 'the counters themselves are bounded');
+  });
+
+  test('metrics.require_token: /metrics and /api/health/detailed need a token that may read', async () => {
+    for (const url of ['/metrics', '/api/health/detailed']) {
+      assert.equal((await t.fb.app.inject({ method: 'GET', url })).statusCode, 401, url);
+      const ingest = await t.makeToken('ingest');
+      const r = await t.fb.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${ingest}` } });
+      assert.equal(r.statusCode, 403, `${url}: an ingest token may not read`);
+      const ok = await t.fb.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${await t.makeToken('viewer')}` } });
+      assert.equal(ok.statusCode, 200, url);
+    }
+    assert.equal((await t.fb.app.inject({ method: 'GET', url: '/healthz' })).statusCode, 200, 'liveness stays open');
+  });
+});

@@ -2,9 +2,18 @@
  * Prometheus metrics (`GET /metrics`). One registry per Firebreak instance
  * (no global default registry). Collectors read live state at scrape time;
  * other modules add theirs with `addCollector`.
+ *
+ * Label sets are bounded (src/domain/bounded-labels.ts): event types are
+ * counted under their own name only when a rule matches them or
+ * `metrics.event_types` lists them, else under `other`, and no metric renders
+ * more than `metrics.max_labels` values of one label. With
+ * `metrics.require_token`, scrapes need a token that may read (viewer or
+ * above); by default the page is open, as Prometheus expects.
  */
 import { Registry, Counter, Gauge, Histogram, collectDefaultMetrics } from 'prom-client';
 import type { FastifyInstance } from 'fastify';
+import { boundedCounts, DEFAULT_MAX_LABELS } from '../domain/bounded-labels.ts';
+import type { HttpContext } from './http-context.ts';
 import type { Db } from '../store/db.ts';
 import type { Pipeline } from '../detect/pipeline.ts';
 import type { Bus } from '../service/core/context.ts';
@@ -15,7 +24,8 @@ export interface Metrics {
   registry: Registry;
   /** A function run before each scrape to refresh gauges/counters from live state. */
   addCollector(fn: () => Promise<void> | void): void;
-  route(app: FastifyInstance): void;
+  /** Registers GET /metrics; with `ctx` and `metrics.require_token`, scrapes must authenticate. */
+  route(app: FastifyInstance, ctx?: HttpContext): void;
 }
 
 const DURATION_BUCKETS = [30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 43200, 86400, 172800];
@@ -27,14 +37,22 @@ export interface ProbeGaugeInput {
   latency_ms: number | null;
 }
 
-export function createMetrics(opts: { db: Db; pipeline: Pipeline; bus: Bus; probes?: () => ProbeGaugeInput[] }): Metrics {
+export function createMetrics(opts: {
+  db: Db;
+  pipeline: Pipeline;
+  bus: Bus;
+  probes?: () => ProbeGaugeInput[];
+  /** Most values one label may take in one metric (config `metrics.max_labels`). */
+  maxLabels?: number;
+}): Metrics {
+  const maxLabels = opts.maxLabels ?? DEFAULT_MAX_LABELS;
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'firebreak_process_' });
   const collectors: (() => Promise<void> | void)[] = [];
 
   const setCounter = (c: Counter<string>, label: string, m: Map<string, number>) => {
     c.reset();
-    for (const [k, v] of m) c.inc({ [label]: k }, v);
+    for (const [k, v] of boundedCounts(m, maxLabels)) c.inc({ [label]: k }, v);
   };
   const ingested = new Counter({
     name: 'firebreak_events_ingested_total',
@@ -161,12 +179,13 @@ export function createMetrics(opts: { db: Db; pipeline: Pipeline; bus: Bus; prob
   return {
     registry,
     addCollector: (fn) => collectors.push(fn),
-    route(app) {
+    route(app, ctx) {
       app.addHook('onResponse', async (req, reply) => {
         const route = req.routeOptions?.url ?? 'unmatched';
         httpDuration.observe({ method: req.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
       });
-      app.get('/metrics', async (_req, reply) => {
+      app.get('/metrics', async (req, reply) => {
+        if (ctx?.deps.config.metrics.require_token) await ctx.actor(req, 'read');
         for (const c of collectors) await c();
         return reply.type(registry.contentType).send(await registry.metrics());
       });

@@ -9,8 +9,15 @@
  * - Every request that is not GET/HEAD/OPTIONS must send `X-CSRF-Token` equal to
  *   the session's CSRF token (SameSite=Strict already stops cross-site sends;
  *   the header is the second lock).
- * - Revoking the token ends its sessions: the token is looked up again at most
- *   every TOKEN_RECHECK_MS while the session is in use.
+ * - A session is bound to its token: every use checks that the token is still
+ *   live (cached like bearer tokens, src/service/access/tokens.ts), so a
+ *   revocation through this server ends its sessions at the next request, one
+ *   written by another process within 5 seconds.
+ * - One token holds at most MAX_SESSIONS_PER_TOKEN sessions; signing in once
+ *   more ends that token's oldest session, never another token's.
+ * - The cookie is `Secure` when the request came over TLS (directly, or through
+ *   a proxy listed in `server.trust_proxy` that says so in X-Forwarded-Proto),
+ *   or always / never with `server.secure_cookies: true / false`.
  * - Sessions live in memory: a restart signs everyone out; several instances
  *   behind a load balancer need sticky sessions.
  */
@@ -18,8 +25,8 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../errors.ts';
 import type { Role } from '../domain/roles.ts';
-import { SYSTEM, type Actor, type Deps } from '../service/core/context.ts';
-import { listTokens } from '../service/access/tokens.ts';
+import type { Actor, Deps } from '../service/core/context.ts';
+import { isTokenActive } from '../service/access/tokens.ts';
 import type { ActorResolver } from './auth.ts';
 
 export const SESSION_COOKIE = 'fb_session';
@@ -27,7 +34,7 @@ export const SESSION_COOKIE = 'fb_session';
 export const SESSION_HINT_COOKIE = 'fb_signed_in';
 export const CSRF_HEADER = 'x-csrf-token';
 export const SESSION_IDLE_MS = 12 * 3_600_000;
-const TOKEN_RECHECK_MS = 30_000;
+export const MAX_SESSIONS_PER_TOKEN = 20;
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 export interface Session {
@@ -39,8 +46,6 @@ export interface Session {
   csrf: string;
   createdAtMs: number;
   expiresAtMs: number;
-  /** When the token was last confirmed not revoked. */
-  checkedAtMs: number;
 }
 
 export interface SessionStore {
@@ -56,8 +61,10 @@ export interface SessionStore {
 export interface SessionStoreOptions {
   clock?: () => Date;
   idleMs?: number;
-  /** Oldest sessions are dropped beyond this many. */
+  /** Oldest sessions are dropped beyond this many (a last resort: the per-token cap comes first). */
   maxSessions?: number;
+  /** A token's oldest session is dropped when it signs in beyond this many. */
+  maxPerToken?: number;
 }
 
 /** An in-memory session store (one per process; see the module comment). */
@@ -65,21 +72,35 @@ export function createSessionStore(opts: SessionStoreOptions = {}): SessionStore
   const clock = opts.clock ?? (() => new Date());
   const idleMs = opts.idleMs ?? SESSION_IDLE_MS;
   const max = opts.maxSessions ?? 10_000;
+  const perToken = opts.maxPerToken ?? MAX_SESSIONS_PER_TOKEN;
   const sessions = new Map<string, Session>();
+  /** Token id → its session ids, oldest first (Set order is insertion order). */
+  const byToken = new Map<string, Set<string>>();
 
-  const prune = (now: number) => {
-    for (const [id, s] of sessions) if (s.expiresAtMs <= now) sessions.delete(id);
+  const remove = (id: string) => {
+    const s = sessions.get(id);
+    if (!s) return;
+    sessions.delete(id);
+    const ids = byToken.get(s.tokenId);
+    ids?.delete(id);
+    if (ids && ids.size === 0) byToken.delete(s.tokenId);
+  };
+  const prune = (now: number, tokenId: string) => {
+    for (const [id, s] of sessions) if (s.expiresAtMs <= now) remove(id);
+    // This token's oldest sessions make room for its new one.
+    const own = byToken.get(tokenId);
+    if (own) for (const id of [...own].slice(0, Math.max(0, own.size - perToken + 1))) remove(id);
     // Map iteration is insertion order, so the first keys are the oldest sessions.
     for (const id of sessions.keys()) {
       if (sessions.size < max) break;
-      sessions.delete(id);
+      remove(id);
     }
   };
 
   return {
     create({ tokenId, role, name }) {
       const now = clock().getTime();
-      prune(now);
+      prune(now, tokenId);
       const s: Session = {
         id: randomBytes(32).toString('base64url'),
         tokenId,
@@ -88,9 +109,11 @@ export function createSessionStore(opts: SessionStoreOptions = {}): SessionStore
         csrf: randomBytes(32).toString('base64url'),
         createdAtMs: now,
         expiresAtMs: now + idleMs,
-        checkedAtMs: now,
       };
       sessions.set(s.id, s);
+      let ids = byToken.get(tokenId);
+      if (!ids) byToken.set(tokenId, (ids = new Set()));
+      ids.add(s.id);
       return s;
     },
     touch(id) {
@@ -98,17 +121,15 @@ export function createSessionStore(opts: SessionStoreOptions = {}): SessionStore
       if (!s) return null;
       const now = clock().getTime();
       if (s.expiresAtMs <= now) {
-        sessions.delete(id);
+        remove(id);
         return null;
       }
       s.expiresAtMs = now + idleMs;
       return s;
     },
-    delete(id) {
-      sessions.delete(id);
-    },
+    delete: remove,
     deleteByToken(tokenId) {
-      for (const [id, s] of sessions) if (s.tokenId === tokenId) sessions.delete(id);
+      for (const id of [...(byToken.get(tokenId) ?? [])]) remove(id);
     },
     size: () => sessions.size,
   };
@@ -126,23 +147,27 @@ export function readCookie(req: FastifyRequest, name: string): string | undefine
   return undefined;
 }
 
-function cookieAttrs(req: FastifyRequest, httpOnly: boolean): string {
-  return `; Path=/; SameSite=Strict${httpOnly ? '; HttpOnly' : ''}${req.protocol === 'https' ? '; Secure' : ''}`;
+/** `server.secure_cookies`: `auto` follows the request's protocol (Fastify reads X-Forwarded-Proto only from trusted proxies). */
+export type SecureCookies = boolean | 'auto';
+
+function cookieAttrs(req: FastifyRequest, httpOnly: boolean, secure: SecureCookies): string {
+  const isSecure = secure === 'auto' ? req.protocol === 'https' : secure;
+  return `; Path=/; SameSite=Strict${httpOnly ? '; HttpOnly' : ''}${isSecure ? '; Secure' : ''}`;
 }
 
 /** Sets the session cookie (httpOnly) and the readable hint cookie. Both end with the browser session. */
-export function setSessionCookies(req: FastifyRequest, reply: FastifyReply, sessionId: string): void {
+export function setSessionCookies(req: FastifyRequest, reply: FastifyReply, sessionId: string, secure: SecureCookies = 'auto'): void {
   reply.header('set-cookie', [
-    `${SESSION_COOKIE}=${sessionId}${cookieAttrs(req, true)}`,
-    `${SESSION_HINT_COOKIE}=1${cookieAttrs(req, false)}`,
+    `${SESSION_COOKIE}=${sessionId}${cookieAttrs(req, true, secure)}`,
+    `${SESSION_HINT_COOKIE}=1${cookieAttrs(req, false, secure)}`,
   ]);
 }
 
-export function clearSessionCookies(req: FastifyRequest, reply: FastifyReply): void {
+export function clearSessionCookies(req: FastifyRequest, reply: FastifyReply, secure: SecureCookies = 'auto'): void {
   const gone = '; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT';
   reply.header('set-cookie', [
-    `${SESSION_COOKIE}=${gone}${cookieAttrs(req, true)}`,
-    `${SESSION_HINT_COOKIE}=${gone}${cookieAttrs(req, false)}`,
+    `${SESSION_COOKIE}=${gone}${cookieAttrs(req, true, secure)}`,
+    `${SESSION_HINT_COOKIE}=${gone}${cookieAttrs(req, false, secure)}`,
   ]);
 }
 
@@ -161,15 +186,9 @@ export async function resolveSession(deps: Deps, sessions: SessionStore, req: Fa
   if (!id) return null;
   const s = sessions.touch(id);
   if (!s) return null;
-  const now = deps.clock().getTime();
-  if (now - s.checkedAtMs > TOKEN_RECHECK_MS) {
-    const tokens = await listTokens(deps, SYSTEM, true);
-    const t = tokens.find((x) => x.id === s.tokenId);
-    if (!t || t.revoked_at) {
-      sessions.deleteByToken(s.tokenId);
-      return null;
-    }
-    s.checkedAtMs = now;
+  if (!(await isTokenActive(deps, s.tokenId))) {
+    sessions.deleteByToken(s.tokenId);
+    return null;
   }
   if (!SAFE_METHODS.has(req.method)) {
     const sent = req.headers[CSRF_HEADER];

@@ -87,9 +87,12 @@ export async function postJson(
       redirect: 'manual',
       signal: combined,
     });
-    // Read (a bounded part of) the body so the connection can be reused and
-    // the peer's reason (Slack answers `invalid_payload`, `no_service`) is kept.
-    const text = (await res.text()).slice(0, 200).trim();
+    // Read (a bounded part of) the body so the connection can be reused. Only a
+    // bare error code (Slack answers `invalid_payload`, `no_service`) is kept: an
+    // answer's text is never echoed, so a webhook aimed at an internal page
+    // cannot read it back through the timeline.
+    const answer = (await res.text()).slice(0, 200).trim();
+    const text = /^[a-z][a-z0-9_]{0,39}$/.test(answer) ? answer : '';
     if (res.status >= 200 && res.status < 300) return { ok: true, status: res.status, retryable: false };
     const result: DeliveryResult = {
       ok: false,
@@ -104,6 +107,8 @@ export async function postJson(
     if (signal?.aborted) return { ok: false, error: `${channelName}: aborted`, retryable: true };
     if (timeout.aborted) return { ok: false, error: `${channelName}: timed out after ${timeoutMs} ms`, retryable: true };
     const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+    // outbound.allow refused the address (src/respond/outbound-fetch.ts): final, retrying cannot help.
+    if (cause?.code === 'EOUTBOUND_REFUSED') return { ok: false, error: `${channelName}: ${cause.message ?? 'refused'}`, retryable: false };
     const reason = cause?.code ?? cause?.message ?? (err instanceof Error ? err.message : String(err));
     return { ok: false, error: `${channelName}: network error: ${reason}`, retryable: true };
   }

@@ -60,7 +60,8 @@ export function accountAction(name: AppWebhookPayload['action'], opts: { lockDec
           durationMs: inv.params.duration_ms ?? DEFAULT_LOCK_MS,
           reason,
         });
-        if (d.status !== 'allowlisted') Object.assign(data, { decision_id: d.decision.id, until: d.decision.until });
+        if (d.status !== 'allowlisted' && d.status !== 'refused')
+          Object.assign(data, { decision_id: d.decision.id, until: d.decision.until });
       }
       const res = await fx.postToApp(
         appWebhookPayload({ actionId: inv.actionId, action: name, userId, incident: inv.incident, reason, at: inv.requestedAt }),

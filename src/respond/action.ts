@@ -58,7 +58,9 @@ export interface DecideRequest {
 
 export type DecideOutcome =
   | { status: 'created' | 'extended' | 'existing'; decision: Decision; durationMs: number; /** 1 = first offence */ offence: number }
-  | { status: 'allowlisted'; entry: AllowEntry };
+  | { status: 'allowlisted'; entry: AllowEntry }
+  /** Not made, and not to be retried: an automated ban past the ban budget (src/service/response/ban-budget.ts). */
+  | { status: 'refused'; message: string };
 
 export interface NotifyRequest {
   actionId: string;

@@ -46,6 +46,7 @@ export const blockIp = defineAction({
       increment: inv.params.increment !== false,
       reason: inv.params.reason ?? defaultReason(inv.incident),
     });
+    if (r.status === 'refused') return { outcome: 'skipped', message: r.message };
     if (r.status === 'allowlisted') {
       return {
         outcome: 'allowlisted',

@@ -109,3 +109,24 @@ test('bounding never splits a multi-byte character', () => {
   assert.equal(small.text(), 'short');
   assert.equal(small.truncated, false);
 });
+
+test("commands never inherit Firebreak's environment: only what they are given", async () => {
+  const bare = await runShellCommand({ command: 'env', timeoutMs: 5000 });
+  assert.equal(bare.exitCode, 0);
+  const names = bare.output
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => l.split('=')[0]);
+  assert.ok(names.includes('PATH'), bare.output);
+  assert.ok(!names.includes('HOME') && !names.includes('NODE_OPTIONS'), `inherited: ${names.join(' ')}`);
+  assert.ok(
+    names.every((n) => ['PATH', 'PWD', 'SHLVL', '_', 'OLDPWD'].includes(n!)),
+    `unexpected: ${names.join(' ')}`,
+  );
+  const given = await runShellCommand({
+    command: 'echo "$LANG/$EXTRA/$HOME"',
+    env: { PATH: '/usr/bin:/bin', LANG: 'C.UTF-8', EXTRA: 'x' },
+    timeoutMs: 5000,
+  });
+  assert.equal(given.output, 'C.UTF-8/x/\n');
+});

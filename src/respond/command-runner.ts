@@ -8,6 +8,9 @@
  * - the timeout always ends the command: SIGTERM to the whole process group,
  *   SIGKILL after `killGraceMs`, and the promise settles even when a
  *   grandchild keeps the pipes open;
+ * - the command sees only the environment it is given (`env`; without one, a
+ *   PATH alone), never Firebreak's own: the server's environment holds
+ *   FIREBREAK_ADMIN_TOKEN, database URLs and webhook secrets;
  * - output (stdout and stderr interleaved) is bounded to `maxOutputBytes` of
  *   UTF-8 while it streams: the head and the tail are kept around a
  *   `[... N bytes truncated ...]` marker, memory stays bounded.
@@ -32,8 +35,13 @@ export interface CommandResult {
   error?: string;
 }
 
+/** What a command gets when the caller passes no environment. */
+export const DEFAULT_COMMAND_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
 export interface ShellCommand {
   command: string;
+  /** The whole environment of the command (nothing is inherited). */
+  env?: Readonly<Record<string, string>>;
   cwd?: string;
   timeoutMs: number;
   maxOutputBytes?: number;
@@ -111,7 +119,8 @@ export function runShellCommand(spec: ShellCommand): Promise<CommandResult> {
     let aborted = false;
     let settled = false;
     const timers: NodeJS.Timeout[] = [];
-    const child = spawn(spec.command, { shell: true, cwd: spec.cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const env = { ...(spec.env ?? { PATH: DEFAULT_COMMAND_PATH }) };
+    const child = spawn(spec.command, { shell: true, cwd: spec.cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     const killGroup = (sig: NodeJS.Signals) => {
       if (child.pid === undefined) return;
       try {

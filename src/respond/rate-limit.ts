@@ -34,6 +34,7 @@ export const rateLimit = defineAction({
       durationMs: inv.params.duration_ms ?? DEFAULT_RATE_LIMIT_MS,
       reason: inv.params.reason ?? defaultReason(inv.incident),
     });
+    if (r.status === 'refused') return { outcome: 'skipped', message: r.message };
     if (r.status === 'allowlisted') {
       return {
         outcome: 'allowlisted',

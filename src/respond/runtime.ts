@@ -32,6 +32,8 @@ export interface ResponseRuntimeOptions {
   logger: Pick<Logger, 'error' | 'info'>;
   /** Default: the global fetch. */
   fetch?: typeof fetch;
+  /** For the `webhook` action: the guarded fetch (src/respond/outbound-fetch.ts) made from `outbound.allow`. */
+  webhookFetch?: typeof fetch;
   /** Default: Date.now (signature timestamps). */
   now?: () => number;
   /** Default: record only (the timeline entry is the notification). */
@@ -49,7 +51,8 @@ export function createResponseRuntime(o: ResponseRuntimeOptions): ResponseRuntim
   return {
     actions: o.actions ?? ACTIONS,
     postToApp: toApp,
-    postWebhook: (url, body, key, secret) => postSigned('webhook', url, body, key, secret, http),
+    postWebhook: (url, body, key, secret) =>
+      postSigned('webhook', url, body, key, secret, { ...http, fetch: o.webhookFetch ?? http.fetch }),
     notify: o.notify ?? recordOnly,
     background(name, task) {
       const p: Promise<unknown> = Promise.resolve()

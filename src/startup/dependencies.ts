@@ -5,6 +5,7 @@
  * escalation: channels, the ack-link secret, the public URL). A new capability
  * dependency is built here and added to AppDeps.
  */
+import { createOutboundFetch } from '../respond/outbound-fetch.ts';
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import type { Db } from '../store/db.ts';
@@ -35,7 +36,9 @@ export async function buildDependencies(config: Config, db: Db, o: { logger: Log
 
   // Automated response (decisions, allowlist, actions). The notify action's
   // hook is record-only until channels are wired here (`notify:` option).
-  const respond: RespondDeps = { ...core, response: createResponseRuntime({ app: config.app, timeoutMs: config.actions.timeout, logger }) };
+  const outboundFetch = createOutboundFetch({ allow: config.outbound.allow }); // webhooks refuse private addresses (docs/security.md)
+  const response = createResponseRuntime({ app: config.app, timeoutMs: config.actions.timeout, logger, webhookFetch: outboundFetch });
+  const respond: RespondDeps = { ...core, response };
   await liftAllowlistedDecisions(core);
 
   // Escalation and notification: channels from `channels:` plus a log channel
@@ -48,7 +51,7 @@ export async function buildDependencies(config: Config, db: Db, o: { logger: Log
   let listeningAt: string | null = null;
   const escalation: EscalationDeps = {
     ...core,
-    channels: createChannels(channelConfigs, { logger, timeoutMs: config.notifications.timeout }),
+    channels: createChannels(channelConfigs, { logger, timeoutMs: config.notifications.timeout, fetch: outboundFetch }),
     logChannel,
     ackSecret: await loadAckSecret(core),
     publicUrl: () => (config.server.public_url ?? listeningAt ?? `http://${config.server.host}:${config.server.port}`).replace(/\/+$/, ''),

@@ -49,6 +49,7 @@ export async function buildEngines(d: AppDeps, catalog: Catalog, opts: CreateOpt
     steps: createStepIo(
       opts.actionRunner ?? ((actor, incident, requests) => runIncidentActions(respond, actor, incident, requests)),
       appDatabaseUrl,
+      core.config.commandEnv,
     ),
     checks: createCheckIo({
       probes: probes.probes,

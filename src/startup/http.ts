@@ -24,7 +24,13 @@ export interface Http {
 export function buildHttp(d: AppDeps, engines: Engines): Http {
   const { core } = d;
   const pipeline = engines.detection.pipeline;
-  const metrics = createMetrics({ db: core.db, pipeline, bus: core.bus, probes: () => engines.probes.states() });
+  const metrics = createMetrics({
+    db: core.db,
+    pipeline,
+    bus: core.bus,
+    probes: () => engines.probes.states(),
+    maxLabels: core.config.metrics.max_labels,
+  });
   const sessions = createSessionStore({ clock: core.clock });
   const fromSession = sessionActor(core, sessions);
   let ready = false;

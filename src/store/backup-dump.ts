@@ -11,12 +11,26 @@
  * gives the same rows, byte for byte, without the values passing through
  * JavaScript numbers. Rows are ordered by primary key (or by their text when
  * a table has none), so the same data always gives the same parts.
+ *
+ * Secrets are excluded, not encrypted: the settings rows in SECRET_SETTINGS
+ * (the key that signs acknowledgement links) never leave the database. A
+ * restored database makes a new one at its first start, so links in
+ * notifications sent before the backup stop working (acknowledge in the
+ * dashboard instead); whoever reads a backup cannot forge links.
  */
 import { createHash } from 'node:crypto';
 import type { Db, Queryable } from './db.ts';
 import { partFileName, type BackupTable } from '../domain/backup-manifest.ts';
 
 export const ident = (s: string): string => `"${s.replace(/"/g, '""')}"`;
+
+/** Settings that hold secrets: never written to a backup (see the module comment). */
+export const SECRET_SETTINGS: readonly string[] = ['ack_link_secret'];
+
+/** Rows a backup leaves out, per table, as a SQL condition on the row. */
+function rowFilter(table: string): string {
+  return table === 'settings' ? `WHERE key NOT IN (${SECRET_SETTINGS.map((k) => `'${k}'`).join(', ')})` : '';
+}
 
 /** Session settings that fix the text form of every value (also used by restore). */
 export async function fixTextFormats(q: Queryable): Promise<void> {
@@ -89,7 +103,7 @@ export async function countRows(q: Queryable): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
   for (const t of await listTables(q)) {
     if (t.name === 'schema_migrations') continue;
-    const r = await q.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${ident(t.name)}`);
+    const r = await q.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${ident(t.name)} ${rowFilter(t.name)}`);
     out[t.name] = r.rows[0]!.n;
   }
   return out;
@@ -143,7 +157,7 @@ export async function dumpDatabase(db: Db, opts: DumpOptions): Promise<DumpResul
       out.push(entry);
       const order = t.pk.length ? t.pk.map((c) => `x.${ident(c)}`).join(', ') : 'x::text';
       await q.query(
-        `DECLARE firebreak_backup NO SCROLL CURSOR FOR SELECT row_to_json(x)::text AS j FROM (SELECT ${t.columns.map(ident).join(', ')} FROM ${ident(t.name)}) x ORDER BY ${order}`,
+        `DECLARE firebreak_backup NO SCROLL CURSOR FOR SELECT row_to_json(x)::text AS j FROM (SELECT ${t.columns.map(ident).join(', ')} FROM ${ident(t.name)} ${rowFilter(t.name)}) x ORDER BY ${order}`,
       );
       let lines: string[] = [];
       let bytes = 0;

@@ -4,6 +4,7 @@
  * `<data_dir>/pg`; with one it uses that server through a `pg` pool. The same
  * SQL (PostgreSQL dialect, `$1` placeholders) runs on both.
  */
+import { redactUrl } from '../domain/redact-url.ts';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
@@ -237,12 +238,5 @@ export function isTransientDbError(err: unknown): boolean {
 }
 
 /** Hides the password of a connection URL for messages and logs. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '(unparseable URL)';
-  }
-}
+/** The one URL redaction (src/domain/redact-url.ts): credentials and secret parameters become `***`. */
+export { redactUrl };

@@ -77,3 +77,8 @@ export async function countActiveAdmins(q: Queryable): Promise<number> {
 export async function touchToken(q: Queryable, id: string, at: Date): Promise<void> {
   await q.query(`UPDATE tokens SET last_used_at = $2 WHERE id = $1`, [id, at]);
 }
+
+/** Sets the shown prefix of the token with this hash (a chosen admin token registered before prefixes were hash-derived). */
+export async function fixChosenTokenPrefix(q: Queryable, hash: string, prefix: string): Promise<void> {
+  await q.query(`UPDATE tokens SET prefix = $2 WHERE hash = $1 AND prefix <> $2`, [hash, prefix]);
+}

@@ -140,4 +140,35 @@ describe('probe checks', () => {
     assert.equal(m.state('slow')!.status, 'failing', 'the hanging run ended at its timeout');
     assert.match(m.state('slow')!.last_error!, /timed out after 1000 ms/);
   });
+
+  test('probe credentials never surface: last_error, target and the log are redacted', async () => {
+    const lines: string[] = [];
+    const logger = pino({ level: 'info' }, { write: (l: string) => void lines.push(l) });
+    const secretUrl = `http://alice:pw-s3cret@127.0.0.1:${hangPort}/health?api_key=KEY-s3cret&x=1`;
+    const m = createProbeManager({
+      probes: [probe({ name: 'app', type: 'http', url: secretUrl, timeout: 150, failures: 1 })],
+      clock: () => new Date(),
+      logger,
+      onDown: async () => {},
+      onUp: async () => {},
+    });
+    const s = await m.checkNow('app');
+    await m.stop();
+    assert.equal(s.status, 'down');
+    const seen = JSON.stringify(s) + lines.join('');
+    assert.doesNotMatch(seen, /s3cret/, seen);
+    assert.match(s.target, /^http:\/\/\*\*\*@127\.0\.0\.1:\d+\/health\?api_key=\*\*\*&x=1$/);
+    assert.match(s.last_error!, /127\.0\.0\.1/, 'the error still names the target');
+    // a result from any runner (a custom check quoting its URL) is redacted too
+    const m2 = createProbeManager({
+      probes: [probe({ name: 'x', type: 'tcp', url: '127.0.0.1:1' })],
+      clock: () => new Date(),
+      logger,
+      run: async () => ({ ok: false, latencyMs: 1, error: 'GET https://u:pw-s3cret@h/?token=s3cret failed' }),
+      onDown: async () => {},
+      onUp: async () => {},
+    });
+    assert.equal((await m2.checkNow('x')).last_error, 'GET https://***@h/?token=*** failed');
+    await m2.stop();
+  });
 });

@@ -13,7 +13,7 @@
  * Recovery is evidence for verification (runbook `probe` checks read `state()`).
  */
 import type { Logger } from 'pino';
-import { redactUrl } from '../../store/db.ts';
+import { redactSecrets, redactUrl } from '../../domain/redact-url.ts';
 import { runProbe, type ProbeConfig, type ProbeResult } from './run-probe.ts';
 
 export type ProbeStatus = 'unknown' | 'up' | 'failing' | 'down';
@@ -110,7 +110,8 @@ export function createProbeManager(opts: ProbeManagerOptions): ProbeManager {
       Object.assign(next, {
         status,
         consecutive_failures: n,
-        last_error: r.error ?? 'failed',
+        // Errors quote the URL (`GET https://user:pw@…`): redacted before health, incidents, notifications and logs see it.
+        last_error: redactSecrets(r.error ?? 'failed'),
         since: prev.status === status ? prev.since : at,
       });
     }
@@ -140,7 +141,7 @@ export function createProbeManager(opts: ProbeManagerOptions): ProbeManager {
       probe.name,
       setTimeout(() => {
         checkNow(probe.name)
-          .catch((err: unknown) => opts.logger.error({ err, probe: probe.name }, 'probe run failed'))
+          .catch((err: unknown) => opts.logger.error({ error: redactSecrets(String(err)), probe: probe.name }, 'probe run failed'))
           .finally(() => loop(probe, probe.interval));
       }, delay),
     );

@@ -2,6 +2,7 @@
  * One run of one probe: the one place that maps a probe `type` to its check.
  * Never throws; the deadline (the probe's timeout) always ends the run.
  */
+import { redactSecrets } from '../../domain/redact-url.ts';
 import type { Config } from '../../config.ts';
 import { withDeadline } from './deadline.ts';
 import { checkHttp } from './http-check.ts';
@@ -22,7 +23,7 @@ export async function runProbe(probe: ProbeConfig): Promise<ProbeResult> {
   const done = (error?: string): ProbeResult => ({
     ok: error === undefined,
     latencyMs: Math.round((performance.now() - t0) * 100) / 100,
-    ...(error === undefined ? {} : { error }),
+    ...(error === undefined ? {} : { error: redactSecrets(error) }),
   });
   try {
     switch (probe.type) {

@@ -11,7 +11,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../../errors.ts';
 import type { Actor, Deps } from '../../service/core/context.ts';
-import { authenticate } from '../../service/access/tokens.ts';
+import { authenticateBearer } from '../auth.ts';
 import { authorize } from '../../service/access/authorize.ts';
 import { pullDecisionStream } from '../../service/response/bouncer-stream.ts';
 import { queryBouncerDecisions } from '../../service/response/bouncer-query.ts';
@@ -21,7 +21,7 @@ import type { HttpContext } from '../http-context.ts';
 async function bouncerActor(deps: Deps, req: FastifyRequest): Promise<Actor> {
   const key = req.headers['x-api-key'];
   if (typeof key !== 'string' || key.trim() === '') throw new AppError('unauthorized', 'missing API key: send X-Api-Key: <bouncer token>');
-  const actor = await authenticate(deps, key.trim(), req.ip);
+  const actor = await authenticateBearer(deps, key.trim(), req.ip);
   authorize(actor, 'bouncer:read');
   return actor;
 }

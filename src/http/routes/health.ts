@@ -15,7 +15,8 @@ export function healthRoutes(app: FastifyInstance, ctx: HttpContext): void {
     }
   });
 
-  app.get('/api/health/detailed', async (_req, reply) => {
+  app.get('/api/health/detailed', async (req, reply) => {
+    if (ctx.deps.config.metrics.require_token) await ctx.actor(req, 'read'); // docs/security.md
     const parts: Record<string, unknown> = {};
     const failing: string[] = [];
     let degraded = false;

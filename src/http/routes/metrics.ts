@@ -3,5 +3,5 @@ import type { HttpContext } from '../http-context.ts';
 
 /** `GET /metrics` (Prometheus text format) from the instance's registry (../metrics.ts). */
 export function metricsRoutes(app: FastifyInstance, ctx: HttpContext): void {
-  ctx.metrics.route(app);
+  ctx.metrics.route(app, ctx); // with metrics.require_token, scrapes must authenticate
 }

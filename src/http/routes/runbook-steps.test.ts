@@ -36,6 +36,15 @@ for (const backend of testBackends()) {
       dir = mkdtempSync(path.join(tmpdir(), 'fb-steps-'));
       file = path.join(dir, 'approved.txt');
       writeFileSync(path.join(dir, 'steps-test.yaml'), runbookYaml(file));
+      writeFileSync(
+        path.join(dir, 'env-test.yaml'),
+        `type: env_test
+title: Env test
+severity: low
+immediate_actions:
+  - { id: show-env, title: Show the environment, command: "echo extra=$EXTRA; env | cut -d= -f1 | sort | tr '\\n' ' '", approval: none, timeout: 5s, env: { EXTRA: given } }
+`,
+      );
       t = await startTestFirebreak(backend, { configYaml: { runbooks_dir: dir }, create: { runbookActionGraceMs: 0 } });
     });
     after(async () => {
@@ -172,6 +181,30 @@ for (const backend of testBackends()) {
         200,
         'the checklist can still be ticked after resolution',
       );
+    });
+
+    test("commands get PATH, HOME, LANG and the step's env only; viewers never see their output", async () => {
+      const created = await t.call('POST', '/api/v1/incidents', { type: 'env_test', severity: 'low', title: 'env', dedup_key: 'global' });
+      assert.equal(created.status, 201);
+      const id = created.body.id;
+      await settle();
+      const responder = await t.makeToken('responder', 'rudy');
+      const inc = await t.call('GET', `/api/v1/incidents/${id}`, undefined, responder);
+      const step = stepOf(inc.body.run, 'show-env');
+      assert.equal(step.state, 'succeeded', JSON.stringify(step));
+      assert.match(step.output, /^extra=given\n/);
+      const names = step.output.split('\n')[1].trim().split(' ');
+      for (const n of ['PATH', 'HOME', 'LANG', 'EXTRA']) assert.ok(names.includes(n), `${n} missing: ${names}`);
+      for (const n of names) assert.ok(['PATH', 'HOME', 'LANG', 'EXTRA', 'PWD', 'SHLVL', '_', 'OLDPWD'].includes(n), `inherited ${n}`);
+      const viewer = await t.makeToken('viewer');
+      const seen = await t.call('GET', `/api/v1/incidents/${id}`, undefined, viewer);
+      assert.equal(stepOf(seen.body.run, 'show-env').state, 'succeeded', 'a viewer sees how it went');
+      assert.doesNotMatch(JSON.stringify(seen.body), /extra=given/, 'but not the output');
+      const tl = await t.call('GET', `/api/v1/incidents/${id}/timeline`, undefined, viewer);
+      assert.ok(tl.body.items.some((e: { kind: string }) => e.kind === 'step'));
+      assert.doesNotMatch(JSON.stringify(tl.body), /extra=given/);
+      const tlResponder = await t.call('GET', `/api/v1/incidents/${id}/timeline`, undefined, responder);
+      assert.match(JSON.stringify(tlResponder.body), /extra=given/);
     });
   });
 }

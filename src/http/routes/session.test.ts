@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import { startTestFirebreak, TEST_ADMIN_TOKEN, type TestFirebreak } from '../../test-harness.ts';
 import { testBackends } from '../../store/test-databases.ts';
-import { createSessionStore, setSessionCookies, SESSION_IDLE_MS } from '../session-auth.ts';
-import { sessionRoutes, LOGIN_MAX_FAILURES } from './session.ts';
+import { createSessionStore, MAX_SESSIONS_PER_TOKEN, setSessionCookies, SESSION_IDLE_MS } from '../session-auth.ts';
+import { sessionRoutes, LOGIN_MAX_FAILURES, LOGIN_MAX_FAILURES_PER_ADDRESS } from './session.ts';
 import { staticRoutes } from './static.ts';
 import type { HttpContext } from '../http-context.ts';
 
@@ -225,29 +225,76 @@ for (const backend of testBackends()) {
       assert.equal((await call('POST', '/api/v1/session', { body: { token: secret } })).status, 401);
     });
 
-    test(`sign-in is rate-limited per address: ${LOGIN_MAX_FAILURES} failures a minute, then 429 with Retry-After`, async () => {
+    test(`sign-in is rate-limited per token prefix: ${LOGIN_MAX_FAILURES} failures a minute, then 429 with Retry-After`, async () => {
       const ip = `198.51.100.${++ipSeq}`;
       for (let i = 0; i < LOGIN_MAX_FAILURES; i++) {
-        const r = await call('POST', '/api/v1/session', { body: { token: `fbk_wrong-${i}` }, ip });
+        const r = await call('POST', '/api/v1/session', { body: { token: `fbk_typo00-${i}` }, ip });
         assert.equal(r.status, 401, `attempt ${i + 1}`);
         now = new Date(now.getTime() + 1000);
       }
-      const limited = await call('POST', '/api/v1/session', { body: { token: TEST_ADMIN_TOKEN }, ip });
-      assert.equal(limited.status, 429, 'even a good token waits');
+      const limited = await call('POST', '/api/v1/session', { body: { token: 'fbk_typo00-again' }, ip });
+      assert.equal(limited.status, 429, 'the same prefix waits');
       assert.equal(limited.body.error.code, 'rate_limited');
       assert.equal(limited.headers['retry-after'], '50');
       assert.equal(limited.cookies.length, 0);
+      assert.equal(
+        (await call('POST', '/api/v1/session', { body: { token: TEST_ADMIN_TOKEN }, ip })).status,
+        200,
+        'another token from the same address (a colleague behind the same proxy) still signs in',
+      );
+      now = new Date(now.getTime() + 50_000);
+      assert.equal(
+        (await call('POST', '/api/v1/session', { body: { token: 'fbk_typo00-x' }, ip })).status,
+        401,
+        'the oldest failure left the window',
+      );
+    });
+
+    test(`sign-in is rate-limited per address: ${LOGIN_MAX_FAILURES_PER_ADDRESS} failures a minute with varied tokens`, async () => {
+      const ip = `198.51.100.${++ipSeq}`;
+      for (let i = 0; i < LOGIN_MAX_FAILURES_PER_ADDRESS; i++) {
+        const r = await call('POST', '/api/v1/session', { body: { token: `g${String(i).padStart(9, '0')}-guess` }, ip });
+        assert.equal(r.status, 401, `attempt ${i + 1}`);
+      }
+      const limited = await call('POST', '/api/v1/session', { body: { token: TEST_ADMIN_TOKEN }, ip });
+      assert.equal(limited.status, 429, 'even a good token waits at this address');
+      assert.match(limited.body.error.message, /from this address/);
       assert.equal(
         (await call('POST', '/api/v1/session', { body: { token: TEST_ADMIN_TOKEN }, ip: '198.51.100.200' })).status,
         200,
         'other addresses are not affected',
       );
-      now = new Date(now.getTime() + 50_000);
-      assert.equal(
-        (await call('POST', '/api/v1/session', { body: { token: TEST_ADMIN_TOKEN }, ip })).status,
-        200,
-        'the oldest failure left the window',
-      );
+      now = new Date(now.getTime() + 61_000);
+    });
+
+    test('a revoked token stops its sessions at the next request, without waiting', async () => {
+      const secret = await t.makeToken('responder', 'fired');
+      const s = await signIn(secret);
+      const s2 = await signIn(secret);
+      const body = { type: 'revoked_session_test', severity: 'low', title: 'r' };
+      assert.equal((await call('POST', '/api/v1/incidents', { cookie: s.cookie, csrf: s.csrf, body })).status, 201);
+      const id = (await t.call('GET', '/api/v1/tokens')).body.items.find((x: { name: string }) => x.name === 'fired').id;
+      assert.equal((await t.call('DELETE', `/api/v1/tokens/${id}`)).status, 200);
+      // same clock: no 30 s grace
+      assert.equal((await call('POST', '/api/v1/incidents', { cookie: s.cookie, csrf: s.csrf, body })).status, 401);
+      assert.equal((await call('GET', '/api/v1/incidents', { cookie: s2.cookie })).status, 401);
+    });
+
+    test(`one token keeps at most ${MAX_SESSIONS_PER_TOKEN} sessions: its own oldest go, nobody else's`, async () => {
+      const admin = await signIn(TEST_ADMIN_TOKEN);
+      const viewerToken = await t.makeToken('viewer', 'many-tabs');
+      const first = await signIn(viewerToken);
+      for (let i = 0; i < 300; i++) {
+        const r = await call('POST', '/api/v1/session', { body: { token: viewerToken } });
+        assert.equal(r.status, 200);
+      }
+      assert.equal((await call('GET', '/api/v1/session', { cookie: admin.cookie })).status, 200, 'the admin is still signed in');
+      assert.equal((await call('GET', '/api/v1/session', { cookie: first.cookie })).status, 401, "the viewer's oldest session went");
+      const store = createSessionStore({ maxSessions: 10_000 });
+      const keep = store.create({ tokenId: 'admin', role: 'admin', name: 'a' });
+      for (let i = 0; i < 10_000; i++) store.create({ tokenId: 'v', role: 'viewer', name: 'v' });
+      assert.equal(store.size(), MAX_SESSIONS_PER_TOKEN + 1);
+      assert.notEqual(store.touch(keep.id), null);
     });
 
     test('bad sign-in bodies: 400 with a clear message, not counted as failures', async () => {

@@ -4,21 +4,33 @@
  * it is, its CSRF token, what its role may do and which optional API endpoints
  * this server has, and `DELETE` signs out.
  *
- * Failed sign-ins are limited per client address: LOGIN_MAX_FAILURES within
- * LOGIN_WINDOW_MS, then 429 with Retry-After until the oldest failure leaves
- * the window.
+ * Failed sign-ins are limited twice within LOGIN_WINDOW_MS, then 429 with
+ * Retry-After until the oldest failure leaves the window:
+ * - per token prefix (its first TOKEN_PREFIX_CHARS characters): LOGIN_MAX_FAILURES,
+ *   so one person mistyping their token is slowed without touching others;
+ * - per client address: LOGIN_MAX_FAILURES_PER_ADDRESS, higher, so the users
+ *   behind one shared proxy are not locked out by one of them, while a guesser
+ *   who varies the token is still stopped.
+ * The client address is the socket's peer, or the X-Forwarded-For client when
+ * the peer is a proxy listed in `server.trust_proxy` (Fastify's trustProxy).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { AppError } from '../../errors.ts';
 import { can, ROLES, type Permission, type Role } from '../../domain/roles.ts';
+import { SlidingLimiter } from '../../domain/failure-limiter.ts';
 import { authenticate } from '../../service/access/tokens.ts';
 import { parseInput } from '../../service/core/validate.ts';
 import type { HttpContext } from '../http-context.ts';
 import { clearSessionCookies, readCookie, resolveSession, SESSION_COOKIE, setSessionCookies, type Session } from '../session-auth.ts';
 
+/** Failed sign-ins per token prefix per window. */
 export const LOGIN_MAX_FAILURES = 10;
+/** Failed sign-ins per client address per window. */
+export const LOGIN_MAX_FAILURES_PER_ADDRESS = 50;
 export const LOGIN_WINDOW_MS = 60_000;
+/** As many characters as the token list shows (`fbk_` and six more). */
+export const TOKEN_PREFIX_CHARS = 10;
 
 const PERMISSIONS: readonly Permission[] = ['read', 'incidents:write', 'decisions:write', 'events:write', 'admin'];
 
@@ -61,28 +73,26 @@ function hasApiRoute(app: FastifyInstance, method: string, url: string): boolean
   return r !== null && !(r.params && '*' in (r.params as Record<string, unknown>));
 }
 
-function createLoginLimiter(clock: () => Date, max = LOGIN_MAX_FAILURES, windowMs = LOGIN_WINDOW_MS) {
-  const failures = new Map<string, number[]>();
-  const recent = (ip: string, now: number) => (failures.get(ip) ?? []).filter((t) => t > now - windowMs);
+function createLoginLimiter(clock: () => Date) {
+  const byPrefix = new SlidingLimiter({ limit: LOGIN_MAX_FAILURES, windowMs: LOGIN_WINDOW_MS });
+  const byAddress = new SlidingLimiter({ limit: LOGIN_MAX_FAILURES_PER_ADDRESS, windowMs: LOGIN_WINDOW_MS });
+  const refuse = (what: string, ms: number) =>
+    new AppError('rate_limited', `too many failed sign-ins ${what}; try again in ${Math.ceil(ms / 1000)} s`, {
+      retryAfter: Math.max(1, ms / 1000),
+    });
   return {
-    /** Throws rate_limited when this address failed too often lately. */
-    check(ip: string): void {
+    /** Throws rate_limited when this address, or this token prefix, failed too often lately. */
+    check(ip: string, token: string): void {
       const now = clock().getTime();
-      const list = recent(ip, now);
-      if (list.length >= max) {
-        throw new AppError(
-          'rate_limited',
-          `too many failed sign-ins from this address; try again in ${Math.ceil((list[0]! + windowMs - now) / 1000)} s`,
-          {
-            retryAfter: Math.max(1, (list[0]! + windowMs - now) / 1000),
-          },
-        );
-      }
+      const a = byAddress.blockedForMs(ip, now);
+      if (a > 0) throw refuse('from this address', a);
+      const p = byPrefix.blockedForMs(token.slice(0, TOKEN_PREFIX_CHARS), now);
+      if (p > 0) throw refuse('with this token', p);
     },
-    fail(ip: string): void {
+    fail(ip: string, token: string): void {
       const now = clock().getTime();
-      if (failures.size > 10_000) for (const [k, v] of failures) if (v[v.length - 1]! <= now - windowMs) failures.delete(k);
-      failures.set(ip, [...recent(ip, now), now]);
+      byAddress.record(ip, now);
+      byPrefix.record(token.slice(0, TOKEN_PREFIX_CHARS), now);
     },
   };
 }
@@ -91,6 +101,7 @@ function createLoginLimiter(clock: () => Date, max = LOGIN_MAX_FAILURES, windowM
 export function sessionRoutes(app: FastifyInstance, ctx: HttpContext): void {
   const sessions = ctx.sessions;
   const limiter = createLoginLimiter(ctx.deps.clock);
+  const secure = ctx.deps.config.server.secure_cookies;
 
   const view = (s: Session): SessionView => ({
     role: s.role,
@@ -103,14 +114,14 @@ export function sessionRoutes(app: FastifyInstance, ctx: HttpContext): void {
 
   app.post('/api/v1/session', async (req: FastifyRequest, reply) => {
     noStore(reply);
-    limiter.check(req.ip);
     const { token } = parseInput(loginBody, req.body);
+    limiter.check(req.ip, token);
     let actor;
     try {
       actor = await authenticate(ctx.deps, token, req.ip);
     } catch (err) {
       if (err instanceof AppError && err.code === 'unauthorized') {
-        limiter.fail(req.ip);
+        limiter.fail(req.ip, token);
         ctx.deps.logger.warn({ ip: req.ip }, 'dashboard sign-in refused: invalid or revoked token');
       }
       throw err;
@@ -126,7 +137,7 @@ export function sessionRoutes(app: FastifyInstance, ctx: HttpContext): void {
     if (old) sessions.delete(old); // no session fixation: always a fresh id
     const s = sessions.create({ tokenId: actor.id.replace(/^token:/, ''), role, name: actor.name });
     ctx.deps.logger.info({ token_id: s.tokenId, role, ip: req.ip }, 'dashboard sign-in');
-    setSessionCookies(req, reply, s.id);
+    setSessionCookies(req, reply, s.id, secure);
     return view(s);
   });
 
@@ -134,7 +145,7 @@ export function sessionRoutes(app: FastifyInstance, ctx: HttpContext): void {
     noStore(reply);
     const s = await resolveSession(ctx.deps, sessions, req);
     if (!s) {
-      clearSessionCookies(req, reply);
+      clearSessionCookies(req, reply, secure);
       throw new AppError('unauthorized', 'not signed in: POST /api/v1/session {"token": "..."} first');
     }
     return view(s);
@@ -147,7 +158,7 @@ export function sessionRoutes(app: FastifyInstance, ctx: HttpContext): void {
       sessions.delete(s.id);
       ctx.deps.logger.info({ token_id: s.tokenId, ip: req.ip }, 'dashboard sign-out');
     }
-    clearSessionCookies(req, reply);
+    clearSessionCookies(req, reply, secure);
     return reply.code(204).send();
   });
 }

@@ -3,7 +3,7 @@
 // shared database) within TOKEN_CACHE_MS.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestFirebreak, type TestFirebreak } from '../../test-harness.ts';
+import { startTestFirebreak, TEST_ADMIN_TOKEN, type TestFirebreak } from '../../test-harness.ts';
 import { testBackends } from '../../store/test-databases.ts';
 import { AppError } from '../../errors.ts';
 import { authenticate, hashToken, revokeToken, TOKEN_CACHE_MS } from './tokens.ts';
@@ -42,6 +42,15 @@ for (const backend of testBackends()) {
 
       await assert.rejects(authenticate(t.fb.deps, 'fbk_not-a-token'), isUnauthorized);
       await assert.rejects(authenticate(t.fb.deps, undefined), isUnauthorized);
+    });
+
+    test('the token list never shows characters of a chosen FIREBREAK_ADMIN_TOKEN, only a hash-derived id', async () => {
+      const items = (await t.call('GET', '/api/v1/tokens')).body.items as { name: string; prefix: string }[];
+      const boot = items.find((x) => x.name === 'bootstrap-admin')!;
+      assert.equal(boot.prefix, `sha256:${hashToken(TEST_ADMIN_TOKEN).slice(0, 8)}`);
+      assert.ok(!TEST_ADMIN_TOKEN.startsWith(boot.prefix.slice(0, 4)));
+      const made = items.find((x) => x.name !== 'bootstrap-admin');
+      if (made) assert.match(made.prefix, /^fbk_/, 'generated tokens keep their random prefix');
     });
   });
 }

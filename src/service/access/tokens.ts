@@ -16,6 +16,7 @@ import {
   countActiveAdmins,
   getToken,
   touchToken,
+  fixChosenTokenPrefix,
   type TokenRecord,
 } from '../../store/token-repo.ts';
 import { writeAudit } from '../../store/audit-repo.ts';
@@ -25,6 +26,16 @@ import { parseInput } from '../core/validate.ts';
 
 export function hashToken(secret: string): string {
   return createHash('sha256').update(secret).digest('hex');
+}
+
+/**
+ * What the token list shows of a token chosen by a person (FIREBREAK_ADMIN_TOKEN):
+ * an id derived from its hash, never its first characters, which would give
+ * away part of a secret that may be reused elsewhere or have little entropy.
+ * Generated tokens show their first 10 characters (random, `fbk_` + 6).
+ */
+export function chosenTokenPrefix(secret: string): string {
+  return `sha256:${hashToken(secret).slice(0, 8)}`;
 }
 
 function newSecret(): string {
@@ -89,6 +100,7 @@ export async function revokeToken(deps: Deps, actor: Actor, id: string): Promise
   // After the commit: no request authenticates with the revoked token from here on.
   const cache = tokenCache(deps.db);
   cache.entries.clear();
+  cache.byId.clear();
   cache.generation++;
   return revoked;
 }
@@ -111,12 +123,37 @@ interface CachedToken {
   touchedAt: number;
 }
 /** The cache and its generation: a lookup that began before a revocation does not fill the cache after it. */
-const tokenCaches = new WeakMap<object, { entries: Map<string, CachedToken>; generation: number }>();
+interface TokenCache {
+  entries: Map<string, CachedToken>;
+  /** Token id → live or not, for dashboard sessions (which hold the id, never the secret). */
+  byId: Map<string, { active: boolean; freshUntil: number }>;
+  generation: number;
+}
+const tokenCaches = new WeakMap<object, TokenCache>();
 
-function tokenCache(db: object): { entries: Map<string, CachedToken>; generation: number } {
+function tokenCache(db: object): TokenCache {
   let c = tokenCaches.get(db);
-  if (!c) tokenCaches.set(db, (c = { entries: new Map(), generation: 0 }));
+  if (!c) tokenCaches.set(db, (c = { entries: new Map(), byId: new Map(), generation: 0 }));
   return c;
+}
+
+/**
+ * Whether the token with this id exists and is not revoked. Cached like
+ * authenticate(): a revocation through this process is seen at once, one by
+ * another process within TOKEN_CACHE_MS. Dashboard sessions ask on every use.
+ */
+export async function isTokenActive(deps: Pick<Deps, 'db'>, id: string): Promise<boolean> {
+  const cache = tokenCache(deps.db);
+  const hit = cache.byId.get(id);
+  if (hit && performance.now() <= hit.freshUntil) return hit.active;
+  const generation = cache.generation;
+  const rec = await getToken(deps.db, id);
+  const active = rec !== null && rec.revoked_at === null;
+  if (cache.generation === generation) {
+    if (cache.byId.size >= TOKEN_CACHE_MAX) cache.byId.clear();
+    cache.byId.set(id, { active, freshUntil: performance.now() + TOKEN_CACHE_MS });
+  }
+  return active;
 }
 
 /** Resolves a presented secret to its actor, or throws unauthorized. */
@@ -162,10 +199,12 @@ export async function bootstrapAdmin(deps: Deps): Promise<{ generated?: string; 
       name: 'bootstrap-admin',
       role: 'admin',
       hash: hashToken(token),
-      prefix: token.slice(0, 10),
+      prefix: chosenTokenPrefix(token),
       createdAt: now,
       createdBy: 'FIREBREAK_ADMIN_TOKEN',
     });
+    // Databases made before this change show the chosen token's first characters: replace them.
+    await fixChosenTokenPrefix(deps.db, hashToken(token), chosenTokenPrefix(token));
     if (rec) await writeAudit(deps.db, { at: now, actor: 'system', action: 'token.bootstrap', target: rec.id });
     return { registered: rec !== null };
   }

@@ -161,6 +161,14 @@ for (const backend of testBackends()) {
       for (const secret of secrets)
         for (const [name, text] of original.tables) assert.ok(!text.includes(secret), `no token secret in ${name}: only hashes`);
       assert.ok(original.tables.get('tokens')!.includes('"name":"alice"'));
+      // The ack-link signing key is excluded: whoever reads a backup cannot forge acknowledgement links.
+      const ackSecret = (await t.fb.deps.db.query<{ value: string }>(`SELECT value FROM settings WHERE key = 'ack_link_secret'`)).rows[0]
+        ?.value;
+      assert.ok(ackSecret, 'the server made its ack-link secret');
+      const archive: string[] = [];
+      for await (const e of readArchive(createReadStream(backup.path))) archive.push(e.data.toString('utf8'));
+      assert.ok(archive.length > 2);
+      assert.ok(!archive.some((text) => text.includes(ackSecret)), 'no ack-link secret in the backup');
     });
 
     test('backup → fresh empty database → restore: every table byte for byte', async () => {

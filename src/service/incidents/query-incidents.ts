@@ -9,6 +9,7 @@ import { getRunView, type RunView } from '../runbooks/runbook-run-view.ts';
 import type { Actor, Deps } from '../core/context.ts';
 import { authorize } from '../access/authorize.ts';
 import { parseInput } from '../core/validate.ts';
+import { canSeeCommandOutput, withoutCommandOutput, withoutStepOutput } from '../access/command-output.ts';
 
 const csv = <T extends readonly [string, ...string[]]>(values: T) =>
   z
@@ -69,7 +70,7 @@ export async function getIncident(deps: Deps, actor: Actor, id: string): Promise
   const inc = await repoGet(deps.db, id);
   if (!inc) throw new AppError('not_found', `incident ${id} not found`);
   const run = await getRunView(deps.db, id);
-  return run ? { ...inc, run } : inc;
+  return run ? { ...inc, run: canSeeCommandOutput(actor) ? run : withoutCommandOutput(run) } : inc;
 }
 
 export const timelineQuery = z
@@ -89,5 +90,6 @@ export async function getTimeline(deps: Deps, actor: Actor, id: string, rawQuery
   if (!inc) throw new AppError('not_found', `incident ${id} not found`);
   const rows = await listTimeline(deps.db, id, { after: f.cursor, limit: f.limit + 1 });
   const items = rows.slice(0, f.limit);
-  return { items, next_cursor: rows.length > f.limit ? items[items.length - 1]!.id : null };
+  const shown = canSeeCommandOutput(actor) ? items : items.map(withoutStepOutput);
+  return { items: shown, next_cursor: rows.length > f.limit ? items[items.length - 1]!.id : null };
 }

@@ -29,6 +29,7 @@ import { retryDelayMs } from '../../respond/backoff.ts';
 import type { RespondDeps } from './respond-deps.ts';
 import { FIREBREAK_ORIGIN } from './respond-deps.ts';
 import { decideInTx } from './decide.ts';
+import { takeBanBudget } from './ban-budget.ts';
 
 export const ACTION_RETRY_TIMER = 'action_retry';
 
@@ -67,6 +68,10 @@ export async function scheduleLease(
 
 /** Makes (or reuses) the run's decision inside `q`; the caller's transaction. */
 async function decideFor(q: Queryable, deps: RespondDeps, run: ActionRun, d: DecideRequest, now: Date): Promise<DecideOutcome> {
+  if (d.type === 'ban' && /^(rule|runbook):/.test(run.requested_by)) {
+    const refused = takeBanBudget(deps, run.requested_by, run.id, now); // automated bans per source and minute
+    if (refused) return { status: 'refused', message: refused };
+  }
   const out = await decideInTx(
     q,
     deps,

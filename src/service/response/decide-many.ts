@@ -33,9 +33,9 @@ import { findAllowlisted } from '../../respond/allowlist-match.ts';
 import type { DecideOutcome } from '../../respond/action.ts';
 import type { Deps } from '../core/context.ts';
 import { loadAllowlist } from './allowlist.ts';
-import { checkDecisionInput, type DecideInput } from './decide.ts';
+import { checkDecisionGuard, checkDecisionInput, type DecideInput } from './decide.ts';
 
-export type DecideManyOutcome = DecideOutcome | { status: 'invalid'; error: AppError };
+export type DecideManyOutcome = Exclude<DecideOutcome, { status: 'refused' }> | { status: 'invalid'; error: AppError };
 
 interface Plan {
   /** The live decision, when it has not expired. */
@@ -63,6 +63,13 @@ export async function decideManyInTx(
   checked.forEach((t, i) => {
     const entry = t?.cidr ? findAllowlisted(allowlist, t.cidr) : null;
     if (entry) out[i] = { status: 'allowlisted', entry };
+    else if (t?.cidr) {
+      try {
+        checkDecisionGuard(deps.config, t.cidr); // max range, unspecified, own addresses
+      } catch (err) {
+        out[i] = { status: 'invalid', error: err as AppError };
+      }
+    }
   });
 
   // Repeat offenders: earlier succeeded runs per action and target, one query per action.

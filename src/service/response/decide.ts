@@ -13,6 +13,9 @@
  * action on the same target within `bans.window` lengthen the ban
  * (src/respond/ban-duration.ts).
  */
+import { decisionTargetProblem } from '../../domain/decision-guard.ts';
+import { decisionGuardFor } from '../../respond/own-addresses.ts';
+import type { Cidr } from '../../domain/ip.ts';
 import { AppError } from '../../errors.ts';
 import type { Queryable } from '../../store/db.ts';
 import { endDecisions, extendDecision, findLiveDecision, insertDecision, lockDecisionChanges } from '../../store/decision-repo.ts';
@@ -65,11 +68,29 @@ export function checkDecisionInput(input: Pick<DecideInput, 'scope' | 'value' | 
   return t;
 }
 
-export async function decideInTx(q: Queryable, deps: Pick<Deps, 'config'>, input: DecideInput, now: Date): Promise<DecideOutcome> {
+/**
+ * Guard rails (src/domain/decision-guard.ts, docs/security.md): an address or
+ * range wider than `decisions.max_range`, covering 0.0.0.0 / :: or one of the
+ * server's own addresses is refused. Throws AppError('invalid'). Called after
+ * the allowlist check (an allowlisted target answers `allowlisted` as before),
+ * by the single and the batched path.
+ */
+export function checkDecisionGuard(config: Pick<Deps, 'config'>['config'], cidr: Cidr): void {
+  const problem = decisionTargetProblem(cidr, decisionGuardFor(config));
+  if (problem) throw new AppError('invalid', `refused: ${problem}`, { details: [{ path: 'value', message: problem }] });
+}
+
+export async function decideInTx(
+  q: Queryable,
+  deps: Pick<Deps, 'config'>,
+  input: DecideInput,
+  now: Date,
+): Promise<Exclude<DecideOutcome, { status: 'refused' }>> {
   const t = checkDecisionInput(input);
   if (t.cidr) {
     const entry = await allowlistedBy(q, deps.config, t.cidr);
     if (entry) return { status: 'allowlisted', entry };
+    checkDecisionGuard(deps.config, t.cidr);
   }
 
   let durationMs = input.until ? input.until.getTime() - now.getTime() : (input.durationMs ?? 0);

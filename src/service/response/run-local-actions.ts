@@ -26,6 +26,7 @@ import { FIREBREAK_ORIGIN } from './respond-deps.ts';
 import { prepareAction, runAction, type ActionRunRequest, type PreparedAction } from './run-action.ts';
 import { targetFromKey } from './action-attempt.ts';
 import { decideManyInTx } from './decide-many.ts';
+import { takeBanBudget } from './ban-budget.ts';
 import type { DecideInput } from './decide.ts';
 
 export interface LocalActionItem {
@@ -156,15 +157,22 @@ async function runInOneTx(
     });
     // Local actions ask for their decision before their first await; give stragglers one turn of the event loop.
     await new Promise((r) => setImmediate(r));
+    // The ban budget (ban-budget.ts), as on the single path: automated bans past it are answered `refused`.
+    const budgeted = asked.filter((a) => {
+      if (a.input.type !== 'ban' || !/^(rule|runbook):/.test(a.input.createdBy)) return true;
+      const refused = takeBanBudget(deps, a.input.createdBy, a.input.actionId ?? '', now);
+      if (refused) a.answer({ status: 'refused', message: refused });
+      return refused === null;
+    });
     const outcomes = await decideManyInTx(
       q,
       deps,
-      asked.map((a) => a.input),
+      budgeted.map((a) => a.input),
       now,
     );
     const decisionOf = new Map<number, string>();
     outcomes.forEach((o, k) => {
-      const a = asked[k]!;
+      const a = budgeted[k]!;
       if (o.status === 'invalid') return a.fail(o.error);
       if (o.status !== 'allowlisted') {
         decisionOf.set(a.i, o.decision.id);

@@ -124,7 +124,7 @@ async function execute(
     const r: CommandResult =
       def.language === 'sql'
         ? await rt.steps.sql({ query: def.command, timeoutMs: def.timeout })
-        : await rt.steps.shell({ command: def.command, cwd: def.cwd, timeoutMs: def.timeout, signal });
+        : await rt.steps.shell({ command: def.command, cwd: def.cwd, env: def.env, timeoutMs: def.timeout, signal });
     return {
       ok: r.exitCode === 0 && !r.timedOut && !r.aborted,
       output: r.output,

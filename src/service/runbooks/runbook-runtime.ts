@@ -30,7 +30,8 @@ export type ActionRunner = (actor: Actor, incident: Incident, requests: (ActionR
 /** How steps reach the outside world. */
 export interface StepIo {
   actions: ActionRunner;
-  shell(cmd: { command: string; cwd?: string; timeoutMs: number; signal?: AbortSignal }): Promise<CommandResult>;
+  /** `env`: the step's own `env:` entries, added to the minimal base environment. */
+  shell(cmd: { command: string; cwd?: string; env?: Readonly<Record<string, string>>; timeoutMs: number; signal?: AbortSignal }): Promise<CommandResult>;
   /** `language: sql` commands, on the application database. */
   sql(cmd: { query: string; timeoutMs: number }): Promise<CommandResult>;
 }

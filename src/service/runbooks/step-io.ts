@@ -7,10 +7,11 @@
 import { runShellCommand, runSqlCommand, type CommandResult } from '../../respond/command-runner.ts';
 import type { ActionRunner, StepIo } from './runbook-runtime.ts';
 
-export function createStepIo(actions: ActionRunner, appDatabaseUrl: string | undefined): StepIo {
+/** `baseEnv`: what every shell command gets (config `commandEnv`: PATH, HOME, LANG); a step's `env:` adds to it. */
+export function createStepIo(actions: ActionRunner, appDatabaseUrl: string | undefined, baseEnv?: Readonly<Record<string, string>>): StepIo {
   return {
     actions,
-    shell: (cmd) => runShellCommand(cmd),
+    shell: (cmd) => runShellCommand({ ...cmd, env: { ...(baseEnv ?? {}), ...(cmd.env ?? {}) } }),
     async sql(cmd): Promise<CommandResult> {
       if (!appDatabaseUrl) {
         const error = 'no application database for SQL steps: configure a probe of type postgres';
