@@ -23,6 +23,9 @@ import { resolveRules } from './domain/rules/default-rules.ts';
 import { createPipeline, type Pipeline } from './detect/pipeline.ts';
 import { handleDetection } from './service/detections/handle-detection.ts';
 import { eventRoutes } from './http/routes/events.ts';
+import { detectionRoutes } from './http/routes/detections.ts';
+import { registerIngestMetrics } from './http/ingest-metrics.ts';
+import { detectionHealth, ingestHealth, ingestNotReady } from './detect/ingest/ingest-health.ts';
 import { statsRoutes } from './http/routes/stats.ts';
 import { createFileSource, type FileSource } from './detect/file-source.ts';
 import { createMetrics, type Metrics } from './http/metrics.ts';
@@ -224,6 +227,7 @@ export async function createFirebreak(config: Config, opts: CreateOptions = {}):
   });
   await pipeline.rebuild(clock());
   const metrics = createMetrics({ db, pipeline, bus, probes: () => probes.states() });
+  registerIngestMetrics(metrics.registry, pipeline, (fn) => metrics.addCollector(fn));
   const sources = config.sources.map((cfg) => createFileSource({ cfg, db, pipeline, logger, clock }));
 
   const health: HealthPart[] = [
@@ -262,27 +266,8 @@ export async function createFirebreak(config: Config, opts: CreateOptions = {}):
         return { status: items.some((p) => p.status === 'down') ? 'degraded' : 'ok', items };
       },
     },
-    {
-      name: 'detection',
-      async check() {
-        const s = pipeline.stats();
-        const e = pipeline.engineStats();
-        return {
-          status: s.lastPersistError && s.pendingPersist > 0 ? 'degraded' : 'ok',
-          rules: rules.map((r) => r.name),
-          events_accepted: s.accepted,
-          events_rejected: s.rejected,
-          detections: s.detections,
-          pending_store: s.pendingPersist,
-          pending_detections: s.pendingDetections,
-          rebuilt_events: s.rebuiltEvents,
-          keys: e.keys,
-          evicted_keys: e.evictedKeys,
-          dropped_keys: e.droppedKeys,
-          ...(s.lastPersistError ? { last_error: s.lastPersistError } : {}),
-        };
-      },
-    },
+    { name: 'ingest', check: async () => ingestHealth(pipeline), notReady: () => ingestNotReady(pipeline) },
+    { name: 'detection', check: async () => detectionHealth(pipeline) },
   ];
 
   const sessions = createSessionStore({ clock });
@@ -299,6 +284,7 @@ export async function createFirebreak(config: Config, opts: CreateOptions = {}):
   const app = buildApp(ctx, [
     (a) => metrics.route(a),
     eventRoutes(pipeline),
+    detectionRoutes,
     statsRoutes,
     runbookStepRoutes(runbookEngine.runtime),
     sessionRoutes(sessions),
