@@ -9,6 +9,7 @@ import { createPipeline } from './pipeline.ts';
 import { DEFAULT_RULES } from '../domain/rules/default-rules.ts';
 import type { DetectionJob, FbEvent } from '../domain/event.ts';
 import type { Db } from '../store/db.ts';
+import { migrate } from '../store/migrate.ts';
 import { listDeadLetters } from '../store/dead-letter-repo.ts';
 import { listDetectionRows } from '../store/detection-repo.ts';
 import { encodeEvents, insertEventBatch } from '../store/event-repo.ts';
@@ -28,6 +29,7 @@ for (const backend of testBackends()) {
     test('accept resolves once stored; a failing handler is retried until the detection is handled', async () => {
       const tdb = await createTestDatabase(backend);
       const db = await tdb.open();
+      await migrate(db);
       try {
         let calls = 0;
         const handled: DetectionJob[] = [];
@@ -60,6 +62,7 @@ for (const backend of testBackends()) {
     test('rebuild re-raises a detection whose events were stored but which was never recorded (a crash in between)', async () => {
       const tdb = await createTestDatabase(backend);
       const db = await tdb.open();
+      await migrate(db);
       try {
         // As if the process died right after committing these events.
         const evs = [0, 1, 2, 3, 4].map((k) => failed('198.51.100.7', k));
@@ -97,6 +100,7 @@ for (const backend of testBackends()) {
     test('an event that cannot be encoded is a dead letter; the rest of the batch is stored and detected', async () => {
       const tdb = await createTestDatabase(backend);
       const db = await tdb.open();
+      await migrate(db);
       try {
         const p = make(db, async () => {});
         let deep: Record<string, unknown> = {};

@@ -6,6 +6,7 @@
  * commit of the ingest pipeline. One row per batch instead of a row per event
  * keeps the durable path as fast as detection alone (issue #13).
  */
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { Queryable } from './db.ts';
 import type { FbEvent } from '../domain/event.ts';
 
@@ -39,8 +40,14 @@ export async function insertEventBatch(q: Queryable, b: EventBatchRow): Promise<
     usToIso(b.tsMaxUs),
     b.n,
     b.types,
-    `[${b.parts.filter((p) => p !== '').join(',')}]`,
+    deflateRawSync(`[${b.parts.filter((p) => p !== '').join(',')}]`, { level: 1 }).toString('base64'),
   ]);
+}
+
+/** The events of a stored batch's `data`. */
+export function decodeEventBatch(data: string): FbEvent[] {
+  const json = data.startsWith('[') ? data : inflateRawSync(Buffer.from(data, 'base64')).toString('utf8');
+  return JSON.parse(json) as FbEvent[];
 }
 
 export interface StoredBatch {
@@ -57,7 +64,7 @@ export async function loadEventBatchesSince(q: Queryable, sinceUs: number, after
     `SELECT id, data FROM event_batches WHERE ts_max > $1 AND id > $2 ORDER BY id LIMIT $3`,
     [usToIso(sinceUs), afterId, limit],
   );
-  return r.rows.map((row) => ({ id: Number(row.id), events: JSON.parse(row.data) as FbEvent[] }));
+  return r.rows.map((row) => ({ id: Number(row.id), events: decodeEventBatch(row.data) }));
 }
 
 /**

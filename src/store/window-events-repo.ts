@@ -4,13 +4,14 @@
  * by the incident's key; the rule's own match conditions are applied by the
  * caller with the domain's engine.
  *
- * Events are stored in batches (event-repo.ts): the batches overlapping the
- * window that hold one of the types are read, narrowed in SQL by a text search
- * for the key's JSON member (a cheap superset), then filtered exactly here.
+ * Events are stored in compressed batches (event-repo.ts): the batches
+ * overlapping the window that hold one of the types are read and decoded, and
+ * the events filtered here. The cost grows with the traffic of the window's
+ * types, not with the key's share of it.
  */
 import type { Queryable } from './db.ts';
 import type { FbEvent } from '../domain/event.ts';
-import { usToIso } from './event-repo.ts';
+import { decodeEventBatch, usToIso } from './event-repo.ts';
 
 export interface WindowQuery {
   types: readonly string[];
@@ -33,15 +34,6 @@ export async function countWindowEvents(q: Queryable, w: Omit<WindowQuery, 'limi
 export async function loadWindowEvents(q: Queryable, w: WindowQuery): Promise<FbEvent[]> {
   const params: unknown[] = [w.types, usToIso(w.sinceUs), usToIso(w.untilUs)];
   const where = ['types && $1::text[]', 'ts_max > $2', 'ts_min <= $3'];
-  const member = (field: string, v: string | undefined) => {
-    if (v === undefined) return;
-    // Written by JSON.stringify (no space) or by PostgreSQL's jsonb output (a space after the colon).
-    params.push(`"${field}":${JSON.stringify(v)}`, `"${field}": ${JSON.stringify(v)}`);
-    where.push(`(strpos(data, $${params.length - 1}) > 0 OR strpos(data, $${params.length}) > 0)`);
-  };
-  member('ip', w.ip);
-  member('user_id', w.userId);
-  member('route', w.route);
   const types = new Set(w.types);
   const out: FbEvent[] = [];
   let afterId = 0;
@@ -51,7 +43,7 @@ export async function loadWindowEvents(q: Queryable, w: WindowQuery): Promise<Fb
       [...params, afterId],
     );
     for (const row of r.rows) {
-      for (const ev of JSON.parse(row.data) as FbEvent[]) {
+      for (const ev of decodeEventBatch(row.data)) {
         if (!types.has(ev.type) || !(ev.tsUs > w.sinceUs && ev.tsUs <= w.untilUs)) continue;
         if (w.ip !== undefined && ev.ip !== w.ip) continue;
         if (w.userId !== undefined && ev.user_id !== w.userId) continue;

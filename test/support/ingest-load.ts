@@ -3,6 +3,7 @@
  * at a steady rate, counting the sequence numbers of every 202 answer, and
  * reading back which numbers a database holds.
  */
+import { decodeEventBatch } from '../../src/store/event-repo.ts';
 import type { Queryable } from '../../src/store/db.ts';
 
 export interface Load {
@@ -80,7 +81,8 @@ export async function storedSeqs(q: Queryable): Promise<Set<number>> {
       after,
     ]);
     for (const row of r.rows) {
-      for (const ev of JSON.parse(row.data) as { attrs?: { seq?: number } }[]) if (typeof ev.attrs?.seq === 'number') out.add(ev.attrs.seq);
+      for (const ev of decodeEventBatch(row.data) as { attrs?: { seq?: number } }[])
+        if (typeof ev.attrs?.seq === 'number') out.add(ev.attrs.seq);
       after = Number(row.id);
     }
     if (r.rows.length < 200) return out;

@@ -11,6 +11,8 @@ CREATE TABLE event_batches (
   data   text NOT NULL
 );
 CREATE INDEX event_batches_ts_max ON event_batches (ts_max);
+-- data is compressed already (deflate, base64): no second compression by TOAST.
+ALTER TABLE event_batches ALTER COLUMN data SET STORAGE EXTERNAL;
 
 -- Events stored by earlier versions move into batches of 1,000 (in time order).
 INSERT INTO event_batches (ts_min, ts_max, n, types, data)
