@@ -1,6 +1,6 @@
-// Lint: TypeScript rules plus the dependency direction of CONVENTIONS.md.
-// http, cli, detect, escalate → service → store, respond, notify, domain.
-// domain imports nothing outside itself; nothing imports http or cli.
+// Lint: TypeScript rules plus the dependency direction of docs/contributing.md ("Layers").
+// startup → http, cli → engine, detect → service → store, respond, notify → domain.
+// domain imports nothing outside itself; nothing imports http or cli (but the start-up steps).
 import tseslint from 'typescript-eslint';
 import importPlugin from 'eslint-plugin-import';
 
@@ -27,11 +27,12 @@ export default tseslint.config(
               except: ['./domain', './errors.ts'],
               message: 'domain/ is pure: it imports nothing outside domain/ (but errors.ts)',
             },
-            zone('./src/store', './src/{service,http,cli,detect,escalate,respond,notify}/**/*', 'store/ sits below service/'),
-            zone('./src/respond', './src/{service,http,cli,detect,escalate}/**/*', 'respond/ sits below service/'),
-            zone('./src/notify', './src/{service,http,cli,detect,escalate,respond}/**/*', 'notify/ sits below service/'),
-            zone('./src/service', './src/{http,cli,detect,escalate}/**/*', 'service/ must not import the layers above it'),
-            zone('./src/!(http)/**/*', './src/http/**/*', 'nothing imports http/ (only main.ts)'),
+            zone('./src/store', './src/{service,http,cli,detect,engine,startup,respond,notify}/**/*', 'store/ sits below service/'),
+            zone('./src/respond', './src/{service,http,cli,detect,engine,startup}/**/*', 'respond/ sits below service/'),
+            zone('./src/notify', './src/{service,http,cli,detect,engine,startup,respond}/**/*', 'notify/ sits below service/'),
+            zone('./src/service', './src/{http,cli,detect,engine,startup}/**/*', 'service/ must not import the layers above it'),
+            zone('./src/{detect,engine}', './src/startup/**/*', 'engine/ and detect/ sit below the start-up steps'),
+            zone('./src/!(http|startup)/**/*', './src/http/**/*', 'nothing imports http/ (only the start-up steps)'),
             zone('./src/!(cli)/**/*', './src/cli/**/*', 'nothing imports cli/'),
             zone('./sdk', './src', 'the SDK ships to other applications: no server code'),
           ],

@@ -11,7 +11,7 @@
  *     (detection only), so the cost of durable storage is visible.
  * (c) Posts 4 failed logins for a fresh address, then the 5th, and measures
  *     from the 5th's 202 until the ban is on the bouncer API (`GET /v1/decisions`,
- *     DESIGN.md's measure) and until the incident is listed: p50/p99, on an idle
+ *     docs/design.md's measure) and until the incident is listed: p50/p99, on an idle
  *     server and right after the load run (event storage still catching up).
  *
  * Usage: node --import tsx bench/ingest.ts [--seconds 10] [--samples 50] [--batch 1000] [--connections 8]
@@ -138,7 +138,7 @@ async function runLoad(url: string, seconds: number): Promise<LoadResult> {
 interface Latency {
   /** Until the ban was written (its `created_at`, same machine clock): the detection path alone, no polling in the way. */
   decided: { p50: number; p99: number };
-  /** Until a bouncer polling every 2 ms sees the ban on the CrowdSec-compatible API (DESIGN.md's measure). */
+  /** Until a bouncer polling every 2 ms sees the ban on the CrowdSec-compatible API (docs/design.md's measure). */
   ban: { p50: number; p99: number };
   /** Until the incident is listed by the API. */
   incident: { p50: number; p99: number };

@@ -1,4 +1,4 @@
-// Middleware check cost with 100,000 active bans (DESIGN.md target: < 1 µs).
+// Middleware check cost with 100,000 active bans (docs/design.md target: < 1 µs).
 //
 //   node --import tsx bench/middleware-check.ts
 //

@@ -1,5 +1,5 @@
 /**
- * Benchmark (DESIGN.md "Performance targets"): `firebreak replay` of an sshd
+ * Benchmark (docs/design.md "Performance targets"): `firebreak replay` of an sshd
  * log must read >= 30x the lines per second of `fail2ban-regex` with the
  * stock sshd filter, on the same file, on the same machine, in the same run.
  *

@@ -6,6 +6,8 @@ const BENCHES: Record<string, string> = {
   replay: './replay-vs-fail2ban.ts',
   ingest: './ingest.ts',
   middleware: './middleware-check.ts',
+  storm: './attack-storm.ts',
+  'python-guard': './python-guard.ts',
 };
 
 const only = process.argv.slice(2).filter((a) => !a.startsWith('-'));

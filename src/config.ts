@@ -76,6 +76,20 @@ const ruleOverrideSchema = z
     ban: durationSchema.optional(),
     min_samples: z.number().int().min(1).optional(),
     actions: z.array(z.record(z.string(), z.unknown())).optional(),
+    /**
+     * Campaigns (README "Campaigns"): a detection for a new key joins an open
+     * incident of this rule that grew within `window`; `false` turns it off.
+     */
+    group: z
+      .union([
+        z.literal(false),
+        z
+          .object({
+            window: durationSchema.refine((ms) => ms >= 1_000 && ms <= 7 * 86_400_000, 'must be between 1s and 7d'),
+          })
+          .strict(),
+      ])
+      .optional(),
   })
   .strict();
 export type RuleOverride = z.infer<typeof ruleOverrideSchema>;
@@ -107,6 +121,7 @@ const probeSchema = z
 const channelSchema = z.discriminatedUnion('type', [
   z.object({ name: z.string().min(1), type: z.literal('webhook'), url: z.string().url(), secret: z.string().optional() }).strict(),
   z.object({ name: z.string().min(1), type: z.literal('slack'), url: z.string().url() }).strict(),
+  z.object({ name: z.string().min(1), type: z.literal('teams'), url: z.string().url() }).strict(),
   z
     .object({
       name: z.string().min(1),
@@ -219,6 +234,14 @@ export const configSchema = z
       .strict()
       .prefault({}),
     rules: z.record(z.string(), ruleOverrideSchema).default({}),
+    /** Range decisions (README "Campaigns"): this many banned addresses of one campaign in one IPv4 /24 or IPv6 /64 become one range ban. */
+    ranges: z
+      .object({
+        ipv4_min: z.number().int().min(2).max(256).default(8),
+        ipv6_min: z.number().int().min(2).max(1_000_000).default(2),
+      })
+      .strict()
+      .prefault({}),
     sources: z.array(sourceSchema).default([]),
     probes: z.array(probeSchema).default([]),
     channels: z.array(channelSchema).default([]),

@@ -5,7 +5,16 @@
  * codes (src/cli/exit-codes.ts).
  */
 export type ErrorCode =
-  'invalid' | 'unauthorized' | 'forbidden' | 'not_found' | 'conflict' | 'payload_too_large' | 'rate_limited' | 'unavailable' | 'internal';
+  | 'invalid'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not_found'
+  | 'conflict'
+  | 'payload_too_large'
+  | 'uri_too_long'
+  | 'rate_limited'
+  | 'unavailable'
+  | 'internal';
 
 export interface ErrorDetail {
   /** Where the problem is: a JSON path like `severity` or `[3].ts`, or a file path. */

@@ -152,6 +152,18 @@ for (const backend of testBackends()) {
       assert.equal(JSON.parse(/(\{.*\})$/.exec(del)![1]!).id, json.id);
     });
 
+    test('a campaign of 8 addresses in one /24 also reaches the bouncer as one Range', async () => {
+      for (let i = 0; i < 8; i++) assert.equal((await attack(`198.18.7.${10 + i}`)).status, 202);
+      const add = await waitFor(
+        'the range add',
+        () => lines().find((l) => l.startsWith('add 198.18.7.0/24 ')),
+        10_000,
+        () => `calls:\n${lines().join('\n')}\nbouncer:\n${bouncerOut}`,
+      );
+      const json = JSON.parse(/(\{.*\})$/.exec(add)![1]!) as { scope: string; type: string; value: string };
+      assert.deepEqual([json.scope, json.type, json.value], ['Range', 'ban', '198.18.7.0/24']);
+    });
+
     test('an allowlisted address under the same attack is never banned', async () => {
       assert.equal((await attack(ALLOWED)).status, 202);
       const inc = await waitFor(

@@ -705,13 +705,13 @@ describe('dashboard views with every optional endpoint (stub API)', () => {
     viewerToken = await t.makeToken('viewer', 'vic-viewer');
     const sessions = createSessionStore();
     const fromSession = sessionActor(t.fb.deps, sessions);
-    const ctx = { deps: t.fb.deps, actor: (req, p) => requireActor(t.fb.deps, req, p, fromSession) } as HttpContext;
+    const ctx = { deps: t.fb.deps, sessions, actor: (req, p) => requireActor(t.fb.deps, req, p, fromSession) } as HttpContext;
     stub = Fastify();
     stub.setErrorHandler((err, _req, reply) => sendError(reply, normalizeHttpError(err)));
     stub.setNotFoundHandler((req, reply) =>
       reply.code(404).send({ error: { code: 'not_found', message: `no route ${req.method} ${req.url}` } }),
     );
-    for (const r of [stubRoutes, sessionRoutes(sessions), staticRoutes()]) r(stub, ctx);
+    for (const r of [stubRoutes, sessionRoutes, staticRoutes]) r(stub, ctx);
     base = await stub.listen({ host: '127.0.0.1', port: 0 });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS });
   });

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import type { CliIo } from './io.ts';
 import { apiClientFromEnv } from './api-client.ts';
-import type { Incident } from '../store/incident-repo.ts';
 import type { TimelineEntry } from '../store/timeline-repo.ts';
 import { renderTable, shortTime } from './table.ts';
+import type { Incident } from '../domain/incident.ts';
 
 /** `firebreak incidents list|show|ack|resolve|reopen|note` against a running server. */
 export function registerIncidentsCommand(program: Command, io: CliIo): void {

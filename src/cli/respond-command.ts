@@ -18,9 +18,9 @@ import { SEVERITIES } from '../domain/severity.ts';
 import { canonicalIp } from '../domain/ip.ts';
 import type { CliIo } from './io.ts';
 import { apiClientFromEnv, type ApiClient } from './api-client.ts';
-import type { Incident } from '../store/incident-repo.ts';
 import type { ActionRun } from '../store/action-run-repo.ts';
 import type { PlannedAction } from '../service/response/plan-response.ts';
+import type { Incident } from '../domain/incident.ts';
 
 /** What each seeded incident type acts on. Other types are passed to the server, which knows its rules. */
 const TARGET_OF: Readonly<Record<string, 'ip' | 'user'>> = {

@@ -1,5 +1,5 @@
 /**
- * The live detection pipeline: events in, detections out (DESIGN.md core loop).
+ * The live detection pipeline: events in, detections out (docs/design.md "Core loop").
  *
  *   accept(events) ──► encode (dead letters set aside) ──► group commit (ingest/event-writer.ts):
  *        one transaction per batch of requests: one event_batches row, source positions,

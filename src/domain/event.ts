@@ -1,7 +1,7 @@
 import type { RuleSpec } from './rules/rule-spec.ts';
 
 /**
- * Event: one normalized fact (DESIGN.md "Vocabulary").
+ * Event: one normalized fact (docs/design.md "Vocabulary").
  *
  * Inside Firebreak the timestamp is `tsUs`, an integer count of microseconds
  * since the Unix epoch: sshd logs carry microseconds, and window boundaries
@@ -35,7 +35,7 @@ export const KNOWN_EVENT_TYPES = [
   'data.integrity_error',
 ] as const;
 
-/** Detection: one firing of a rule for a key (DESIGN.md). */
+/** Detection: one firing of a rule for a key (docs/design.md "Vocabulary"). */
 export interface Detection {
   rule: string;
   /** `ip:<address>`, `user:<id>` or `global`. */
@@ -43,6 +43,12 @@ export interface Detection {
   /** Microseconds since epoch: the timestamp of the event that fired. */
   atUs: number;
   value: number;
+  /**
+   * Distinct-value rules: the values held in the window when it fired (the
+   * addresses of a credential-stuffing attack), bounded by the window's own
+   * distinct set. Absent for other rules.
+   */
+  contributors?: string[];
 }
 
 /** One detection to handle, with the rule that fired it. */

@@ -18,6 +18,39 @@
  */
 import type { Severity } from './severity.ts';
 
+/** An incident as stored and as the API returns it (GET /api/v1/incidents/{id}); times are ISO-8601 UTC. */
+export interface Incident {
+  id: string;
+  type: string;
+  severity: Severity;
+  status: IncidentStatus;
+  title: string;
+  description: string | null;
+  dedup_key: string | null;
+  source: string;
+  created_by: string;
+  created_at: string;
+  updated_at: string;
+  detected_at: string;
+  ack_deadline: string;
+  acknowledged_at: string | null;
+  acknowledged_by: string | null;
+  mitigated_at: string | null;
+  resolved_at: string | null;
+  resolved_by: string | null;
+  sla_breached: boolean;
+  sla_breached_at: string | null;
+  reopen_count: number;
+  detection_count: number;
+  attrs: Record<string, unknown>;
+  /** Campaigns: keys grouped into this incident (0 when its rule does not group). */
+  members?: number;
+  /** How many members the timeline has announced so far. */
+  members_announced?: number;
+  /** Event time of the last opening or join of a campaign (null when its rule does not group). */
+  grew_at?: string | null;
+}
+
 export const INCIDENT_STATUSES = ['triggered', 'acknowledged', 'resolved'] as const;
 export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
 export type IncidentVerb = 'acknowledge' | 'resolve' | 'reopen';

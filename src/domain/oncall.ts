@@ -4,7 +4,7 @@
  * Pure: no I/O, no clock (every function takes the instant), imports nothing.
  * Time-zone math uses only `Intl.DateTimeFormat`.
  *
- * Semantics (where DESIGN.md is silent, decided here):
+ * Semantics (where docs/design.md is silent, decided here):
  * - Rotation coverage begins at the FIRST handoff: `start` (local date,
  *   default 2026-01-05, a Monday) at the `handoff` local time. Before it nobody
  *   is on call from the rotation (a `gap`); the rotation does not extend into

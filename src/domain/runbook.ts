@@ -26,6 +26,7 @@ export const KNOWN_ACTIONS = [
   'lock_account',
   'revoke_sessions',
   'force_password_reset',
+  'protect_account',
   'notify',
   'webhook',
   'run_command',

@@ -4,15 +4,9 @@
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import { AppError } from '../errors.ts';
-import { normalizeHttpError, sendError } from './error-map.ts';
-import type { HttpContext } from './http-context.ts';
-import { healthRoutes } from './routes/health.ts';
-import { tokenRoutes } from './routes/tokens.ts';
-import { incidentRoutes } from './routes/incidents.ts';
-
-export type RoutePlugin = (app: FastifyInstance, ctx: HttpContext) => void;
-
-export const CORE_ROUTES: readonly RoutePlugin[] = [healthRoutes, tokenRoutes, incidentRoutes];
+import { MAX_PARAM_LENGTH, normalizeHttpError, pathForMessage, sendError, uriTooLong } from './error-map.ts';
+import type { HttpContext, RoutePlugin } from './http-context.ts';
+import { ROUTES } from './routes/index.ts';
 
 /** Names where the JSON broke: line, column and the text around it. */
 export function malformedJson(text: string, err: Error): AppError {
@@ -27,12 +21,16 @@ export function malformedJson(text: string, err: Error): AppError {
   });
 }
 
-export function buildApp(ctx: HttpContext, extraRoutes: readonly RoutePlugin[] = []): FastifyInstance {
+/** `routes` (tests) replaces the route list of routes/index.ts. */
+export function buildApp(ctx: HttpContext, routes: readonly RoutePlugin[] = ROUTES): FastifyInstance {
   const app = Fastify({
     logger: false,
     bodyLimit: ctx.deps.config.server.body_limit,
     trustProxy: false,
     return503OnClosing: true,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    // The router's own answers (a parameter over the limit: 414; a path that does not decode: 400) in our error shape.
+    frameworkErrors: (err, _req, reply) => sendError(reply, normalizeHttpError(err)),
   });
 
   // JSON with a precise error position; an empty body is "no body".
@@ -59,8 +57,15 @@ export function buildApp(ctx: HttpContext, extraRoutes: readonly RoutePlugin[] =
     if (e.code === 'internal') ctx.deps.logger.error({ err: e.cause ?? e }, 'unhandled error');
     return sendError(reply, e.code === 'internal' ? new AppError('internal', 'internal error; see the server log') : e);
   });
-  app.setNotFoundHandler((req, reply) => sendError(reply, new AppError('not_found', `no route ${req.method} ${req.url.split('?')[0]}`)));
+  app.setNotFoundHandler((req, reply) => {
+    // A GET wildcard (the dashboard's) lets the router match an over-long parameter and fall through to here.
+    const tooLong = req.url
+      .split('?')[0]!
+      .split('/')
+      .some((seg) => seg.length > MAX_PARAM_LENGTH);
+    return sendError(reply, tooLong ? uriTooLong() : new AppError('not_found', `no route ${req.method} ${pathForMessage(req.url)}`));
+  });
 
-  for (const r of [...CORE_ROUTES, ...extraRoutes]) r(app, ctx);
+  for (const r of routes) r(app, ctx);
   return app;
 }

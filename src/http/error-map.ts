@@ -1,4 +1,4 @@
-/** The one table from error codes to HTTP statuses, and the error body shape of DESIGN.md. */
+/** The one table from error codes to HTTP statuses, and the error body shape of docs/design.md "Interfaces". */
 import type { FastifyError, FastifyReply } from 'fastify';
 import { AppError, type ErrorCode } from '../errors.ts';
 
@@ -9,6 +9,7 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   not_found: 404,
   conflict: 409,
   payload_too_large: 413,
+  uri_too_long: 414,
   rate_limited: 429,
   unavailable: 503,
   internal: 500,
@@ -21,6 +22,12 @@ export function normalizeHttpError(err: unknown): AppError {
   const code = typeof fe?.code === 'string' ? fe.code : '';
   if (code === 'FST_ERR_CTP_BODY_TOO_LARGE' || fe?.statusCode === 413) {
     return new AppError('payload_too_large', 'request body is larger than the limit; send smaller batches');
+  }
+  if (code === 'FST_ERR_MAX_PARAM_LENGTH' || fe?.statusCode === 414) {
+    return uriTooLong();
+  }
+  if (code === 'FST_ERR_BAD_URL') {
+    return new AppError('invalid', 'the path is not valid percent-encoding');
   }
   if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || fe?.statusCode === 415) {
     return new AppError('invalid', `unsupported content type: ${fe.message}`);
@@ -35,6 +42,19 @@ export function normalizeHttpError(err: unknown): AppError {
     return new AppError('invalid', fe.message);
   }
   return new AppError('internal', 'internal error', { cause: err });
+}
+
+/** Path parameters (ids, names) longer than this are refused by the router before any route runs. */
+export const MAX_PARAM_LENGTH = 100;
+
+export function uriTooLong(): AppError {
+  return new AppError('uri_too_long', `a path segment is longer than ${MAX_PARAM_LENGTH} characters; no id or name is that long`);
+}
+
+/** The path of a request for messages: without the query, and cut short (a 404 need not echo 5,000 characters back). */
+export function pathForMessage(url: string): string {
+  const p = url.split('?')[0]!;
+  return p.length > 200 ? `${p.slice(0, 200)}…` : p;
 }
 
 export function sendError(reply: FastifyReply, err: AppError): FastifyReply {

@@ -59,7 +59,7 @@ export interface DeliveryResult {
 
 export interface Channel {
   readonly name: string;
-  /** `webhook`, `slack`, `email` or `log`. */
+  /** `webhook`, `slack`, `teams`, `email` or `log`. */
   readonly type: string;
   send(msg: Notification, signal?: AbortSignal): Promise<DeliveryResult>;
 }

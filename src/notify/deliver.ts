@@ -2,7 +2,7 @@
  * Delivery with retries: exponential backoff with jitter, stopping at the
  * first success, the first non-retryable failure, the attempt limit, or an
  * abort. In-process only: a retry that must survive a restart belongs to the
- * durable timers in escalate/, which call this again.
+ * durable timers of engine/escalator.ts, which call this again.
  *
  * Delay before attempt k+1 (k = 1, 2, ...):
  *   d = min(maxDelayMs, baseDelayMs * 2^(k-1))

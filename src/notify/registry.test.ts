@@ -9,6 +9,10 @@ test('createChannel picks the implementation by type', () => {
   const cases: [ChannelConfig, string][] = [
     [{ name: 'hook', type: 'webhook', url: 'http://127.0.0.1:9/hook', secret: 's' }, 'webhook'],
     [{ name: 'slack', type: 'slack', url: 'https://hooks.example/T/B/X' }, 'slack'],
+    [
+      { name: 'teams', type: 'teams', url: 'https://prod-00.westeurope.logic.azure.com/workflows/x/triggers/manual/paths/invoke?sig=s' },
+      'teams',
+    ],
     [{ name: 'mail', type: 'email', smtp_url: 'smtp://127.0.0.1:2525', from: 'firebreak@example.com' }, 'email'],
     [{ name: 'log', type: 'log' }, 'log'],
   ];

@@ -10,6 +10,7 @@ import type { Channel } from './channel.ts';
 import { createEmailChannel } from './email-channel.ts';
 import { createLogChannel, type NotifyLogger } from './log-channel.ts';
 import { createSlackChannel } from './slack-channel.ts';
+import { createTeamsChannel } from './teams-channel.ts';
 import { createWebhookChannel } from './webhook-channel.ts';
 
 /** One entry of `channels:` in the configuration file. */
@@ -21,7 +22,7 @@ export interface ChannelDeps {
   logger: NotifyLogger;
   /** Per-attempt timeout for every channel; default 10 s. */
   timeoutMs?: number;
-  /** HTTP client for webhook and Slack channels; default the global `fetch`. */
+  /** HTTP client for webhook, Slack and Teams channels; default the global `fetch`. */
   fetch?: typeof fetch;
   /** Clock for webhook signatures; default `Date.now`. */
   now?: () => number;
@@ -35,6 +36,8 @@ export function createChannel(config: ChannelConfig, deps: ChannelDeps): Channel
       return createWebhookChannel(config, http);
     case 'slack':
       return createSlackChannel(config, http);
+    case 'teams':
+      return createTeamsChannel(config, http);
     case 'email':
       return createEmailChannel(config, { timeoutMs: deps.timeoutMs });
     case 'log':

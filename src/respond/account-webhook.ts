@@ -1,6 +1,6 @@
 /**
- * Shared body of the three account actions (lock_account, revoke_sessions,
- * force_password_reset): find the account, optionally record a `lock`
+ * Shared body of the account actions (lock_account, revoke_sessions,
+ * force_password_reset, protect_account): find the account, optionally record a `lock`
  * decision, then POST the signed webhook to the application. A non-2xx
  * answer or a network error is a retryable failure; the retry re-sends the
  * same body, and the lock decision is made once (fx.decide is idempotent per
@@ -30,6 +30,7 @@ const VERB: Record<AppWebhookPayload['action'], string> = {
   lock_account: 'lock account',
   revoke_sessions: 'revoke every session of',
   force_password_reset: 'force a password reset for',
+  protect_account: 'ask for step-up authentication on',
 };
 
 export function accountAction(name: AppWebhookPayload['action'], opts: { lockDecision: boolean }): Action {

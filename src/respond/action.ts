@@ -15,12 +15,12 @@
  *   idempotent per action id.
  */
 import type { z } from 'zod';
-import type { Incident } from '../store/incident-repo.ts';
 import type { Decision } from '../store/decision-repo.ts';
 import type { DeliveryResult } from '../notify/channel.ts';
 import type { AllowEntry } from './allowlist-match.ts';
 import type { DecisionScopeName, DecisionType } from './decision-target.ts';
 import type { AppWebhookPayload } from './app-webhook.ts';
+import type { Incident } from '../domain/incident.ts';
 
 /** What an action acts on. `key` is part of the action id and shown on timelines. */
 export interface ActionTarget {

@@ -14,11 +14,11 @@
  */
 import { postJson, signWebhook, type HttpChannelDeps } from '../notify/webhook-channel.ts';
 import type { DeliveryResult } from '../notify/channel.ts';
-import type { Incident } from '../store/incident-repo.ts';
+import type { Incident } from '../domain/incident.ts';
 
 export interface AppWebhookPayload {
   id: string;
-  action: 'lock_account' | 'revoke_sessions' | 'force_password_reset';
+  action: 'lock_account' | 'revoke_sessions' | 'force_password_reset' | 'protect_account';
   user_id: string;
   incident: { id: string; type: string; severity: string; title: string };
   reason: string;

@@ -10,10 +10,11 @@ import { lockAccount } from './lock-account.ts';
 import { revokeSessions } from './revoke-sessions.ts';
 import { forcePasswordReset } from './force-password-reset.ts';
 import { notify } from './notify.ts';
+import { protectAccount } from './protect-account.ts';
 import { webhook } from './webhook.ts';
 
 export type ActionRegistry = ReadonlyMap<string, Action>;
 
 export const ACTIONS: ActionRegistry = new Map(
-  [blockIp, rateLimit, lockAccount, revokeSessions, forcePasswordReset, notify, webhook].map((a) => [a.name, a]),
+  [blockIp, rateLimit, lockAccount, revokeSessions, forcePasswordReset, protectAccount, notify, webhook].map((a) => [a.name, a]),
 );

@@ -14,6 +14,7 @@ const DEFAULT_RULES = [
   'ddos',
   'performance_degradation',
   'data_corruption',
+  'credential_stuffing', // Firebreak's addition after the seed's sections (runbooks/08-credential-stuffing.yaml)
 ];
 const SEED_TYPES = DEFAULT_RULES;
 

@@ -13,7 +13,7 @@ const SEED_RESOURCES = [
   { title: 'Security Documentation', href: '../security/SECURITY_DOCUMENTATION.md' },
   { title: 'Monitoring Dashboard', href: '/api/health/detailed' },
 ];
-// The seed's response script is Firebreak's `respond` command (same flags, DESIGN.md "Interfaces").
+// The seed's response script is Firebreak's `respond` command (same flags, docs/design.md "Interfaces").
 const SCRIPT_EQUIVALENT: [string, string][] = [['python scripts/incident_response/automated_response.py', 'firebreak respond']];
 
 // Block labels inside a section: `### Symptoms` in the plain layout, `**Symptoms**:` in the grouped one.

@@ -129,3 +129,72 @@ export async function countSucceededRuns(q: Queryable, action: string, target: s
   );
   return r.rows[0]?.n ?? 0;
 }
+
+/** Succeeded runs of `action` per target since `since` (repeat offenders, batched), by target. */
+export async function countSucceededRunsMany(
+  q: Queryable,
+  action: string,
+  targets: readonly string[],
+  since: Date,
+): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  if (targets.length === 0) return out;
+  const r = await q.query<{ target: string; n: number }>(
+    `SELECT target, count(*)::int AS n FROM action_runs WHERE status = 'succeeded' AND action = $1 AND target = ANY($2::text[]) AND created_at > $3 GROUP BY target`,
+    [action, targets, since],
+  );
+  for (const row of r.rows) out.set(row.target, row.n);
+  return out;
+}
+
+/** Which of these run ids exist (batched detections: a re-handled detection finds its runs). */
+export async function existingRunIds(q: Queryable, ids: readonly string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const r = await q.query<{ id: string }>(`SELECT id FROM action_runs WHERE id = ANY($1::text[])`, [ids]);
+  return new Set(r.rows.map((x) => x.id));
+}
+
+/**
+ * Inserts many one-attempt runs already finished (local actions decided in
+ * the same transaction: one write per run instead of an insert and an
+ * update). Runs whose id exists are left alone; returns those inserted.
+ */
+export async function insertFinishedRuns(
+  q: Queryable,
+  rows: readonly (NewActionRun & {
+    status: ActionRunStatus;
+    outcome: string;
+    result: Record<string, unknown>;
+    decision_id: string | null;
+  })[],
+): Promise<ActionRun[]> {
+  if (rows.length === 0) return [];
+  const col = <K extends keyof (typeof rows)[number]>(k: K) => rows.map((d) => d[k]);
+  const r = await q.query<Row>(
+    `INSERT INTO action_runs (id, incident_id, step, action, target, params, reopen_count, status, outcome, attempts, max_attempts,
+                              last_error, result, decision_id, requested_by, created_at, updated_at, finished_at)
+     SELECT id, i::bigint, st, a, t, p::jsonb, rc, s, o, 1, ma, CASE WHEN o = 'failed' THEN res::jsonb->>'message' END, res::jsonb, d::bigint, rb, c, c, c
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::int[], $9::text[], $10::timestamptz[],
+                   $11::text[], $12::text[], $13::text[], $14::text[])
+         WITH ORDINALITY AS x(id, i, st, a, t, p, rc, ma, rb, c, s, o, res, d, ord)
+      ORDER BY ord
+     ON CONFLICT (id) DO NOTHING RETURNING *`,
+    [
+      col('id'),
+      col('incident_id'),
+      col('step'),
+      col('action'),
+      col('target'),
+      rows.map((x) => JSON.stringify(x.params)),
+      col('reopen_count'),
+      col('max_attempts'),
+      col('requested_by'),
+      col('now'),
+      col('status'),
+      col('outcome'),
+      rows.map((x) => JSON.stringify(x.result)),
+      col('decision_id'),
+    ],
+  );
+  return r.rows.map(toRun);
+}

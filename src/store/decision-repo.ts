@@ -229,6 +229,8 @@ export interface DecisionFilter {
   now: Date;
   /** Return decisions with id below this (cursor). */
   before?: string;
+  /** Case-insensitive substring of the value or the reason (the dashboard's search). */
+  search?: string;
   limit: number;
 }
 
@@ -248,10 +250,102 @@ export async function listDecisions(q: Queryable, f: DecisionFilter): Promise<De
   if (f.incident_id) add('incident_id = ?::bigint', f.incident_id);
   if (f.origin) add('origin = ?', f.origin);
   if (f.before) add('id < ?::bigint', f.before);
+  if (f.search) add('(value ILIKE ? OR reason ILIKE ?)', `%${f.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
   params.push(f.limit);
   const r = await q.query<Row>(
     `SELECT ${COLUMNS} FROM decisions ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT $${params.length}`,
     params,
+  );
+  return r.rows.map(toDecision);
+}
+
+/** `scope|value|type`: the key of the one-live-decision invariant. */
+export function decisionKey(scope: string, value: string, type: string): string {
+  return `${scope}|${value}|${type}`;
+}
+
+/** The live decisions of many keys, locked (one statement), by decisionKey. */
+export async function findLiveDecisionsMany(
+  q: Queryable,
+  keys: readonly { scope: string; value: string; type: string }[],
+): Promise<Map<string, Decision>> {
+  const out = new Map<string, Decision>();
+  if (keys.length === 0) return out;
+  const r = await q.query<Row>(
+    `SELECT ${COLUMNS} FROM decisions
+      WHERE ended_at IS NULL AND (scope, value, type) IN (SELECT * FROM unnest($1::text[], $2::text[], $3::text[]))
+      ORDER BY id FOR UPDATE`,
+    [keys.map((k) => k.scope), keys.map((k) => k.value), keys.map((k) => k.type)],
+  );
+  for (const row of r.rows) {
+    const d = toDecision(row);
+    out.set(decisionKey(d.scope, d.value, d.type), d);
+  }
+  return out;
+}
+
+/**
+ * Inserts many decisions in one statement and returns them (batched
+ * detections). The caller holds lockDecisionChanges() and has checked that
+ * no live decision exists for these keys.
+ */
+export async function insertDecisionsReturning(q: Queryable, rows: readonly NewDecision[]): Promise<Decision[]> {
+  if (rows.length === 0) return [];
+  const col = <K extends keyof NewDecision>(k: K) => rows.map((d) => d[k]);
+  const r = await q.query<Row>(
+    `INSERT INTO decisions (scope, value, type, net, origin, reason, incident_id, action_id, created_at, created_by, until, new_seq)
+     SELECT s, v, t, n::inet, o, re, i::bigint, a, c, cb, u, nextval('decision_changes')
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::timestamptz[], $10::text[], $11::timestamptz[])
+         WITH ORDINALITY AS x(s, v, t, n, o, re, i, a, c, cb, u, ord)
+      ORDER BY ord
+     RETURNING ${COLUMNS}`,
+    [
+      col('scope'),
+      col('value'),
+      col('type'),
+      col('net'),
+      col('origin'),
+      col('reason'),
+      col('incident_id'),
+      col('action_id'),
+      col('created_at'),
+      col('created_by'),
+      col('until'),
+    ],
+  );
+  return r.rows.map(toDecision);
+}
+
+/** Extends many decisions (one statement): each gets its new `until`, reason and change sequence. */
+export async function extendDecisions(q: Queryable, rows: readonly { id: string; until: Date; reason: string }[]): Promise<Decision[]> {
+  if (rows.length === 0) return [];
+  const r = await q.query<Row>(
+    `UPDATE decisions d SET until = x.u, reason = x.r, new_seq = nextval('decision_changes')
+       FROM unnest($1::bigint[], $2::timestamptz[], $3::text[]) AS x(id, u, r)
+      WHERE d.id = x.id RETURNING ${COLUMNS.split(', ')
+        .map((c) => `d.${c}`)
+        .join(', ')}`,
+    [rows.map((x) => x.id), rows.map((x) => x.until), rows.map((x) => x.reason)],
+  );
+  return r.rows.map(toDecision);
+}
+
+/** Live decisions of scope `ip` and `type` made for an incident inside any of `cidrs` (range aggregation). */
+export async function liveAddressesIn(q: Queryable, incidentId: string, type: string, cidrs: readonly string[]): Promise<string[]> {
+  if (cidrs.length === 0) return [];
+  const r = await q.query<{ value: string }>(
+    `SELECT value FROM decisions WHERE incident_id = $1 AND scope = 'ip' AND type = $2 AND ended_at IS NULL AND net <<= ANY($3::cidr[])`,
+    [incidentId, type, cidrs],
+  );
+  return r.rows.map((x) => x.value);
+}
+
+/** Decisions an incident made on any of `values` (campaign members' addresses and accounts), newest first. */
+export async function decisionsForValues(q: Queryable, incidentId: string, values: readonly string[]): Promise<Decision[]> {
+  if (values.length === 0) return [];
+  const r = await q.query<Row>(
+    `SELECT ${COLUMNS} FROM decisions WHERE incident_id = $1 AND value = ANY($2::text[]) ORDER BY id DESC LIMIT 10000`,
+    [incidentId, values],
   );
   return r.rows.map(toDecision);
 }

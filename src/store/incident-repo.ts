@@ -1,34 +1,8 @@
 /** Incidents table: the only place that writes their SQL. */
 import type { Queryable } from './db.ts';
 import { fromDbRow, type DbRow } from './db-row.ts';
-import type { IncidentStatus } from '../domain/incident.ts';
+import type { Incident, IncidentStatus } from '../domain/incident.ts';
 import type { Severity } from '../domain/severity.ts';
-
-export interface Incident {
-  id: string;
-  type: string;
-  severity: Severity;
-  status: IncidentStatus;
-  title: string;
-  description: string | null;
-  dedup_key: string | null;
-  source: string;
-  created_by: string;
-  created_at: string;
-  updated_at: string;
-  detected_at: string;
-  ack_deadline: string;
-  acknowledged_at: string | null;
-  acknowledged_by: string | null;
-  mitigated_at: string | null;
-  resolved_at: string | null;
-  resolved_by: string | null;
-  sla_breached: boolean;
-  sla_breached_at: string | null;
-  reopen_count: number;
-  detection_count: number;
-  attrs: Record<string, unknown>;
-}
 
 const INCIDENT_TIMES = [
   'created_at',
@@ -39,6 +13,7 @@ const INCIDENT_TIMES = [
   'mitigated_at',
   'resolved_at',
   'sla_breached_at',
+  'grew_at',
 ] as const;
 type Row = DbRow<Omit<Incident, 'sla_breached' | 'attrs'>, 'id', (typeof INCIDENT_TIMES)[number]> & {
   attrs: Record<string, unknown> | null;
@@ -133,7 +108,8 @@ export async function listIncidents(q: Queryable, f: IncidentFilter): Promise<In
   if (f.before) add('id < ?', f.before);
   if (f.q)
     add(
-      `(title ILIKE ? OR coalesce(dedup_key, '') ILIKE $${params.length + 1} OR type ILIKE $${params.length + 1})`,
+      `(title ILIKE ? OR coalesce(dedup_key, '') ILIKE $${params.length + 1} OR type ILIKE $${params.length + 1}
+        OR (members > 0 AND EXISTS (SELECT 1 FROM incident_members m WHERE m.incident_id = incidents.id AND m.key ILIKE $${params.length + 1})))`,
       `%${f.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`,
     );
   params.push(f.limit);
@@ -162,6 +138,7 @@ export async function updateIncident(
     detection_count: number;
     updated_at: Date;
     attrs: Record<string, unknown>;
+    title: string;
   }>,
 ): Promise<Incident> {
   const cols = Object.keys(set) as (keyof typeof set)[];

@@ -37,3 +37,21 @@ export async function listTimeline(q: Queryable, incidentId: string, opts: { aft
   ]);
   return r.rows.map(toEntry);
 }
+
+/** Appends many entries in one statement, in the order given (batched detections). */
+export async function appendTimelineMany(q: Queryable, es: readonly NewTimelineEntry[]): Promise<void> {
+  if (es.length === 0) return;
+  await q.query(
+    `INSERT INTO incident_timeline (incident_id, at, kind, actor, message, data)
+     SELECT i::bigint, a, k, ac, m, d::jsonb FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[])
+       WITH ORDINALITY AS x(i, a, k, ac, m, d, ord) ORDER BY ord`,
+    [
+      es.map((e) => e.incidentId),
+      es.map((e) => e.at),
+      es.map((e) => e.kind),
+      es.map((e) => e.actor),
+      es.map((e) => e.message),
+      es.map((e) => (e.data === undefined ? null : JSON.stringify(e.data))),
+    ],
+  );
+}

@@ -1,10 +1,18 @@
-/** Shapes of the Firebreak HTTP API as the dashboard reads them (DESIGN.md "Interfaces"). */
-export type Severity = 'critical' | 'high' | 'medium' | 'low';
-export type IncidentStatus = 'triggered' | 'acknowledged' | 'resolved';
-export type Permission = 'read' | 'incidents:write' | 'decisions:write' | 'events:write' | 'admin';
+/**
+ * Shapes of the Firebreak HTTP API as the dashboard reads them (docs/design.md
+ * "Interfaces"). Incidents, severities, statuses and permissions are the
+ * server's own types (src/domain, pure and shared); the rest are the fields
+ * the dashboard reads, kept lenient where the server adds to them.
+ */
+import type { Incident as ApiIncident } from '../../src/domain/incident.ts';
+import { INCIDENT_STATUSES, type IncidentStatus } from '../../src/domain/incident.ts';
+import { SEVERITIES as API_SEVERITIES, type Severity } from '../../src/domain/severity.ts';
+import type { Permission } from '../../src/domain/roles.ts';
 
-export const SEVERITIES: readonly Severity[] = ['critical', 'high', 'medium', 'low'];
-export const STATUSES: readonly IncidentStatus[] = ['triggered', 'acknowledged', 'resolved'];
+export type { Severity, IncidentStatus, Permission };
+
+export const SEVERITIES: readonly Severity[] = API_SEVERITIES;
+export const STATUSES: readonly IncidentStatus[] = INCIDENT_STATUSES;
 /** The runbook sections of the built-in pack; other types appear when incidents use them. */
 export const KNOWN_TYPES = [
   'brute_force_attempt',
@@ -101,32 +109,29 @@ export interface Escalation {
   }[];
 }
 
-export interface Incident {
-  id: string;
-  type: string;
-  severity: Severity;
-  status: IncidentStatus;
-  title: string;
-  description: string | null;
-  dedup_key: string | null;
-  source?: string;
-  created_by?: string;
-  created_at: string;
-  updated_at?: string;
-  detected_at?: string;
-  ack_deadline: string;
-  acknowledged_at: string | null;
-  acknowledged_by?: string | null;
-  mitigated_at?: string | null;
-  resolved_at: string | null;
-  resolved_by?: string | null;
-  sla_breached?: boolean;
-  sla_breached_at?: string | null;
-  reopen_count?: number;
-  detection_count?: number;
-  run?: Run | null;
-  escalation?: Escalation | null;
-}
+/**
+ * An incident as GET /api/v1/incidents/{id} returns it: the server's Incident
+ * (fields the list and the stubs of the dashboard's tests may leave out are
+ * optional) with the runbook run and escalation that the detail view adds.
+ */
+export type Incident = Pick<
+  ApiIncident,
+  | 'id'
+  | 'type'
+  | 'severity'
+  | 'status'
+  | 'title'
+  | 'description'
+  | 'dedup_key'
+  | 'created_at'
+  | 'ack_deadline'
+  | 'acknowledged_at'
+  | 'resolved_at'
+> &
+  Partial<Omit<ApiIncident, 'attrs'>> & {
+    run?: Run | null;
+    escalation?: Escalation | null;
+  };
 
 export interface TimelineEntry {
   id: string;
@@ -146,6 +151,7 @@ export interface Decision {
   origin?: string;
   reason?: string;
   incident_id?: string | null;
+  ended_at?: string | null;
 }
 
 export interface AllowEntry {

@@ -1,5 +1,5 @@
 /**
- * Line parsers for followed and replayed log files (DESIGN.md "Log formats"):
+ * Line parsers for followed and replayed log files (docs/design.md "Log formats"):
  * one line in, one normalized event or a reason to skip it out.
  *
  * A line that yields no event is either

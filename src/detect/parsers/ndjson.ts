@@ -1,5 +1,5 @@
 /**
- * NDJSON events (DESIGN.md "Log formats"): one Event object per line,
+ * NDJSON events (docs/design.md "Log formats"): one Event object per line,
  *
  *   {"type":"auth.login_failed","ts":"2026-03-02T08:00:00.218229Z","ip":"203.0.113.5","user_id":"root"}
  *

@@ -1,5 +1,5 @@
 /**
- * nginx / Apache access logs (DESIGN.md "Log formats"): the combined format,
+ * nginx / Apache access logs (docs/design.md "Log formats"): the combined format,
  * optionally followed by `$request_time` in seconds; the common format
  * (without referer and user agent) is accepted too.
  *

@@ -1,5 +1,5 @@
 /**
- * OpenSSH server lines from syslog (DESIGN.md "Log formats", sshd):
+ * OpenSSH server lines from syslog (docs/design.md "Log formats", sshd):
  *
  *   <time> <host> sshd[<pid>]: <message>          (also `sshd:` and `sshd-session[<pid>]:`)
  *   <time> is RFC 3339 (`2026-03-02T08:00:00.218229+00:00`) or traditional

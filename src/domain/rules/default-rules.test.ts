@@ -11,12 +11,13 @@ import { loadConfig, type RuleOverride } from '../../config.ts';
 const S = 1_000_000;
 const byName = (rules: RuleSpec[]) => new Map(rules.map((r) => [r.name, r]));
 
-test('the seven default rules of DESIGN.md', () => {
+test('the seven default rules of docs/design.md', () => {
   const want: [string, string, string, string, number, string, number, number, string][] = [
     // name, event types, key, value, threshold, op, window s, cooldown s, severity
     ['brute_force_attempt', 'auth.login_failed', 'ip', 'count', 5, 'gte', 600, 3600, 'high'],
     ['account_compromise', 'auth.login_succeeded', 'user_id', 'distinct:ip', 3, 'gte', 3600, 3600, 'critical'],
     ['ddos', 'http.request', 'ip', 'count', 600, 'gte', 60, 600, 'high'],
+    ['credential_stuffing', 'auth.login_failed', 'user_id', 'distinct:ip', 10, 'gte', 600, 3600, 'high'],
     ['high_error_rate', 'app.error,http.request[status gte 500]', 'global', 'count', 11, 'gte', 60, 60, 'high'],
     ['performance_degradation', 'http.request', 'global', 'percentile:latency_ms:95:20', 2000, 'gt', 300, 300, 'high'],
     ['database_connection_failure', 'db.connection_error', 'global', 'count', 5, 'gte', 60, 60, 'critical'],
@@ -87,7 +88,7 @@ test('custom rules and configured actions', () => {
     },
   });
   const c = byName(rules).get('login_spray')!;
-  assert.equal(rules.length, 8);
+  assert.equal(rules.length, DEFAULT_RULES.length + 1);
   assert.deepEqual(c, {
     name: 'login_spray',
     description: 'Custom rule login_spray',

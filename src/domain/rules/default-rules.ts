@@ -1,5 +1,5 @@
 /**
- * The seven default rules of DESIGN.md "Default rules" (the runbook's
+ * The default rules of docs/design.md "Default rules" (the runbook's
  * symptoms), and `resolveRules`, which applies the `rules:` configuration on
  * top of them.
  *
@@ -14,6 +14,13 @@ const SECOND_US = 1_000_000;
 const MINUTE_US = 60 * SECOND_US;
 const HOUR_US = 60 * MINUTE_US;
 
+/**
+ * The per-key security rules whose detections group into campaigns unless
+ * `group: false` (a botnet is one incident, not 10,000): window 10 minutes.
+ */
+const GROUPED_BY_DEFAULT: ReadonlySet<string> = new Set(['brute_force_attempt', 'credential_stuffing', 'ddos', 'scanner']);
+const DEFAULT_GROUP_WINDOW_US = 10 * MINUTE_US;
+
 /** Actions whose `duration_ms` follows the rule's ban duration. */
 const BAN_ACTIONS: ReadonlySet<string> = new Set(['block_ip', 'rate_limit']);
 
@@ -24,6 +31,32 @@ function deepFreeze<T>(o: T): T {
   }
   return o;
 }
+
+/**
+ * Failed logins for one account from many addresses (a spread attack that
+ * stays under brute_force_attempt's per-address threshold). Its key names an
+ * account, so its `block_ip` bans every address that contributed to the
+ * window (src/service/detections/member-actions.ts).
+ */
+const CREDENTIAL_STUFFING: RuleSpec = {
+  name: 'credential_stuffing',
+  description: 'Failed logins for one account from 10 different IPs within 10 minutes.',
+  incident_type: 'credential_stuffing',
+  severity: 'high',
+  match: [{ type: 'auth.login_failed' }],
+  key: 'user_id',
+  value: { kind: 'distinct', field: 'ip' },
+  threshold: 10,
+  op: 'gte',
+  windowUs: 10 * MINUTE_US,
+  cooldownUs: HOUR_US,
+  banMs: 3_600_000,
+  actions: [
+    { action: 'block_ip', params: { duration_ms: 3_600_000 } },
+    { action: 'protect_account' },
+    { action: 'notify', params: { target: 'security' } },
+  ],
+};
 
 /** The default rules, frozen. Use `resolveRules({})` for mutable copies. */
 export const DEFAULT_RULES: readonly RuleSpec[] = deepFreeze<RuleSpec[]>([
@@ -79,6 +112,7 @@ export const DEFAULT_RULES: readonly RuleSpec[] = deepFreeze<RuleSpec[]>([
     banMs: 600_000,
     actions: [{ action: 'rate_limit', params: { duration_ms: 600_000 } }],
   },
+  CREDENTIAL_STUFFING,
   {
     name: 'high_error_rate',
     description: 'More than 10 application errors or 5xx responses per minute.',
@@ -258,6 +292,8 @@ function applyOverride(base: RuleSpec, o: RuleOverrideInput, problems: ErrorDeta
     actions,
   };
   if (banMs !== undefined) spec.banMs = banMs;
+  const group = o.group !== undefined ? o.group : GROUPED_BY_DEFAULT.has(base.name) ? { window: DEFAULT_GROUP_WINDOW_US / 1000 } : false;
+  if (group !== false) spec.groupWindowUs = Math.round(group.window * 1000);
   return spec;
 }
 

@@ -97,7 +97,10 @@ for (const s of scenarios) {
     );
     assert.equal(got.length, 1);
     assert.equal(got[0]!.index, s.n - 1);
-    assert.deepEqual(got[0]!.d, { rule: s.rule, key: s.key, atUs: T0 + s.n - 1, value: s.value(s.n) });
+    const { contributors, ...d } = got[0]!.d;
+    assert.deepEqual(d, { rule: s.rule, key: s.key, atUs: T0 + s.n - 1, value: s.value(s.n) });
+    if (spec.value.kind === 'distinct') assert.equal(contributors?.length, s.value(s.n), 'the distinct values that made it fire');
+    else assert.equal(contributors, undefined);
   });
 
   test(`${s.rule}: an event exactly one window earlier is out, one microsecond later is in`, () => {
@@ -314,7 +317,7 @@ test('events of unknown types and the frozen empty result', () => {
   assert.ok(Object.isFrozen(r));
 });
 
-/** The semantics of DESIGN.md written the slow, obvious way: the reference the engine must agree with. */
+/** The semantics of docs/design.md written the slow, obvious way: the reference the engine must agree with. */
 function naive(rules: RuleSpec[], events: FbEvent[]): Detection[] {
   const state = new Map<string, { evs: FbEvent[]; quiet: number }>();
   const out: Detection[] = [];
@@ -347,7 +350,12 @@ function naive(rules: RuleSpec[], events: FbEvent[]): Detection[] {
         fire = xs.length >= r.value.min_samples && value > r.threshold;
       }
       if (fire) {
-        out.push({ rule: r.name, key, atUs: ev.tsUs, value });
+        // Distinct rules also name the values in the window (sorted here and in the comparison: the engine keeps no order).
+        if (r.value.kind === 'distinct') {
+          const f = r.value.field;
+          const contributors = [...new Set(s.evs.map((e) => String((e as unknown as Record<string, unknown>)[f])))].sort();
+          out.push({ rule: r.name, key, atUs: ev.tsUs, value, contributors });
+        } else out.push({ rule: r.name, key, atUs: ev.tsUs, value });
         s.evs = [];
         s.quiet = ev.tsUs + r.cooldownUs;
       }
@@ -391,7 +399,8 @@ test('randomized streams: the engine agrees with the obvious implementation', ()
     }
     const engine = new RuleEngine(rules, { maxKeysPerRule: 1_000_000 });
     const got = events.flatMap((ev) => engine.process(ev));
-    assert.deepEqual(got, naive(rules, events), `round ${round}`);
+    const sorted = got.map((d) => (d.contributors ? { ...d, contributors: [...d.contributors].sort() } : d));
+    assert.deepEqual(sorted, naive(rules, events), `round ${round}`);
     if (round === 20) assert.ok(engine.stats().evictedKeys > 10_000, JSON.stringify(engine.stats()));
     assert.ok(got.length > 50, `round ${round} fired ${got.length} times`);
   }

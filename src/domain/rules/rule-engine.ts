@@ -2,7 +2,7 @@
  * The window engine: events in, detections out. One engine serves live
  * ingestion and offline replay, so both give the same detections.
  *
- * Semantics (DESIGN.md "Default rules"), for each rule and each key:
+ * Semantics (docs/design.md "Default rules"), for each rule and each key:
  * - an event at time s is inside the window at time t when t - window < s <= t
  *   (integer microseconds, the events' own timestamps, never the wall clock);
  * - the rule fires at the event that makes the window's value reach the
@@ -240,10 +240,12 @@ export class RuleEngine {
       measured = r.kind === KIND_COUNT ? w.len : w.counts!.size;
       if (r.gt ? !(measured > r.threshold) : !(measured >= r.threshold)) return null;
     }
+    // Distinct rules name what contributed (at most the window's distinct set, read before it is emptied).
+    const contributors = r.kind === KIND_DISTINCT ? [...w.counts!.keys()] : null;
     w.clear();
     w.quietUntil = t + r.cooldownUs;
     const key = r.keyKind === KEY_GLOBAL ? 'global' : KEY_PREFIX[r.keyKind]! + keyValue;
-    return { rule: r.name, key, atUs: t, value: measured };
+    return contributors ? { rule: r.name, key, atUs: t, value: measured, contributors } : { rule: r.name, key, atUs: t, value: measured };
   }
 
   /** Creates the window of a new key, sweeping stale keys first when the table has doubled or is full. */

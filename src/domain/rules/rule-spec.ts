@@ -1,5 +1,5 @@
 /**
- * The resolved form of a detection rule (DESIGN.md "Default rules"): what the
+ * The resolved form of a detection rule (docs/design.md "Default rules"): what the
  * RuleEngine runs. Produced by `resolveRules` from the defaults and the
  * `rules:` section of the configuration. Times are integer microseconds
  * (like `FbEvent.tsUs`) except `banMs`, which feeds actions.
@@ -65,6 +65,12 @@ export interface RuleSpec {
   /** Ban / rate-limit duration in milliseconds, for rules that ban. */
   banMs?: number;
   actions: ActionRequest[];
+  /**
+   * Campaigns: a detection for a new key joins an open incident of this rule
+   * that grew within this many microseconds (domain/campaign.ts). Absent: every
+   * key has its own incident.
+   */
+  groupWindowUs?: number;
 }
 
 /**
@@ -87,4 +93,5 @@ export interface RuleOverrideInput {
   ban?: number;
   min_samples?: number;
   actions?: readonly Readonly<Record<string, unknown>>[];
+  group?: false | { window: number };
 }

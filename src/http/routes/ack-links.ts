@@ -13,9 +13,8 @@ import type { HttpContext } from '../http-context.ts';
 import { AppError } from '../../errors.ts';
 import { HTTP_STATUS, normalizeHttpError } from '../error-map.ts';
 import { escapeHtml as e } from '../../notify/email-channel.ts';
-import type { EscalationDeps } from '../../service/escalation/escalation-deps.ts';
 import { acknowledgeByLink, inspectAckLink, type AckLinkState } from '../../service/incidents/acknowledge-by-link.ts';
-import type { Incident } from '../../store/incident-repo.ts';
+import type { Incident } from '../../domain/incident.ts';
 
 // A wildcard, not `:token`: tokens are longer than the router's 100-character parameter limit.
 type TokenParams = { Params: { '*': string } };
@@ -71,42 +70,41 @@ function stateTitle(s: AckLinkState): [number, string, string] {
   }
 }
 
-export function ackLinkRoutes(edeps: EscalationDeps) {
-  return (app: FastifyInstance, _ctx: HttpContext): void => {
-    // Encapsulated: the form body parser and the HTML error pages stay here.
-    void app.register(async (scope) => {
-      scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, _body, done) => done(null, {}));
-      scope.setErrorHandler((err, _req, reply) => {
-        const a = normalizeHttpError(err);
-        if (a.code === 'internal') edeps.logger.error({ err: a.cause ?? a }, 'ack link failed');
-        return page(
-          reply,
-          HTTP_STATUS[a.code],
-          'Could not acknowledge',
-          `<p>${e(a.code === 'internal' ? 'Something went wrong; try again, or use the dashboard.' : a.message)}</p>`,
-        );
-      });
-      scope.get<TokenParams>('/ack/*', async (req, reply) => {
-        const [status, title, body] = stateTitle(await inspectAckLink(edeps, req.params['*']));
-        return page(reply, status, title, body);
-      });
-      scope.post<TokenParams>('/ack/*', async (req, reply) => {
-        try {
-          const inc = await acknowledgeByLink(edeps, req.params['*'], req.ip);
-          return page(reply, 200, 'Acknowledged', `${about(inc)}<p>Thank you. The escalation is stopped; you own this incident now.</p>`);
-        } catch (err) {
-          if (err instanceof AppError && err.code === 'conflict') {
-            const [, title, body] = stateTitle(await inspectAckLink(edeps, req.params['*']));
-            return page(
-              reply,
-              409,
-              title === 'Acknowledge this incident?' ? 'Could not acknowledge' : title,
-              title === 'Acknowledge this incident?' ? `<p>${e(err.message)}</p>` : body,
-            );
-          }
-          throw err;
-        }
-      });
+export function ackLinkRoutes(app: FastifyInstance, ctx: HttpContext): void {
+  const edeps = ctx.escalation;
+  // Encapsulated: the form body parser and the HTML error pages stay here.
+  void app.register(async (scope) => {
+    scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, _body, done) => done(null, {}));
+    scope.setErrorHandler((err, _req, reply) => {
+      const a = normalizeHttpError(err);
+      if (a.code === 'internal') edeps.logger.error({ err: a.cause ?? a }, 'ack link failed');
+      return page(
+        reply,
+        HTTP_STATUS[a.code],
+        'Could not acknowledge',
+        `<p>${e(a.code === 'internal' ? 'Something went wrong; try again, or use the dashboard.' : a.message)}</p>`,
+      );
     });
-  };
+    scope.get<TokenParams>('/ack/*', async (req, reply) => {
+      const [status, title, body] = stateTitle(await inspectAckLink(edeps, req.params['*']));
+      return page(reply, status, title, body);
+    });
+    scope.post<TokenParams>('/ack/*', async (req, reply) => {
+      try {
+        const inc = await acknowledgeByLink(edeps, req.params['*'], req.ip);
+        return page(reply, 200, 'Acknowledged', `${about(inc)}<p>Thank you. The escalation is stopped; you own this incident now.</p>`);
+      } catch (err) {
+        if (err instanceof AppError && err.code === 'conflict') {
+          const [, title, body] = stateTitle(await inspectAckLink(edeps, req.params['*']));
+          return page(
+            reply,
+            409,
+            title === 'Acknowledge this incident?' ? 'Could not acknowledge' : title,
+            title === 'Acknowledge this incident?' ? `<p>${e(err.message)}</p>` : body,
+          );
+        }
+        throw err;
+      }
+    });
+  });
 }

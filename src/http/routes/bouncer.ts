@@ -34,28 +34,27 @@ function fail(ctx: HttpContext, reply: FastifyReply, err: unknown): FastifyReply
   return reply.code(HTTP_STATUS[e.code]).type('application/json').send(body);
 }
 
-export function bouncerRoutes(deps: Deps) {
-  return (app: FastifyInstance, ctx: HttpContext): void => {
-    const handle = (fn: (actor: Actor, req: FastifyRequest) => Promise<unknown>) => async (req: FastifyRequest, reply: FastifyReply) => {
-      try {
-        const actor = await bouncerActor(deps, req);
-        if (req.method === 'HEAD') return reply.code(200).send();
-        // `null` must go out as JSON null (CrowdSec's answer when nothing matches).
-        return reply
-          .code(200)
-          .type('application/json')
-          .send(JSON.stringify(await fn(actor, req)));
-      } catch (err) {
-        return fail(ctx, reply, err);
-      }
-    };
-    app.get(
-      '/v1/decisions',
-      handle((actor, req) => queryBouncerDecisions(deps, actor, req.query)),
-    );
-    app.get(
-      '/v1/decisions/stream',
-      handle((actor, req) => pullDecisionStream(deps, actor, req.query, req.headers['user-agent'])),
-    );
+export function bouncerRoutes(app: FastifyInstance, ctx: HttpContext): void {
+  const deps = ctx.deps;
+  const handle = (fn: (actor: Actor, req: FastifyRequest) => Promise<unknown>) => async (req: FastifyRequest, reply: FastifyReply) => {
+    try {
+      const actor = await bouncerActor(deps, req);
+      if (req.method === 'HEAD') return reply.code(200).send();
+      // `null` must go out as JSON null (CrowdSec's answer when nothing matches).
+      return reply
+        .code(200)
+        .type('application/json')
+        .send(JSON.stringify(await fn(actor, req)));
+    } catch (err) {
+      return fail(ctx, reply, err);
+    }
   };
+  app.get(
+    '/v1/decisions',
+    handle((actor, req) => queryBouncerDecisions(deps, actor, req.query)),
+  );
+  app.get(
+    '/v1/decisions/stream',
+    handle((actor, req) => pullDecisionStream(deps, actor, req.query, req.headers['user-agent'])),
+  );
 }

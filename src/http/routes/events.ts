@@ -4,7 +4,6 @@ import type { HttpContext } from '../http-context.ts';
 import type { FbEvent } from '../../domain/event.ts';
 import { eventFromObject } from '../../detect/event-object.ts';
 import { TimeScan } from '../../detect/parsers/time.ts';
-import type { Pipeline } from '../../detect/pipeline.ts';
 
 /**
  * POST /api/v1/events (role ingest): a JSON array of events, one JSON object,
@@ -18,56 +17,54 @@ import type { Pipeline } from '../../detect/pipeline.ts';
 /** How long a request waits for its events to be stored before it is answered 503 (the answer stays under 1 s). */
 const STORE_WAIT_MS = 800;
 
-export function eventRoutes(pipeline: Pipeline) {
-  return (app: FastifyInstance, ctx: HttpContext): void => {
-    app.post('/api/v1/events', async (req, reply) => {
-      await ctx.actor(req, 'events:write');
-      const maxBatch = ctx.deps.config.events.max_batch;
-      let items: unknown[];
-      const parseErrors: { index: number; error: string }[] = [];
-      if (typeof req.body === 'string') {
-        items = [];
-        const lines = req.body.split('\n');
-        let index = 0;
-        for (const line of lines) {
-          if (line.trim() === '') continue;
-          try {
-            items.push(JSON.parse(line));
-          } catch {
-            parseErrors.push({ index, error: 'invalid JSON' });
-            items.push(undefined);
-          }
-          index++;
+export function eventRoutes(app: FastifyInstance, ctx: HttpContext): void {
+  const pipeline = ctx.pipeline;
+  app.post('/api/v1/events', async (req, reply) => {
+    await ctx.actor(req, 'events:write');
+    const maxBatch = ctx.deps.config.events.max_batch;
+    let items: unknown[];
+    const parseErrors: { index: number; error: string }[] = [];
+    if (typeof req.body === 'string') {
+      items = [];
+      const lines = req.body.split('\n');
+      let index = 0;
+      for (const line of lines) {
+        if (line.trim() === '') continue;
+        try {
+          items.push(JSON.parse(line));
+        } catch {
+          parseErrors.push({ index, error: 'invalid JSON' });
+          items.push(undefined);
         }
-      } else if (Array.isArray(req.body)) items = req.body;
-      else if (req.body && typeof req.body === 'object') items = [req.body];
-      else
-        throw new AppError('invalid', 'send a JSON array of events, one event object, or NDJSON with Content-Type: application/x-ndjson');
-      if (items.length > maxBatch) throw new AppError('payload_too_large', `at most ${maxBatch} events per request; split the batch`);
+        index++;
+      }
+    } else if (Array.isArray(req.body)) items = req.body;
+    else if (req.body && typeof req.body === 'object') items = [req.body];
+    else throw new AppError('invalid', 'send a JSON array of events, one event object, or NDJSON with Content-Type: application/x-ndjson');
+    if (items.length > maxBatch) throw new AppError('payload_too_large', `at most ${maxBatch} events per request; split the batch`);
 
-      const scan = new TimeScan();
-      const good: FbEvent[] = [];
-      const rejected: { index: number; error: string }[] = [];
-      const parseErrorAt = new Map(parseErrors.map((e) => [e.index, e.error]));
-      for (let i = 0; i < items.length; i++) {
-        const pe = parseErrorAt.get(i);
-        if (pe) {
-          rejected.push({ index: i, error: pe });
-          continue;
-        }
-        const r = eventFromObject(items[i], scan);
-        if (r.ok) good.push(r.event);
-        else rejected.push({ index: i, error: r.error });
+    const scan = new TimeScan();
+    const good: FbEvent[] = [];
+    const rejected: { index: number; error: string }[] = [];
+    const parseErrorAt = new Map(parseErrors.map((e) => [e.index, e.error]));
+    for (let i = 0; i < items.length; i++) {
+      const pe = parseErrorAt.get(i);
+      if (pe) {
+        rejected.push({ index: i, error: pe });
+        continue;
       }
-      // Throws rate_limited / unavailable with nothing accepted; resolves once stored.
-      const r = await pipeline.accept(good, { source: 'api', waitMs: STORE_WAIT_MS });
-      if (rejected.length) {
-        for (const r of rejected) {
-          const t = (items[r.index] as { type?: unknown } | undefined)?.type;
-          pipeline.countRejected(typeof t === 'string' && t.length <= 100 ? t : 'invalid');
-        }
+      const r = eventFromObject(items[i], scan);
+      if (r.ok) good.push(r.event);
+      else rejected.push({ index: i, error: r.error });
+    }
+    // Throws rate_limited / unavailable with nothing accepted; resolves once stored.
+    const r = await pipeline.accept(good, { source: 'api', waitMs: STORE_WAIT_MS });
+    if (rejected.length) {
+      for (const r of rejected) {
+        const t = (items[r.index] as { type?: unknown } | undefined)?.type;
+        pipeline.countRejected(typeof t === 'string' && t.length <= 100 ? t : 'invalid');
       }
-      return reply.code(202).send({ accepted: good.length, rejected, ...(r.quarantined ? { quarantined: r.quarantined } : {}) });
-    });
-  };
+    }
+    return reply.code(202).send({ accepted: good.length, rejected, ...(r.quarantined ? { quarantined: r.quarantined } : {}) });
+  });
 }

@@ -8,6 +8,7 @@ import { reopenIncident } from '../../service/incidents/reopen-incident.ts';
 import { addNote } from '../../service/incidents/add-note.ts';
 import { listIncidents, getIncident, getTimeline } from '../../service/incidents/query-incidents.ts';
 import { parseInput } from '../../service/core/validate.ts';
+import { listIncidentMembers } from '../../service/incidents/list-members.ts';
 
 const transitionBody = z
   .object({ note: z.string().max(20_000).optional() })
@@ -27,6 +28,9 @@ export function incidentRoutes(app: FastifyInstance, ctx: HttpContext): void {
   app.get<IdParams>('/api/v1/incidents/:id', async (req) => getIncident(ctx.deps, await ctx.actor(req, 'read'), req.params.id));
   app.get<IdParams>('/api/v1/incidents/:id/timeline', async (req) =>
     getTimeline(ctx.deps, await ctx.actor(req, 'read'), req.params.id, req.query),
+  );
+  app.get<IdParams>('/api/v1/incidents/:id/members', async (req) =>
+    listIncidentMembers(ctx.deps, await ctx.actor(req, 'read'), req.params.id, req.query),
   );
 
   const verbs = { acknowledge: acknowledgeIncident, resolve: resolveIncident, reopen: reopenIncident } as const;

@@ -10,7 +10,6 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { HttpContext } from '../http-context.ts';
-import type { RunbookRuntime } from '../../service/runbooks/runbook-runtime.ts';
 import { completeRunbookStep } from '../../service/runbooks/complete-runbook-step.ts';
 import { approveRunbookStep } from '../../service/runbooks/approve-runbook-step.ts';
 import { retryRunbookStep } from '../../service/runbooks/retry-runbook-step.ts';
@@ -18,14 +17,13 @@ import { skipRunbookStep } from '../../service/runbooks/skip-runbook-step.ts';
 
 type StepParams = { Params: { id: string; step: string } };
 
-export function runbookStepRoutes(rt: RunbookRuntime) {
+export function runbookStepRoutes(app: FastifyInstance, ctx: HttpContext): void {
+  const rt = ctx.runbooks;
   const verbs = { complete: completeRunbookStep, approve: approveRunbookStep, retry: retryRunbookStep, skip: skipRunbookStep } as const;
-  return (app: FastifyInstance, ctx: HttpContext): void => {
-    for (const [verb, fn] of Object.entries(verbs)) {
-      app.post<StepParams>(`/api/v1/incidents/:id/steps/:step/${verb}`, async (req) => {
-        const actor = await ctx.actor(req, 'incidents:write');
-        return fn(ctx.deps, rt, actor, req.params.id, req.params.step, req.body ?? undefined);
-      });
-    }
-  };
+  for (const [verb, fn] of Object.entries(verbs)) {
+    app.post<StepParams>(`/api/v1/incidents/:id/steps/:step/${verb}`, async (req) => {
+      const actor = await ctx.actor(req, 'incidents:write');
+      return fn(ctx.deps, rt, actor, req.params.id, req.params.step, req.body ?? undefined);
+    });
+  }
 }

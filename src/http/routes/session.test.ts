@@ -263,11 +263,11 @@ for (const backend of testBackends()) {
 
     test('features name the optional endpoints this server has, ignoring the dashboard wildcard', async () => {
       const app = Fastify();
-      const ctx = { deps: t.fb.deps } as HttpContext;
+      const ctx = { deps: t.fb.deps, sessions: createSessionStore({ clock: () => now }), webDist: '/nonexistent' } as HttpContext;
       app.get('/api/v1/schedules', async () => ({ items: [] }));
       app.post('/api/v1/incidents/:id/steps/:stepId/approve', async () => ({}));
-      sessionRoutes(createSessionStore({ clock: () => now }))(app, ctx);
-      staticRoutes({ root: '/nonexistent' })(app, ctx);
+      sessionRoutes(app, ctx);
+      staticRoutes(app, ctx);
       const r = await app.inject({ method: 'POST', url: '/api/v1/session', payload: { token: TEST_ADMIN_TOKEN } });
       assert.equal(r.statusCode, 200, r.body);
       const features = JSON.parse(r.body).features;

@@ -15,16 +15,7 @@ import { can, ROLES, type Permission, type Role } from '../../domain/roles.ts';
 import { authenticate } from '../../service/access/tokens.ts';
 import { parseInput } from '../../service/core/validate.ts';
 import type { HttpContext } from '../http-context.ts';
-import type { RoutePlugin } from '../app.ts';
-import {
-  clearSessionCookies,
-  readCookie,
-  resolveSession,
-  SESSION_COOKIE,
-  setSessionCookies,
-  type Session,
-  type SessionStore,
-} from '../session-auth.ts';
+import { clearSessionCookies, readCookie, resolveSession, SESSION_COOKIE, setSessionCookies, type Session } from '../session-auth.ts';
 
 export const LOGIN_MAX_FAILURES = 10;
 export const LOGIN_WINDOW_MS = 60_000;
@@ -96,68 +87,67 @@ function createLoginLimiter(clock: () => Date, max = LOGIN_MAX_FAILURES, windowM
   };
 }
 
-/** The session routes, bound to the store that main.ts made. */
-export function sessionRoutes(sessions: SessionStore): RoutePlugin {
-  return (app: FastifyInstance, ctx: HttpContext) => {
-    const limiter = createLoginLimiter(ctx.deps.clock);
+/** The session routes, on the session store of the context (`ctx.sessions`). */
+export function sessionRoutes(app: FastifyInstance, ctx: HttpContext): void {
+  const sessions = ctx.sessions;
+  const limiter = createLoginLimiter(ctx.deps.clock);
 
-    const view = (s: Session): SessionView => ({
-      role: s.role,
-      name: s.name,
-      csrf_token: s.csrf,
-      permissions: PERMISSIONS.filter((p) => can(s.role, p)),
-      features: Object.fromEntries(Object.entries(DASHBOARD_FEATURES).map(([k, [m, u]]) => [k, hasApiRoute(app, m, u)])),
-    });
-    const noStore = (reply: FastifyReply) => reply.header('cache-control', 'no-store');
+  const view = (s: Session): SessionView => ({
+    role: s.role,
+    name: s.name,
+    csrf_token: s.csrf,
+    permissions: PERMISSIONS.filter((p) => can(s.role, p)),
+    features: Object.fromEntries(Object.entries(DASHBOARD_FEATURES).map(([k, [m, u]]) => [k, hasApiRoute(app, m, u)])),
+  });
+  const noStore = (reply: FastifyReply) => reply.header('cache-control', 'no-store');
 
-    app.post('/api/v1/session', async (req: FastifyRequest, reply) => {
-      noStore(reply);
-      limiter.check(req.ip);
-      const { token } = parseInput(loginBody, req.body);
-      let actor;
-      try {
-        actor = await authenticate(ctx.deps, token, req.ip);
-      } catch (err) {
-        if (err instanceof AppError && err.code === 'unauthorized') {
-          limiter.fail(req.ip);
-          ctx.deps.logger.warn({ ip: req.ip }, 'dashboard sign-in refused: invalid or revoked token');
-        }
-        throw err;
+  app.post('/api/v1/session', async (req: FastifyRequest, reply) => {
+    noStore(reply);
+    limiter.check(req.ip);
+    const { token } = parseInput(loginBody, req.body);
+    let actor;
+    try {
+      actor = await authenticate(ctx.deps, token, req.ip);
+    } catch (err) {
+      if (err instanceof AppError && err.code === 'unauthorized') {
+        limiter.fail(req.ip);
+        ctx.deps.logger.warn({ ip: req.ip }, 'dashboard sign-in refused: invalid or revoked token');
       }
-      const role = actor.role as Role;
-      if (!(ROLES as readonly string[]).includes(role) || !can(role, 'read')) {
-        throw new AppError(
-          'forbidden',
-          `a ${role} token cannot use the dashboard (it needs a role that may read: admin, responder or viewer)`,
-        );
-      }
-      const old = readCookie(req, SESSION_COOKIE);
-      if (old) sessions.delete(old); // no session fixation: always a fresh id
-      const s = sessions.create({ tokenId: actor.id.replace(/^token:/, ''), role, name: actor.name });
-      ctx.deps.logger.info({ token_id: s.tokenId, role, ip: req.ip }, 'dashboard sign-in');
-      setSessionCookies(req, reply, s.id);
-      return view(s);
-    });
+      throw err;
+    }
+    const role = actor.role as Role;
+    if (!(ROLES as readonly string[]).includes(role) || !can(role, 'read')) {
+      throw new AppError(
+        'forbidden',
+        `a ${role} token cannot use the dashboard (it needs a role that may read: admin, responder or viewer)`,
+      );
+    }
+    const old = readCookie(req, SESSION_COOKIE);
+    if (old) sessions.delete(old); // no session fixation: always a fresh id
+    const s = sessions.create({ tokenId: actor.id.replace(/^token:/, ''), role, name: actor.name });
+    ctx.deps.logger.info({ token_id: s.tokenId, role, ip: req.ip }, 'dashboard sign-in');
+    setSessionCookies(req, reply, s.id);
+    return view(s);
+  });
 
-    app.get('/api/v1/session', async (req, reply) => {
-      noStore(reply);
-      const s = await resolveSession(ctx.deps, sessions, req);
-      if (!s) {
-        clearSessionCookies(req, reply);
-        throw new AppError('unauthorized', 'not signed in: POST /api/v1/session {"token": "..."} first');
-      }
-      return view(s);
-    });
-
-    app.delete('/api/v1/session', async (req, reply) => {
-      noStore(reply);
-      const s = await resolveSession(ctx.deps, sessions, req); // checks the CSRF header
-      if (s) {
-        sessions.delete(s.id);
-        ctx.deps.logger.info({ token_id: s.tokenId, ip: req.ip }, 'dashboard sign-out');
-      }
+  app.get('/api/v1/session', async (req, reply) => {
+    noStore(reply);
+    const s = await resolveSession(ctx.deps, sessions, req);
+    if (!s) {
       clearSessionCookies(req, reply);
-      return reply.code(204).send();
-    });
-  };
+      throw new AppError('unauthorized', 'not signed in: POST /api/v1/session {"token": "..."} first');
+    }
+    return view(s);
+  });
+
+  app.delete('/api/v1/session', async (req, reply) => {
+    noStore(reply);
+    const s = await resolveSession(ctx.deps, sessions, req); // checks the CSRF header
+    if (s) {
+      sessions.delete(s.id);
+      ctx.deps.logger.info({ token_id: s.tokenId, ip: req.ip }, 'dashboard sign-out');
+    }
+    clearSessionCookies(req, reply);
+    return reply.code(204).send();
+  });
 }

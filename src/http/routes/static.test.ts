@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { startTestFirebreak, type TestFirebreak } from '../../test-harness.ts';
 import { buildApp } from '../app.ts';
+import { healthRoutes } from './health.ts';
 import type { HttpContext } from '../http-context.ts';
 import { resolveInside, staticRoutes } from './static.ts';
 
@@ -32,17 +33,14 @@ describe('dashboard static files', () => {
     writeFileSync(path.join(root, 'favicon.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>');
     writeFileSync(path.join(root, '.hidden', 'x.txt'), SECRET);
     writeFileSync(path.join(dir, 'secret.txt'), SECRET);
-    const ctx: HttpContext = {
+    // What the health and static routes read: the database, readiness, the dashboard directory.
+    const ctx = {
       deps: t.fb.deps,
-      scheduler: t.fb.scheduler,
-      version: 'test',
-      startedAt: new Date(),
-      health: [],
       actor: () => Promise.reject(new Error('no auth in these tests')),
       isReady: () => true,
-    };
-    app = buildApp(ctx, [staticRoutes({ root })]);
-    missing = buildApp(ctx, [staticRoutes({ root: path.join(dir, 'not-built') })]);
+    } as Partial<HttpContext> as HttpContext;
+    app = buildApp({ ...ctx, webDist: root }, [healthRoutes, staticRoutes]);
+    missing = buildApp({ ...ctx, webDist: path.join(dir, 'not-built') }, [healthRoutes, staticRoutes]);
   });
   after(async () => {
     await app?.close();

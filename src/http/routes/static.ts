@@ -18,8 +18,8 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { RoutePlugin } from '../app.ts';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { HttpContext } from '../http-context.ts';
 import { packagePath } from '../../paths.ts';
 
 /** `<repo>/web/dist`. */
@@ -64,11 +64,6 @@ interface Loaded {
   type: string;
 }
 
-export interface StaticOptions {
-  /** Directory with the built dashboard; default `web/dist` of this repository. */
-  root?: string;
-}
-
 export function isReservedPath(pathname: string): boolean {
   return RESERVED_PREFIXES.some((p) => pathname === p || pathname.startsWith(`${p}/`));
 }
@@ -102,9 +97,12 @@ const MISSING_BUILD = `<!doctype html>
 </body></html>
 `;
 
-/** The dashboard's static files and SPA fallback (a GET wildcard; API paths fall through to the 404 handler). */
-export function staticRoutes(opts: StaticOptions = {}): RoutePlugin {
-  const root = path.resolve(opts.root ?? DEFAULT_WEB_DIST);
+/**
+ * The dashboard's static files (from `ctx.webDist`, default DEFAULT_WEB_DIST) and SPA fallback
+ * (a GET wildcard; API paths fall through to the 404 handler).
+ */
+export function staticRoutes(app: FastifyInstance, ctx: HttpContext): void {
+  const root = path.resolve(ctx.webDist ?? DEFAULT_WEB_DIST);
   const cache = new Map<string, Loaded>();
 
   async function load(file: string): Promise<Loaded | null> {
@@ -148,22 +146,20 @@ export function staticRoutes(opts: StaticOptions = {}): RoutePlugin {
     return reply.send(f.body);
   }
 
-  return (app) => {
-    app.get('/*', async (req, reply) => {
-      const pathname = req.url.split('?')[0]!;
-      if (isReservedPath(pathname)) return reply.callNotFound();
-      const file = resolveInside(root, pathname);
-      if (file !== null && pathname !== '/') {
-        const f = await load(file);
-        if (f) return send(req, reply, f, pathname.startsWith('/assets/'));
-      }
-      const accept = req.headers.accept ?? '';
-      if (pathname !== '/' && !accept.includes('text/html')) return reply.callNotFound();
-      const index = await load(path.join(root, 'index.html'));
-      if (!index) {
-        return reply.code(200).header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-cache').send(MISSING_BUILD);
-      }
-      return send(req, reply, index, false);
-    });
-  };
+  app.get('/*', async (req, reply) => {
+    const pathname = req.url.split('?')[0]!;
+    if (isReservedPath(pathname)) return reply.callNotFound();
+    const file = resolveInside(root, pathname);
+    if (file !== null && pathname !== '/') {
+      const f = await load(file);
+      if (f) return send(req, reply, f, pathname.startsWith('/assets/'));
+    }
+    const accept = req.headers.accept ?? '';
+    if (pathname !== '/' && !accept.includes('text/html')) return reply.callNotFound();
+    const index = await load(path.join(root, 'index.html'));
+    if (!index) {
+      return reply.code(200).header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-cache').send(MISSING_BUILD);
+    }
+    return send(req, reply, index, false);
+  });
 }

@@ -149,7 +149,7 @@ export async function authenticate(deps: Pick<Deps, 'db' | 'clock'>, secret: str
 }
 
 /**
- * First admin (DESIGN.md "Interfaces"): FIREBREAK_ADMIN_TOKEN is registered
+ * First admin (docs/design.md "Interfaces"): FIREBREAK_ADMIN_TOKEN is registered
  * idempotently; otherwise, when no admin token exists, one is generated,
  * returned (the caller prints it once) and written to <data_dir>/admin-token (0600).
  */

@@ -13,7 +13,8 @@
  * replaced only while nobody has edited it, a published post-mortem goes back
  * to draft, and the due date and reminders move with the new resolution.
  */
-import { getIncident, type Incident } from '../../store/incident-repo.ts';
+import type { Incident } from '../../domain/incident.ts';
+import { getIncident } from '../../store/incident-repo.ts';
 import { appendTimeline, listTimeline, type TimelineEntry } from '../../store/timeline-repo.ts';
 import { writeAudit } from '../../store/audit-repo.ts';
 import { scheduleTimer } from '../../store/timer-repo.ts';

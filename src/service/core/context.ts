@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import type { Db } from '../../store/db.ts';
 import type { Config } from '../../config.ts';
 import type { Role } from '../../domain/roles.ts';
-import type { Incident } from '../../store/incident-repo.ts';
+import type { Incident } from '../../domain/incident.ts';
 
 export interface Actor {
   /** `token:<id>`, `system`, `rule:<name>`, `integration:<name>` … */

@@ -36,7 +36,7 @@ export function builtInPolicy(config: Pick<Config, 'channels' | 'people' | 'sche
     levels: [
       { name: 'automated', notify: or(ofType('webhook')) },
       { name: 'on-call', notify: or(config.schedules.map((s) => `schedule:${s.name}`)) },
-      { name: 'security-team', notify: or(people.length > 0 ? people : ofType('slack')) },
+      { name: 'security-team', notify: or(people.length > 0 ? people : [...ofType('slack'), ...ofType('teams')]) },
       { name: 'external', notify: or(ofType('email')) },
     ],
     repeat: 0,

@@ -20,7 +20,6 @@ import {
   type EscalationState,
   type FrozenPolicy,
 } from '../../domain/escalation.ts';
-import type { Incident } from '../../store/incident-repo.ts';
 import {
   putEscalation,
   updateEscalationState,
@@ -35,6 +34,7 @@ import { formatDuration } from '../../domain/duration.ts';
 import { ESCALATE_TIMER, NOTIFY_TIMER, type EscalationDeps } from './escalation-deps.ts';
 import { policyFor } from './escalation-policy.ts';
 import { resolveTargets } from './escalation-targets.ts';
+import type { Incident } from '../../domain/incident.ts';
 
 /** One escalation run of an incident, as the domain sees it. */
 export interface Run {

@@ -1,8 +1,8 @@
 /** Builds what a channel sends for one outbox row, and the timeline wording about it. */
 import type { Config } from '../../config.ts';
 import type { Notification, NotificationKind } from '../../notify/channel.ts';
-import type { Incident } from '../../store/incident-repo.ts';
 import type { NotificationRow } from '../../store/notification-repo.ts';
+import type { Incident } from '../../domain/incident.ts';
 
 export function buildNotification(
   config: Pick<Config, 'people'>,

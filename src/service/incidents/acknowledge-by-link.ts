@@ -16,7 +16,8 @@
  */
 import { AppError } from '../../errors.ts';
 import { verifyAckToken, type AckTokenPayload } from '../../notify/ack-link.ts';
-import { getIncident, type Incident } from '../../store/incident-repo.ts';
+import type { Incident } from '../../domain/incident.ts';
+import { getIncident } from '../../store/incident-repo.ts';
 import { findNotificationByNonce } from '../../store/notification-repo.ts';
 import { findUsedAckNonce, useAckNonce } from '../../store/ack-nonce-repo.ts';
 import { getEscalation, disarmTimerNoWait } from '../../store/escalation-repo.ts';

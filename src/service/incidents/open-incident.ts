@@ -1,12 +1,12 @@
 /**
  * Opens an incident, or folds the signal into the open one with the same type
- * and dedup key (DESIGN.md "Deduplication"), or re-opens the last resolved one
+ * and dedup key (docs/design.md "Incidents", deduplication), or re-opens the last resolved one
  * when the same problem comes back within the re-open window.
  */
 import { z } from 'zod';
 import { SEVERITIES, severityRank, type Severity } from '../../domain/severity.ts';
-import { ackDeadline, withinReopenWindow } from '../../domain/incident.ts';
-import { insertIncident, findOpenByDedup, findLastResolvedByDedup, updateIncident, type Incident } from '../../store/incident-repo.ts';
+import { type Incident, ackDeadline, withinReopenWindow } from '../../domain/incident.ts';
+import { insertIncident, findOpenByDedup, findLastResolvedByDedup, updateIncident } from '../../store/incident-repo.ts';
 import { appendTimeline } from '../../store/timeline-repo.ts';
 import { writeAudit } from '../../store/audit-repo.ts';
 import { scheduleTimer } from '../../store/timer-repo.ts';

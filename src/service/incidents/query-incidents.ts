@@ -2,8 +2,8 @@
 import { z } from 'zod';
 import { AppError } from '../../errors.ts';
 import { SEVERITIES } from '../../domain/severity.ts';
-import { INCIDENT_STATUSES } from '../../domain/incident.ts';
-import { getIncident as repoGet, listIncidents as repoList, type Incident } from '../../store/incident-repo.ts';
+import { type Incident, INCIDENT_STATUSES } from '../../domain/incident.ts';
+import { getIncident as repoGet, listIncidents as repoList } from '../../store/incident-repo.ts';
 import { listTimeline, type TimelineEntry } from '../../store/timeline-repo.ts';
 import { getRunView, type RunView } from '../runbooks/runbook-run-view.ts';
 import type { Actor, Deps } from '../core/context.ts';

@@ -1,5 +1,4 @@
-import { ackDeadline } from '../../domain/incident.ts';
-import type { Incident } from '../../store/incident-repo.ts';
+import { type Incident, ackDeadline } from '../../domain/incident.ts';
 import type { Actor, Deps } from '../core/context.ts';
 import { transitionIncident } from './transition-incident.ts';
 import { scheduleAckTimer } from './open-incident.ts';

@@ -1,8 +1,8 @@
 import { cancelTimer } from '../../store/timer-repo.ts';
-import type { Incident } from '../../store/incident-repo.ts';
 import type { Actor, Deps } from '../core/context.ts';
 import { transitionIncident } from './transition-incident.ts';
 import { ACK_TIMER } from './open-incident.ts';
+import type { Incident } from '../../domain/incident.ts';
 
 /** triggered|acknowledged → resolved. */
 export function resolveIncident(deps: Deps, actor: Actor, id: string, note?: string): Promise<Incident> {

@@ -4,8 +4,8 @@
  * entry and the audit record in one transaction, then publish.
  */
 import { AppError } from '../../errors.ts';
-import { nextStatus, type IncidentVerb } from '../../domain/incident.ts';
-import { getIncident, updateIncident, type Incident } from '../../store/incident-repo.ts';
+import { type Incident, nextStatus, type IncidentVerb } from '../../domain/incident.ts';
+import { getIncident, updateIncident } from '../../store/incident-repo.ts';
 import { appendTimeline } from '../../store/timeline-repo.ts';
 import { writeAudit } from '../../store/audit-repo.ts';
 import type { Queryable } from '../../store/db.ts';

@@ -18,7 +18,8 @@
 import { AppError } from '../../errors.ts';
 import type { Queryable } from '../../store/db.ts';
 import { getActionRun, recordAttempt, setRunDecision, type ActionRun, type ActionRunStatus } from '../../store/action-run-repo.ts';
-import { getIncident, type Incident } from '../../store/incident-repo.ts';
+import type { Incident } from '../../domain/incident.ts';
+import { getIncident } from '../../store/incident-repo.ts';
 import { getDecision } from '../../store/decision-repo.ts';
 import { appendTimeline } from '../../store/timeline-repo.ts';
 import { writeAudit } from '../../store/audit-repo.ts';

@@ -19,6 +19,7 @@ import { endDecisions, extendDecision, findLiveDecision, insertDecision, lockDec
 import { countSucceededRuns } from '../../store/action-run-repo.ts';
 import {
   canonicalTarget,
+  type CanonicalTarget,
   MAX_DURATION_MS,
   MIN_DURATION_MS,
   SCOPES_BY_TYPE,
@@ -46,7 +47,12 @@ export interface DecideInput {
   increment?: { action: string; target: string; runId: string };
 }
 
-export async function decideInTx(q: Queryable, deps: Pick<Deps, 'config'>, input: DecideInput, now: Date): Promise<DecideOutcome> {
+/**
+ * The checks every decision passes before anything is written, one and
+ * batched (decide-many.ts) alike: a canonical target of a scope its type
+ * applies to. Throws AppError('invalid').
+ */
+export function checkDecisionInput(input: Pick<DecideInput, 'scope' | 'value' | 'type'>): Extract<CanonicalTarget, { ok: true }> {
   const t = canonicalTarget(input.scope, input.value);
   if (!t.ok) throw new AppError('invalid', `invalid decision value: ${t.message}`, { details: [{ path: 'value', message: t.message }] });
   const allowedScopes = SCOPES_BY_TYPE[input.type];
@@ -56,6 +62,11 @@ export async function decideInTx(q: Queryable, deps: Pick<Deps, 'config'>, input
       details: [{ path: 'scope', message: `must be ${allowedScopes.join(' or ')} for type ${input.type}${hint}` }],
     });
   }
+  return t;
+}
+
+export async function decideInTx(q: Queryable, deps: Pick<Deps, 'config'>, input: DecideInput, now: Date): Promise<DecideOutcome> {
+  const t = checkDecisionInput(input);
   if (t.cidr) {
     const entry = await allowlistedBy(q, deps.config, t.cidr);
     if (entry) return { status: 'allowlisted', entry };

@@ -5,7 +5,6 @@
  */
 import { z } from 'zod';
 import { AppError } from '../../errors.ts';
-import type { Incident } from '../../store/incident-repo.ts';
 import { canonicalCidr } from '../../respond/decision-target.ts';
 import { describeAllowEntry } from '../../respond/allowlist-match.ts';
 import type { Actor } from '../core/context.ts';
@@ -15,6 +14,7 @@ import { parseInput } from '../core/validate.ts';
 import { defaultActionsFor } from './default-actions.ts';
 import { prepareAction } from './run-action.ts';
 import { allowlistedBy } from './allowlist.ts';
+import type { Incident } from '../../domain/incident.ts';
 
 export const planQuery = z
   .object({

@@ -39,6 +39,8 @@ export const listDecisionsQuery = z
   .object({
     ...decisionFilterFields,
     active: z.enum(['true', 'false', 'all']).default('true'),
+    /** Search: a substring of the value or the reason. */
+    q: z.string().trim().min(1).max(200).optional(),
     cursor: id.optional(),
     limit: z.coerce.number().int().min(1).max(1000).default(50),
   })
@@ -78,6 +80,7 @@ export async function listDecisions(deps: Deps, actor: Actor, rawQuery: unknown)
     state: f.active === 'true' ? 'active' : f.active === 'false' ? 'ended' : 'all',
     now,
     before: f.cursor,
+    search: f.q,
     limit: f.limit + 1,
   };
   const rows = await repoList(deps.db, filter);

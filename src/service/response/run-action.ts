@@ -10,7 +10,6 @@
  */
 import { AppError, type ErrorDetail } from '../../errors.ts';
 import type { ActionRequest } from '../../domain/rules/rule-spec.ts';
-import type { Incident } from '../../store/incident-repo.ts';
 import { getActionRun, insertActionRun, recordAttempt, type ActionRun } from '../../store/action-run-repo.ts';
 import { writeAudit } from '../../store/audit-repo.ts';
 import { actionId } from '../../respond/action-id.ts';
@@ -20,6 +19,7 @@ import type { RespondDeps } from './respond-deps.ts';
 import { authorize } from '../access/authorize.ts';
 import { performAttempt, performLocalRun, scheduleLease, writeTimeline } from './action-attempt.ts';
 import type { Queryable } from '../../store/db.ts';
+import type { Incident } from '../../domain/incident.ts';
 
 /** An action to run, as rules list them, plus the runbook step it belongs to (default: the action name). */
 export interface ActionRunRequest extends ActionRequest {

@@ -9,7 +9,6 @@
  * the timeline and the others still run.
  */
 import { AppError, type ErrorDetail } from '../../errors.ts';
-import type { Incident } from '../../store/incident-repo.ts';
 import type { Actor } from '../core/context.ts';
 import type { RespondDeps } from './respond-deps.ts';
 import { authorize } from '../access/authorize.ts';
@@ -21,6 +20,7 @@ import {
   type ActionRunResult,
   type RunActionOptions,
 } from './run-action.ts';
+import type { Incident } from '../../domain/incident.ts';
 
 export interface RunIncidentActionsOptions extends RunActionOptions {
   invalid?: 'reject' | 'skip';

@@ -10,6 +10,10 @@
  * conditions are applied by the domain's engine (one event at a time, with
  * threshold 1), so there is one implementation of matching.
  *
+ * A campaign (an incident several keys joined) reads the rule for every
+ * member and reports the highest value: "below the threshold" must hold for
+ * each of them, so one member still attacking keeps the check failing.
+ *
  * Unknown (null) when events are not stored (`events.store: none`), the rule
  * does not exist, or the incident's key is not one the rule groups by.
  */
@@ -17,6 +21,7 @@ import { RuleEngine } from '../../domain/rules/rule-engine.ts';
 import type { RuleSpec } from '../../domain/rules/rule-spec.ts';
 import { countWindowEvents, loadWindowEvents } from '../../store/window-events-repo.ts';
 import type { Deps } from '../core/context.ts';
+import { openCampaignKeys } from '../../store/campaign-repo.ts';
 
 export interface RuleReading {
   value: number;
@@ -29,6 +34,39 @@ export interface RuleReading {
 
 /** Cap on events read for one check; a window this full is above any sane threshold. */
 const MAX_EVENTS = 200_000;
+/** Members read for one campaign check. */
+const MAX_MEMBERS = 100_000;
+
+/** The highest value of the rule over the campaign's members: one read of the window, grouped by key in memory. */
+async function readCampaignValue(deps: Deps, rule: RuleSpec, members: readonly string[], now: Date): Promise<RuleReading> {
+  const untilUs = now.getTime() * 1000;
+  const events = await loadWindowEvents(deps.db, {
+    types: [...new Set(rule.match.map((m) => m.type))],
+    sinceUs: untilUs - rule.windowUs,
+    untilUs,
+    limit: MAX_EVENTS,
+  });
+  const matcher = new RuleEngine([
+    { ...rule, key: 'global', value: { kind: 'count' }, threshold: 1, op: 'gte', windowUs: 1, cooldownUs: 0 },
+  ]);
+  const wanted = new Set(members);
+  const prefix = rule.key === 'ip' ? 'ip:' : rule.key === 'user_id' ? 'user:' : 'route:';
+  const field = rule.key === 'ip' ? 'ip' : rule.key === 'user_id' ? 'user_id' : 'route';
+  const byKey = new Map<string, Record<string, unknown>[]>();
+  let n = 0;
+  for (const ev of events) {
+    const v = (ev as unknown as Record<string, unknown>)[field];
+    if (typeof v !== 'string' || !wanted.has(prefix + v) || matcher.process(ev).length === 0) continue;
+    let l = byKey.get(v);
+    if (!l) byKey.set(v, (l = []));
+    l.push(ev as unknown as Record<string, unknown>);
+    n++;
+  }
+  let value = 0;
+  for (const evs of byKey.values()) value = Math.max(value, measure(rule, evs));
+  const firing = rule.op === 'gt' ? value > rule.threshold : value >= rule.threshold;
+  return { value, threshold: rule.threshold, op: rule.op, firing, events: n };
+}
 
 export async function readRuleValue(
   deps: Deps,
@@ -39,6 +77,10 @@ export async function readRuleValue(
 ): Promise<RuleReading | null> {
   const rule = rules.find((r) => r.name === name);
   if (!rule || deps.config.events.store === 'none') return null;
+  if (rule.groupWindowUs !== undefined && incidentKey) {
+    const members = await openCampaignKeys(deps.db, rule.incident_type, incidentKey, MAX_MEMBERS);
+    if (members) return readCampaignValue(deps, rule, members, now);
+  }
   const filter: { ip?: string; userId?: string; route?: string } = {};
   if (rule.key !== 'global') {
     const prefix = rule.key === 'ip' ? 'ip:' : rule.key === 'user_id' ? 'user:' : 'route:';

@@ -12,9 +12,9 @@
  */
 import type { Runbook } from '../../domain/runbook.ts';
 import type { ActionRequest } from '../../domain/rules/rule-spec.ts';
-import type { Incident } from '../../store/incident-repo.ts';
 import type { CommandResult } from '../../respond/command-runner.ts';
 import type { Actor } from '../core/context.ts';
+import type { Incident } from '../../domain/incident.ts';
 
 /** Durable timer kinds (handlers registered in main.ts). */
 export const STEP_TIMER = 'runbook_step';

@@ -14,12 +14,12 @@
  * Results of a round that started before a re-open are dropped.
  */
 import { AppError } from '../../errors.ts';
+import type { Incident } from '../../domain/incident.ts';
 import { getIncident, updateIncident } from '../../store/incident-repo.ts';
 import { getRun, updateRun } from '../../store/runbook-run-repo.ts';
 import { appendTimeline } from '../../store/timeline-repo.ts';
 import { recordCheck, verificationSatisfied } from '../../domain/runbook-run.ts';
 import type { Check } from '../../domain/runbook.ts';
-import type { Incident } from '../../store/incident-repo.ts';
 import type { Deps } from '../core/context.ts';
 import { runbookActor, type CheckOutcome, type RunbookRuntime } from './runbook-runtime.ts';
 import { resolveIncident } from '../incidents/resolve-incident.ts';

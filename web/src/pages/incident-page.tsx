@@ -12,6 +12,7 @@ import { RunbookRun } from '../components/runbook-run.tsx';
 import { EscalationPanel } from '../components/escalation-panel.tsx';
 import { TimelineList } from '../components/timeline-list.tsx';
 import { DecisionsTable } from '../components/decisions-table.tsx';
+import { MembersPanel } from '../components/members-panel.tsx';
 import type { Decision, Escalation, Incident, IncidentStatus, Page, TimelineEntry } from '../types.ts';
 
 type Verb = 'acknowledge' | 'resolve' | 'reopen';
@@ -296,6 +297,8 @@ export function IncidentPage({ id }: { id: string }) {
                 <Unavailable>Escalation is not available on this server yet.</Unavailable>
               )}
             </section>
+
+            {(i.members ?? 0) > 1 && <MembersPanel incidentId={i.id} count={i.members!} />}
 
             <section aria-labelledby="dec-h" className="panel">
               <h2 id="dec-h">Decisions</h2>

@@ -1,4 +1,4 @@
-import { useId, useState, type FormEvent } from 'react';
+import { useEffect, useId, useState, type FormEvent } from 'react';
 import { api, query } from '../api.ts';
 import { useSession } from '../session.tsx';
 import { usePoll } from '../use-poll.ts';
@@ -10,31 +10,59 @@ import { ErrorNote, Loading, Unavailable } from '../components/notice.tsx';
 import { SearchField, SelectField, TableHead } from '../components/fields.tsx';
 import type { AllowEntry, Decision, Page } from '../types.ts';
 
+const PAGE = 100;
+
+/**
+ * Active decisions, searched and paged by the server (`q`, `type`, cursor):
+ * a botnet leaves 100,000 bans, far more than a browser should load.
+ */
 function Decisions() {
   const { can, has } = useSession();
   const now = useNow();
-  const list = usePoll(() => api.get<Page<Decision>>(`/api/v1/decisions${query({ limit: 500 })}`), 5000, 'decisions');
   const [filter, setFilter] = useState('');
+  const [q, setQ] = useState('');
   const [type, setType] = useState('');
-  const items = (list.data?.items ?? []).filter(
-    (d) =>
-      (!type || d.type === type) &&
-      (!filter || `${d.scope} ${d.value} ${d.reason ?? ''} ${d.origin ?? ''}`.toLowerCase().includes(filter.toLowerCase())),
+  // Cursors of the pages before the current one: "Newer" pops, "Older" pushes.
+  const [cursors, setCursors] = useState<string[]>([]);
+  const cursor = cursors[cursors.length - 1];
+  useEffect(() => {
+    const t = setTimeout(() => {
+      setQ(filter.trim());
+      setCursors([]);
+    }, 300);
+    return () => clearTimeout(t);
+  }, [filter]);
+  const key = `decisions|${q}|${type}|${cursor ?? ''}`;
+  const list = usePoll(
+    () => api.get<Page<Decision>>(`/api/v1/decisions${query({ limit: PAGE, q: q || undefined, type: type || undefined, cursor })}`),
+    5000,
+    key,
+    true,
+    true,
   );
-  const types = [...new Set((list.data?.items ?? []).map((d) => d.type))].sort();
+  const items = list.data?.items ?? [];
+  const types = ['ban', 'rate_limit', 'lock', 'captcha'];
+  const next = list.data?.next_cursor ?? null;
   return (
     <>
       <form className="filters" role="search" aria-label="Filter decisions" onSubmit={(e) => e.preventDefault()}>
-        <SelectField label="Type" value={type} onChange={setType} options={types.map((t) => [t, humanize(t)] as const)} any />
-        <SearchField value={filter} onChange={setFilter} placeholder="IP, user, reason" />
+        <SelectField
+          label="Type"
+          value={type}
+          onChange={(v) => {
+            setType(v);
+            setCursors([]);
+          }}
+          options={types.map((t) => [t, humanize(t)] as const)}
+          any
+        />
+        <SearchField value={filter} onChange={setFilter} placeholder="IP, range, user, reason" />
       </form>
       <ErrorNote error={list.error} />
       {!list.loaded ? (
         <Loading />
       ) : items.length === 0 ? (
-        <p className="empty">
-          {list.data?.items.length ? 'No decisions match.' : 'No active decisions: nothing is banned, limited or locked.'}
-        </p>
+        <p className="empty">{q || type ? 'No decisions match.' : 'No active decisions: nothing is banned, limited or locked.'}</p>
       ) : (
         <DecisionsTable
           items={items}
@@ -44,7 +72,19 @@ function Decisions() {
           onLifted={list.refresh}
         />
       )}
-      {list.data?.next_cursor && <p className="muted">Showing the first 500 decisions.</p>}
+      {(cursors.length > 0 || next) && (
+        <nav className="pager" aria-label="Decision pages">
+          <button type="button" className="btn" disabled={cursors.length === 0} onClick={() => setCursors((c) => c.slice(0, -1))}>
+            Newer
+          </button>
+          <span className="muted">
+            Page {cursors.length + 1} ({PAGE} a page)
+          </span>
+          <button type="button" className="btn" disabled={!next} onClick={() => next && setCursors((c) => [...c, next])}>
+            Older
+          </button>
+        </nav>
+      )}
     </>
   );
 }

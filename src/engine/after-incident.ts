@@ -1,28 +1,27 @@
 /**
- * "After the incident", wired in one place for main.ts: the timer handlers of
+ * "After the incident" in the background: the timer handlers of
  * post-mortem drafts and of post-mortem and action-item reminders, the bus
  * subscriber that asks for a draft when an incident resolves, and the
  * recovery of drafts a crash lost.
  */
-import type { Queryable } from '../../store/db.ts';
-import type { Timer } from '../../store/timer-repo.ts';
 import type { Logger } from 'pino';
-import type { Deps } from '../core/context.ts';
-import { ACTION_ITEM_REMINDER_TIMER, POSTMORTEM_REMINDER_TIMER, type NotifyReminder } from './reminder.ts';
-import { POSTMORTEM_DRAFT_TIMER, draftPostmortem, recoverPostmortemDrafts, requestPostmortemDraft } from './draft-postmortem.ts';
-import { remindPostmortem } from './remind-postmortem.ts';
-import { remindActionItem } from './remind-action-item.ts';
+import type { Deps } from '../service/core/context.ts';
+import { ACTION_ITEM_REMINDER_TIMER, POSTMORTEM_REMINDER_TIMER, type NotifyReminder } from '../service/after-incident/reminder.ts';
+import {
+  POSTMORTEM_DRAFT_TIMER,
+  draftPostmortem,
+  recoverPostmortemDrafts,
+  requestPostmortemDraft,
+} from '../service/after-incident/draft-postmortem.ts';
+import { remindPostmortem } from '../service/after-incident/remind-postmortem.ts';
+import { remindActionItem } from '../service/after-incident/remind-action-item.ts';
+import type { Engine } from './engine.ts';
 
-/** Same shape as the scheduler's TimerHandler (escalate/ sits above service/, so it is not imported). */
-type Handler = (q: Queryable, timer: Timer, now: Date) => Promise<void>;
-
-export interface AfterIncident {
-  handlers: Record<string, Handler>;
-  /** Subscribes to `incident.resolved` and arms timers for drafts lost by a crash. */
+export interface AfterIncident extends Engine {
+  /** Subscribes to `incident.resolved` and arms timers for drafts lost by a crash (with or without background loops). */
   start(): Promise<void>;
   /** Resolves once every draft request received so far has armed its timer (tests). */
   settled(): Promise<void>;
-  stop(): void;
 }
 
 /** Until the escalation engine sends them, reminders are logged. */
@@ -48,6 +47,7 @@ export function createAfterIncident(opts: { deps: Deps; notify: NotifyReminder; 
   const inflight = new Set<Promise<unknown>>();
   let unsubscribe: (() => void) | null = null;
   return {
+    name: 'after-incident',
     handlers: {
       [POSTMORTEM_DRAFT_TIMER]: async (q, t, now) =>
         void (await draftPostmortem(deps, q, t.ref, t.payload as { resolved_at?: string }, now)),
@@ -73,9 +73,10 @@ export function createAfterIncident(opts: { deps: Deps; notify: NotifyReminder; 
       await new Promise((r) => setImmediate(r));
       while (inflight.size > 0) await Promise.all([...inflight]);
     },
-    stop() {
+    async stop() {
       unsubscribe?.();
       unsubscribe = null;
     },
+    health: () => [],
   };
 }

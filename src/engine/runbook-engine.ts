@@ -11,16 +11,15 @@
  *   stopped) and waits for everything in flight.
  */
 import type { Logger } from 'pino';
-import type { Runbook } from '../../domain/runbook.ts';
-import type { Queryable } from '../../store/db.ts';
-import type { Timer } from '../../store/timer-repo.ts';
-import type { Deps } from '../core/context.ts';
-import { STEP_TIMER, VERIFY_TIMER, type CheckIo, type RunbookRuntime, type StepIo } from './runbook-runtime.ts';
-import { beginRunbookStep } from './begin-runbook-step.ts';
-import { onVerifyTimer } from './schedule-verification.ts';
-import { startRunbookRun } from './start-runbook-run.ts';
-import { restartVerification } from './restart-verification.ts';
-import { reconcileRunbookRuns } from './reconcile-runbook-runs.ts';
+import type { Runbook } from '../domain/runbook.ts';
+import type { Deps } from '../service/core/context.ts';
+import type { Engine, StartOptions } from './engine.ts';
+import { STEP_TIMER, VERIFY_TIMER, type CheckIo, type RunbookRuntime, type StepIo } from '../service/runbooks/runbook-runtime.ts';
+import { beginRunbookStep } from '../service/runbooks/begin-runbook-step.ts';
+import { onVerifyTimer } from '../service/runbooks/schedule-verification.ts';
+import { startRunbookRun } from '../service/runbooks/start-runbook-run.ts';
+import { restartVerification } from '../service/runbooks/restart-verification.ts';
+import { reconcileRunbookRuns } from '../service/runbooks/reconcile-runbook-runs.ts';
 
 export interface RunbookEngineOptions {
   deps: Deps;
@@ -37,14 +36,10 @@ export interface RunbookEngineOptions {
   wake?: () => void;
 }
 
-export type TimerHandlerFn = (q: Queryable, t: Timer, now: Date) => Promise<void>;
-
-export interface RunbookEngine {
+export interface RunbookEngine extends Engine {
   runtime: RunbookRuntime;
-  /** Handlers of `runbook_step` and `verify`, for the scheduler. */
-  handlers: Record<string, TimerHandlerFn>;
-  /** Reconciles once; with `loop`, every reconcile interval too. */
-  start(opts: { loop: boolean }): Promise<void>;
+  /** Reconciles once; in the background, every reconcile interval too. */
+  start(opts?: StartOptions): Promise<void>;
   /** Resolves when no deferred work or bus reaction is in flight (tests). */
   idle(): Promise<void>;
   stop(): Promise<void>;
@@ -92,14 +87,15 @@ export function createRunbookEngine(opts: RunbookEngineOptions): RunbookEngine {
   const reconcile = () => track('reconcile', () => reconcileRunbookRuns(deps, runtime));
 
   return {
+    name: 'runbooks',
     runtime,
     handlers: {
       [STEP_TIMER]: (q, t, now) => beginRunbookStep(deps, runtime, q, t, now),
       [VERIFY_TIMER]: (q, t, now) => onVerifyTimer(deps, runtime, q, t, now),
     },
-    async start({ loop }) {
+    async start({ background = true }: StartOptions = {}) {
       await reconcileRunbookRuns(deps, runtime);
-      if (!loop || loopTimer) return;
+      if (!background || loopTimer) return;
       const every = opts.reconcileIntervalMs ?? 30_000;
       const tick = () => {
         loopTimer = setTimeout(() => {
@@ -125,5 +121,6 @@ export function createRunbookEngine(opts: RunbookEngineOptions): RunbookEngine {
       while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
     },
     stats: () => ({ in_flight: inFlight.size, executing: executing.size }),
+    health: () => [],
   };
 }

@@ -1,7 +1,7 @@
 /**
  * Escalation in motion: keeps every incident's escalation in step with its
  * status, and provides the timer handlers that move escalations and deliver
- * notifications. main.ts registers the handlers with the scheduler.
+ * notifications (the scheduler runs them). Reports the `channels` health part.
  *
  * How a run starts and stops: the incident verbs publish on the bus after
  * they commit; the subscriber here calls sync-escalation for the incident.
@@ -25,14 +25,13 @@ import { escalateIncident } from '../service/escalation/escalate-incident.ts';
 import { claimNotificationForDelivery } from '../service/escalation/claim-notification.ts';
 import { deliverNotification } from '../service/escalation/deliver-notification.ts';
 import { expireNotificationClaim } from '../service/escalation/expire-notification-claim.ts';
-import type { TimerHandler } from './scheduler.ts';
+import { channelHealth } from '../service/escalation/query-escalation.ts';
+import type { Engine, StartOptions, TimerHandler } from './engine.ts';
 import { createNotificationSender } from './notification-sender.ts';
 
-export interface Escalator {
-  /** Handlers by timer kind, for the scheduler. */
-  readonly handlers: Readonly<Record<string, TimerHandler>>;
+export interface Escalator extends Engine {
   /** Subscribes to the bus and starts the reconcile loop. */
-  start(): void;
+  start(opts?: StartOptions): Promise<void>;
   stop(): Promise<void>;
   /** Syncs every incident whose escalation is out of step; returns how many changed. */
   reconcile(): Promise<number>;
@@ -101,9 +100,10 @@ export function createEscalator(opts: { deps: EscalationDeps; bus: Bus; logger: 
   };
 
   return {
+    name: 'escalator',
     handlers,
-    start() {
-      if (running) return;
+    async start({ background = true }: StartOptions = {}) {
+      if (running || !background) return;
       running = true;
       unsubscribe = opts.bus.subscribe((e) => {
         if (
@@ -136,5 +136,6 @@ export function createEscalator(opts: { deps: EscalationDeps; bus: Bus; logger: 
       }
     },
     status: () => ({ running, syncing: syncing.size, lastReconcileAt, lastError, sender: sender.stats() }),
+    health: () => [{ name: 'channels', check: () => channelHealth(deps) }],
   };
 }

@@ -5,10 +5,9 @@
  * pending (it fires after restart), and two processes never fire one twice.
  */
 import type { Logger } from 'pino';
-import { isTransientDbError, type Db, type Queryable } from '../store/db.ts';
-import { claimDueTimer, markTimerFired, deferTimer, type Timer } from '../store/timer-repo.ts';
-
-export type TimerHandler = (q: Queryable, timer: Timer, now: Date) => Promise<void>;
+import { isTransientDbError, type Db } from '../store/db.ts';
+import { claimDueTimer, markTimerFired, deferTimer } from '../store/timer-repo.ts';
+import type { Engine, StartOptions, TimerHandler } from './engine.ts';
 
 export interface SchedulerStatus {
   running: boolean;
@@ -17,8 +16,8 @@ export interface SchedulerStatus {
   fired: number;
 }
 
-export interface Scheduler {
-  start(): void;
+export interface Scheduler extends Engine {
+  start(opts?: StartOptions): Promise<void>;
   stop(): Promise<void>;
   /** Runs one pass now (tests, and after writes that create near timers). */
   tick(): Promise<number>;
@@ -29,7 +28,8 @@ export function createScheduler(opts: {
   db: Db;
   clock: () => Date;
   logger: Logger;
-  handlers: Record<string, TimerHandler>;
+  /** Every engine's handlers, by timer kind (timer-kinds.ts `collectHandlers`). */
+  handlers: Readonly<Record<string, TimerHandler>>;
   intervalMs?: number;
 }): Scheduler {
   const interval = opts.intervalMs ?? 500;
@@ -113,8 +113,11 @@ export function createScheduler(opts: {
   }
 
   return {
-    start() {
-      if (running) return;
+    name: 'scheduler',
+    // The handlers it runs are the other engines'; it has no timer kind of its own.
+    handlers: {},
+    async start({ background = true }: StartOptions = {}) {
+      if (running || !background) return;
       running = true;
       st.running = true;
       loop();
@@ -127,5 +130,15 @@ export function createScheduler(opts: {
     },
     tick,
     status: () => ({ ...st }),
+    health: () => [
+      {
+        name: 'scheduler',
+        async check() {
+          const s = { ...st };
+          const stale = s.running && s.lastTickAt !== null && Date.now() - Date.parse(s.lastTickAt) > 30_000;
+          return { status: !s.running || stale || s.lastError ? 'degraded' : 'ok', ...s };
+        },
+      },
+    ],
   };
 }

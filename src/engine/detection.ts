@@ -1,0 +1,62 @@
+/**
+ * Detection's background work: the live pipeline (rule engine, event storage,
+ * the detection queue that opens and appends incidents) and the log files it
+ * follows. Reports the `sources`, `ingest` and `detection` health parts.
+ */
+import type { RuleSpec } from '../domain/rules/rule-spec.ts';
+import { createPipeline, type Pipeline } from '../detect/pipeline.ts';
+import { createFileSource, type FileSource } from '../detect/file-source.ts';
+import { handleDetections } from '../service/detections/handle-detections.ts';
+import type { RespondDeps } from '../service/response/respond-deps.ts';
+import type { Engine, StartOptions } from './engine.ts';
+import { detectionHealth, ingestHealth, ingestNotReady } from '../detect/ingest/ingest-health.ts';
+
+export interface DetectionEngine extends Engine {
+  readonly pipeline: Pipeline;
+  readonly sources: FileSource[];
+}
+
+/** Builds the pipeline and replays stored events into its windows (`rebuild`), so rules continue where they were. */
+export async function createDetectionEngine(opts: { deps: RespondDeps; rules: readonly RuleSpec[] }): Promise<DetectionEngine> {
+  const { deps, rules } = opts;
+  const { db, logger, clock, config } = deps;
+  const pipeline = createPipeline({
+    db,
+    logger,
+    rules,
+    clock,
+    store: config.events.store,
+    queueLimit: config.events.queue_limit,
+    retentionMs: config.events.retention,
+    onDetections: (batch) => handleDetections(deps, batch),
+  });
+  await pipeline.rebuild(clock());
+  const sources = config.sources.map((cfg) => createFileSource({ cfg, db, pipeline, logger, clock }));
+
+  return {
+    name: 'detection',
+    pipeline,
+    sources,
+    handlers: {},
+    async start({ background = true }: StartOptions = {}) {
+      if (!background) return;
+      pipeline.start();
+      for (const src of sources) await src.start();
+    },
+    async stop() {
+      for (const src of sources) await src.stop();
+      await pipeline.stop();
+    },
+    health: () => [
+      {
+        name: 'sources',
+        async check() {
+          const items = sources.map((src) => src.status());
+          return { status: items.some((i) => i.status === 'error') ? 'degraded' : 'ok', items };
+        },
+      },
+      { name: 'ingest', check: async () => ingestHealth(pipeline), notReady: () => ingestNotReady(pipeline) },
+      { name: 'detection', check: async () => detectionHealth(pipeline) },
+    ],
+  };
+}

@@ -1,0 +1,30 @@
+/**
+ * A batch of detections from the pipeline (issue #13): enforcement first,
+ * in a few multi-row transactions; the rest follows behind.
+ *
+ *   1. placement     each rule's detections, in firing order, into incidents:
+ *                    dedup by key, campaign membership, or a new incident
+ *                    (place-detections.ts; new incidents are few: one per campaign)
+ *   2. enforcement   every ban / rate limit of the batch in ONE transaction
+ *                    (run-local-actions.ts), then the campaigns' range bans in one more:
+ *                    on the bouncer stream and the middleware when they commit
+ *   3. behind        remote actions (webhooks, notify) in the background with durable
+ *                    retries; the runbook run and escalation start from the incident's
+ *                    `incident.opened` event; the "+N addresses" entry on a timer
+ *
+ * Rules without `group` keep the one-detection path (handle-detection.ts), in
+ * firing order. Idempotent as a whole: the pipeline retries a batch that
+ * threw, and a detection handled twice finds its incident, members and action
+ * runs in place (deterministic action ids).
+ */
+import type { DetectionJob } from '../../domain/event.ts';
+import type { Deps } from '../core/context.ts';
+import type { RespondDeps } from '../response/respond-deps.ts';
+import { handleGrouped } from './handle-grouped.ts';
+import { handleDetection } from './handle-detection.ts';
+
+export async function handleDetections(deps: Deps | RespondDeps, batch: readonly DetectionJob[]): Promise<void> {
+  const grouped = batch.filter((j) => j.rule.groupWindowUs !== undefined);
+  if (grouped.length > 0) await handleGrouped(deps, grouped);
+  for (const j of batch) if (j.rule.groupWindowUs === undefined) await handleDetection(deps, j.d, j.rule);
+}

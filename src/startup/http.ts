@@ -1,0 +1,49 @@
+/**
+ * Start-up step 5, HTTP: the context every route module gets (the
+ * dependencies, the engines' handles, sessions, metrics, health parts) and the
+ * Fastify app with the route list of http/routes/index.ts. No listening here.
+ */
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../http/app.ts';
+import { requireActor } from '../http/auth.ts';
+import { createSessionStore, sessionActor } from '../http/session-auth.ts';
+import { createMetrics, type Metrics } from '../http/metrics.ts';
+import { registerIngestMetrics } from '../http/ingest-metrics.ts';
+import type { HttpContext } from '../http/http-context.ts';
+import { VERSION } from '../version.ts';
+import type { AppDeps } from './dependencies.ts';
+import type { Engines } from './engines.ts';
+import { databaseHealth } from './database.ts';
+
+export interface Http {
+  app: FastifyInstance;
+  metrics: Metrics;
+  /** /readyz answers `ready` from then on. */
+  markReady(): void;
+}
+
+export function buildHttp(d: AppDeps, engines: Engines): Http {
+  const { core } = d;
+  const pipeline = engines.detection.pipeline;
+  const metrics = createMetrics({ db: core.db, pipeline, bus: core.bus, probes: () => engines.probes.states() });
+  registerIngestMetrics(metrics.registry, pipeline, (fn) => metrics.addCollector(fn));
+  const sessions = createSessionStore({ clock: core.clock });
+  const fromSession = sessionActor(core, sessions);
+  let ready = false;
+  const ctx: HttpContext = {
+    deps: core,
+    respond: d.respond,
+    escalation: d.escalation,
+    scheduler: engines.scheduler,
+    pipeline,
+    runbooks: engines.runbooks.runtime,
+    sessions,
+    metrics,
+    version: VERSION,
+    startedAt: new Date(),
+    health: [databaseHealth(core.db), ...engines.all.flatMap((e) => e.health())],
+    actor: (req, permission) => requireActor(core, req, permission, fromSession),
+    isReady: () => ready,
+  };
+  return { app: buildApp(ctx), metrics, markReady: () => void (ready = true) };
+}
