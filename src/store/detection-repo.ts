@@ -78,7 +78,9 @@ export async function loadUnhandledDetections(q: Queryable, afterId: string, lim
 
 /**
  * Marks detections handled and links each to the incident it opened or joined:
- * the open (or else newest) incident of the rule's type for the key.
+ * for the rule's incident type, the campaign that has the key as a member
+ * (incident_members), else the incident whose dedup key is the key; an open
+ * one first, else the newest.
  */
 export async function markDetectionsHandled(
   q: Queryable,
@@ -89,11 +91,15 @@ export async function markDetectionsHandled(
   if (ids.length === 0) return;
   const rules = Object.keys(incidentTypes);
   await q.query(
-    `UPDATE detections d SET handled_at = $2, last_error = NULL,
-       incident_id = coalesce(d.incident_id, (
-         SELECT i.id FROM incidents i
-         WHERE i.dedup_key = d.key AND i.type = (SELECT t.type FROM unnest($3::text[], $4::text[]) AS t(rule, type) WHERE t.rule = d.rule)
-         ORDER BY (i.status <> 'resolved') DESC, i.id DESC LIMIT 1))
+    `WITH t AS (SELECT * FROM unnest($3::text[], $4::text[]) AS t(rule, type))
+     UPDATE detections d SET handled_at = $2, last_error = NULL,
+       incident_id = coalesce(d.incident_id,
+         (SELECT i.id FROM incident_members m JOIN incidents i ON i.id = m.incident_id
+          WHERE m.key = d.key AND i.type = (SELECT t.type FROM t WHERE t.rule = d.rule)
+          ORDER BY (i.status <> 'resolved') DESC, i.id DESC LIMIT 1),
+         (SELECT i.id FROM incidents i
+          WHERE i.dedup_key = d.key AND i.type = (SELECT t.type FROM t WHERE t.rule = d.rule)
+          ORDER BY (i.status <> 'resolved') DESC, i.id DESC LIMIT 1))
      WHERE d.id = ANY($1::bigint[])`,
     [ids, at, rules, rules.map((r) => incidentTypes[r])],
   );

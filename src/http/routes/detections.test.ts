@@ -37,9 +37,10 @@ for (const backend of testBackends()) {
           ['brute_force_attempt', 'ip:203.0.113.1', '2026-03-02T08:00:04.5Z', 5],
         ],
       );
-      const incidents = await t.call('GET', '/api/v1/incidents?type=brute_force_attempt');
-      const byKey = new Map(incidents.body.items.map((i: { dedup_key: string; id: string }) => [i.dedup_key, i.id]));
-      for (const d of all.body.items) assert.equal(d.incident_id, byKey.get(d.key), `${d.key} links its incident`);
+      // Each links the incident it opened or joined (the three may form one campaign).
+      const incidents = await t.call('GET', '/api/v1/incidents?type=brute_force_attempt&limit=100');
+      const ids = new Set(incidents.body.items.map((i: { id: string }) => i.id));
+      for (const d of all.body.items) assert.ok(ids.has(d.incident_id), `${d.key} links its incident (${d.incident_id})`);
       assert.equal(all.body.next_cursor, null);
 
       const p1 = await t.call('GET', '/api/v1/detections?limit=2', undefined, viewer);
