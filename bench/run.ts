@@ -6,6 +6,8 @@ const BENCHES: Record<string, string> = {
   replay: './replay-vs-fail2ban.ts',
   ingest: './ingest.ts',
   middleware: './middleware-check.ts',
+  'key-cap': './key-cap.ts',
+  allowlist: './allowlist-start.ts',
   storm: './attack-storm.ts',
   'python-guard': './python-guard.ts',
 };

@@ -7,15 +7,22 @@
  * through `overrides`). `${VAR}` inside string values is expanded from the
  * environment. An invalid file lists every problem with its path.
  */
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseDocument, LineCounter } from 'yaml';
 import { z } from 'zod';
 import { AppError, type ErrorDetail } from './errors.ts';
 import { parseDuration } from './domain/duration.ts';
 import { SEVERITIES, DEFAULT_ACK_DEADLINES_MS, type Severity } from './domain/severity.ts';
 import { parseCidr } from './domain/ip.ts';
 import { scheduleProblems } from './domain/oncall.ts';
+import { resolveRules } from './domain/rules/default-rules.ts';
+import { readConfigFile } from './config-file.ts';
+import {
+  guardRailProblems,
+  DEFAULT_MAX_REPEAT,
+  DEFAULT_MIN_LEVEL_TIMEOUT_MS,
+  LEVEL_TIMEOUT_FLOOR_MS,
+  REPEAT_CEILING,
+} from './config-guard-rails.ts';
 
 /** A duration string (`30s`, `10m`, `1h`, `7d`) parsed to milliseconds. */
 export const durationSchema = z.union([z.string(), z.number()]).transform((v, ctx) => {
@@ -234,6 +241,11 @@ export const configSchema = z
       .strict()
       .prefault({}),
     rules: z.record(z.string(), ruleOverrideSchema).default({}),
+    /** The rule engine's memory: keys (addresses, users, routes) each rule holds at most; the stalest makes room (docs/operations.md). */
+    detection: z
+      .object({ max_keys: z.number().int().min(1000).max(50_000_000).default(1_000_000) })
+      .strict()
+      .prefault({}),
     /** Range decisions (README "Campaigns"): this many banned addresses of one campaign in one IPv4 /24 or IPv6 /64 become one range ban. */
     ranges: z
       .object({
@@ -248,12 +260,29 @@ export const configSchema = z
     people: z.array(personSchema).default([]),
     schedules: z.array(scheduleSchema).default([]),
     escalation_policies: z.record(z.string(), policySchema).default({}),
+    /** Guard rails on escalation_policies (src/config-guard-rails.ts). */
+    escalation_limits: z
+      .object({
+        min_level_timeout: durationSchema
+          .default(DEFAULT_MIN_LEVEL_TIMEOUT_MS)
+          .refine((ms) => ms >= LEVEL_TIMEOUT_FLOOR_MS, `must be at least ${LEVEL_TIMEOUT_FLOOR_MS / 1000}s`),
+        max_repeat: z.number().int().min(0).max(REPEAT_CEILING).default(DEFAULT_MAX_REPEAT),
+      })
+      .strict()
+      .prefault({}),
     /** Delivery of one notification: attempts (first included) and the backoff between them. */
     notifications: z
       .object({
         attempts: z.number().int().min(1).max(20).default(5),
         retry_base: durationSchema.default(5_000),
         retry_max: durationSchema.default(300_000),
+        /**
+         * One attempt through a channel (connect, SMTP greeting, socket silence, the whole
+         * exchange). At most 15 s: a send must end well within its 30 s claim lease.
+         */
+        timeout: durationSchema
+          .default(10_000)
+          .refine((ms) => ms >= 100 && ms <= 15_000, 'must be between 100ms and 15s (a send must end within its 30s claim lease)'),
       })
       .strict()
       .prefault({}),
@@ -340,29 +369,7 @@ export function loadConfig(opts: LoadOptions): Config {
   const file = opts.file ?? env.FIREBREAK_CONFIG;
   const problems: ErrorDetail[] = [];
   let raw: Record<string, unknown> = {};
-  if (file) {
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch (err) {
-      throw new AppError('invalid', `cannot read config file ${file}: ${(err as Error).message}`, { cause: err });
-    }
-    const lc = new LineCounter();
-    const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false });
-    if (doc.errors.length > 0) {
-      throw new AppError('invalid', `config file ${file} is not valid YAML`, {
-        details: doc.errors.map((e) => {
-          const pos = lc.linePos(e.pos[0]);
-          return { path: `${file}:${pos.line}:${pos.col}`, message: e.message.split('\n')[0]! };
-        }),
-      });
-    }
-    const js: unknown = doc.toJS();
-    if (js !== null && js !== undefined) {
-      if (typeof js !== 'object' || Array.isArray(js)) throw new AppError('invalid', `config file ${file} must be a mapping of keys`);
-      raw = js as Record<string, unknown>;
-    }
-  }
+  if (file) raw = readConfigFile(file);
   raw = expandEnv(raw, env, '', problems) as Record<string, unknown>;
 
   // Environment variables override the keys they name.
@@ -391,7 +398,8 @@ export function loadConfig(opts: LoadOptions): Config {
   if (adminToken !== undefined && adminToken.length < 32) {
     problems.push({ path: 'env FIREBREAK_ADMIN_TOKEN', message: 'must be at least 32 characters' });
   }
-  if (result.success) problems.push(...crossReferenceProblems(result.data));
+  if (result.success)
+    problems.push(...crossReferenceProblems(result.data), ...guardRailProblems(result.data), ...ruleProblems(result.data));
   if (problems.length > 0 || !result.success) {
     throw new AppError('invalid', `invalid configuration${file ? ` in ${file}` : ''}: ${problems.length} problem(s)`, {
       details: problems,
@@ -458,6 +466,17 @@ export function crossReferenceProblems(c: Pick<Parsed, 'channels' | 'people' | '
     );
   }
   return problems;
+}
+
+/** What resolving `rules:` onto the defaults finds wrong, so it is reported with the file like every other problem. */
+function ruleProblems(c: Pick<Parsed, 'rules'>): ErrorDetail[] {
+  try {
+    resolveRules(c.rules);
+    return [];
+  } catch (err) {
+    if (err instanceof AppError && err.details) return [...err.details];
+    throw err;
+  }
 }
 
 function deepFreeze<T>(o: T): T {

@@ -26,6 +26,7 @@ for (const backend of testBackends()) {
           escalation_policies: {
             default: { levels: [1, 2, 3, 4].map((n) => ({ name: `L${n}`, notify: ['channel:hook'] })), level_timeout: '2s' },
           },
+          escalation_limits: { min_level_timeout: '1s' }, // short levels keep the test short
         }),
       );
       const env: Record<string, string> = {

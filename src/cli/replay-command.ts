@@ -161,7 +161,8 @@ class StdoutClosed extends Error {}
 async function loadRules(file: string | undefined, env: Record<string, string | undefined>): Promise<RuleSpec[]> {
   if (file === undefined && !env.FIREBREAK_CONFIG) return resolveRules({});
   const { loadConfig } = await import('../config.ts');
-  return resolveRules(loadConfig({ file, env }).rules);
+  const config = loadConfig({ file, env });
+  return resolveRules(config.rules, { maxKeys: config.detection.max_keys });
 }
 
 /** The human summary written to stderr. */

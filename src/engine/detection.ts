@@ -7,6 +7,7 @@ import type { RuleSpec } from '../domain/rules/rule-spec.ts';
 import { createPipeline, type Pipeline } from '../detect/pipeline.ts';
 import { createFileSource, type FileSource } from '../detect/file-source.ts';
 import { handleDetections } from '../service/detections/handle-detections.ts';
+import { createDetectionHealth } from '../detect/detection-health.ts';
 import type { RespondDeps } from '../service/response/respond-deps.ts';
 import type { Engine, StartOptions } from './engine.ts';
 import { detectionHealth, ingestHealth, ingestNotReady } from '../detect/ingest/ingest-health.ts';
@@ -31,6 +32,10 @@ export async function createDetectionEngine(opts: { deps: RespondDeps; rules: re
     onDetections: (batch) => handleDetections(deps, batch),
   });
   await pipeline.rebuild(clock());
+  const keyCapHealth = createDetectionHealth(
+    pipeline,
+    rules.map((r) => r.name),
+  );
   const sources = config.sources.map((cfg) => createFileSource({ cfg, db, pipeline, logger, clock }));
 
   return {
@@ -56,7 +61,15 @@ export async function createDetectionEngine(opts: { deps: RespondDeps; rules: re
         },
       },
       { name: 'ingest', check: async () => ingestHealth(pipeline), notReady: () => ingestNotReady(pipeline) },
-      { name: 'detection', check: async () => detectionHealth(pipeline) },
+      {
+        name: 'detection',
+        // Key caps and storage (detection-health.ts), plus the handling of detections (ingest-health.ts).
+        async check() {
+          const base = await keyCapHealth();
+          const handling = detectionHealth(pipeline);
+          return { ...handling, ...base, status: base.status === 'ok' && handling.status === 'ok' ? 'ok' : 'degraded' };
+        },
+      },
     ],
   };
 }

@@ -32,6 +32,7 @@ for (const backend of testBackends()) {
             { id: 'carol', name: 'Carol', email: 'carol@example.com', notify: ['mail'] },
           ],
           schedules: [{ name: 'primary', time_zone: 'Europe/Berlin', rotation: { every: '1w', start: '2020-01-06', members: ['bob'] } }],
+          escalation_limits: { min_level_timeout: '1s' }, // levels of 1 s keep the test short
           escalation_policies: {
             default: {
               levels: [

@@ -94,7 +94,7 @@ export function createEscalator(opts: { deps: EscalationDeps; bus: Bus; logger: 
     [ESCALATE_TIMER]: (q, t, now) => escalateIncident(deps, q, t, now),
     [NOTIFY_TIMER]: async (q, t, now) => {
       const claim = await claimNotificationForDelivery(q, t.ref, now);
-      if (claim) sender.enqueue(claim.notificationId, claim.claimId);
+      if (claim) sender.enqueue(claim.notificationId, claim.claimId, claim.channel);
     },
     [NOTIFY_LEASE_TIMER]: (q, t, now) => expireNotificationClaim(deps, q, t, now),
   };

@@ -25,6 +25,7 @@ if (testBackends().includes('server')) {
               level_timeout: '1s',
             },
           },
+          escalation_limits: { min_level_timeout: '1s' }, // levels of 1 s keep the test short
         },
       });
       const b = await createFirebreak(a.config, { logger: pino({ level: 'silent' }), background: true, schedulerIntervalMs: 20 });

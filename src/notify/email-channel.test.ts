@@ -2,7 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
-import { createEmailChannel, emailSubject } from './email-channel.ts';
+import nodemailer from 'nodemailer';
+import SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
+import { createEmailChannel, emailSubject, smtpTransportOptions } from './email-channel.ts';
+import { startSilentSmtp } from '../../test/support/silent-smtp.ts';
 import type { Notification } from './channel.ts';
 
 interface Mail {
@@ -177,4 +180,35 @@ test('subjects name the kind for everything but a trigger', () => {
     assert.equal(emailSubject({ ...msg, kind, level, incident: { ...msg.incident, title: 'T' } }), want);
   }
   assert.equal(emailSubject({ ...msg, incident: { ...msg.incident, title: 'a\r\nBcc: x@y' } }), '[FIREBREAK][CRITICAL] a Bcc: x@y');
+});
+
+test('a server that greets and goes silent, or never greets, fails the attempt after the timeout, retryable', async (t) => {
+  for (const greet of [true, false]) {
+    const peer = await startSilentSmtp({ greet });
+    t.after(peer.close);
+    const started = process.hrtime.bigint();
+    const r = await createEmailChannel({ name: 'mail', smtp_url: peer.url, from: 'firebreak@example.com' }, { timeoutMs: 300 }).send(msg);
+    const tookMs = Number(process.hrtime.bigint() - started) / 1e6;
+    assert.equal(r.ok, false, `greet=${greet}`);
+    assert.equal(r.retryable, true, `greet=${greet}: a timeout is worth retrying`);
+    assert.match(r.error!, /^mail: ETIMEDOUT /, `greet=${greet}: ${r.error}`);
+    assert.equal(peer.accepted, 1);
+    if (greet) assert.match(peer.received, /^EHLO /, 'the greeting was answered, then the server went silent');
+    // Not a timing assertion on the machine's speed: nodemailer's defaults are
+    // 30 s (greeting) and 10 min (socket), so finishing before them proves ours applied.
+    assert.ok(tookMs < 30_000, `greet=${greet}: gave up after ${tookMs} ms, not nodemailer's default`);
+  }
+});
+
+test('the transport is built with the timeouts (nodemailer.createTransport({url, ...}) would drop them)', () => {
+  const smtp = new SMTPTransport(smtpTransportOptions('smtp://127.0.0.1:2525', 1234));
+  const o = smtp.options as SMTPTransport.Options;
+  assert.equal(o.host, '127.0.0.1');
+  assert.equal(o.port, 2525);
+  assert.equal(o.greetingTimeout, 1234);
+  assert.equal(o.connectionTimeout, 1234);
+  assert.equal(o.socketTimeout, 1234);
+  // What the old code did: every key but the URL is lost.
+  const lost = nodemailer.createTransport({ url: 'smtp://127.0.0.1:2525', greetingTimeout: 1234 } as SMTPTransport.Options);
+  assert.equal((lost.transporter as unknown as { options: SMTPTransport.Options }).options.greetingTimeout, undefined);
 });

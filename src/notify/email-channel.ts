@@ -12,9 +12,13 @@
  *   escaped, and only http(s) links become anchors.
  * - Retry verdict: SMTP 4xx replies and connection/timeout errors are
  *   retryable; 5xx replies, authentication and TLS errors are final.
+ * - Time: connect, greeting and socket inactivity each time out after
+ *   `timeoutMs`, and the whole attempt is abandoned after `timeoutMs` too, so
+ *   a server that greets and then answers one byte a minute cannot hold an
+ *   attempt longer than that.
  */
 import nodemailer from 'nodemailer';
-import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
+import SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
 import { DEFAULT_SEND_TIMEOUT_MS, describeNotification, type Channel, type DeliveryResult, type Notification } from './channel.ts';
 
 export interface EmailChannelConfig {
@@ -110,17 +114,29 @@ function classify(channelName: string, err: unknown): DeliveryResult {
   return result;
 }
 
-/** Creates an SMTP email channel. */
-export function createEmailChannel(config: EmailChannelConfig, deps: EmailChannelDeps = {}): Channel {
-  const timeoutMs = deps.timeoutMs ?? DEFAULT_SEND_TIMEOUT_MS;
-  const options: SMTPTransport.Options = {
-    url: config.smtp_url,
+/**
+ * The SMTP transport with our timeouts applied. Built as an SMTPTransport
+ * object on purpose: `nodemailer.createTransport({ url, greetingTimeout, ... })`
+ * keeps only what it parses out of `url` and silently drops every other key
+ * (lib/nodemailer.js: `options = shared.parseConnectionUrl(transporter.url)`),
+ * which left nodemailer's 30 s greeting and 10 min socket defaults in force.
+ * SMTPTransport's own constructor merges `url` with the other options.
+ */
+export function smtpTransportOptions(smtpUrl: string, timeoutMs: number): SMTPTransport.Options {
+  return {
+    url: smtpUrl,
     connectionTimeout: timeoutMs,
     greetingTimeout: timeoutMs,
     socketTimeout: timeoutMs,
     dnsTimeout: timeoutMs,
   };
-  const transport = nodemailer.createTransport(options);
+}
+
+/** Creates an SMTP email channel. */
+export function createEmailChannel(config: EmailChannelConfig, deps: EmailChannelDeps = {}): Channel {
+  const timeoutMs = deps.timeoutMs ?? DEFAULT_SEND_TIMEOUT_MS;
+  const smtp = new SMTPTransport(smtpTransportOptions(config.smtp_url, timeoutMs));
+  const transport = nodemailer.createTransport(smtp);
   return {
     name: config.name,
     type: 'email',
@@ -138,12 +154,20 @@ export function createEmailChannel(config: EmailChannelConfig, deps: EmailChanne
         references: threadId,
         headers: { 'X-Firebreak-Incident': msg.incident.id, 'X-Firebreak-Event': msg.kind },
       });
-      // nodemailer cannot cancel a send in flight: on abort we stop waiting
-      // (the mail may still go out, which is the lesser evil than hanging).
+      // nodemailer cannot cancel a send in flight: on abort or at the attempt
+      // deadline we stop waiting (the mail may still go out, which is the
+      // lesser evil than hanging). Its own socket timeout closes the
+      // connection shortly after.
       let onAbort: (() => void) | undefined;
-      const aborted = new Promise<DeliveryResult>((resolve) => {
+      let deadline: NodeJS.Timeout | undefined;
+      const stopped = new Promise<DeliveryResult>((resolve) => {
         onAbort = () => resolve({ ok: false, error: `${config.name}: aborted`, retryable: true });
         signal?.addEventListener('abort', onAbort, { once: true });
+        deadline = setTimeout(
+          () =>
+            resolve({ ok: false, error: `${config.name}: ETIMEDOUT the SMTP exchange took longer than ${timeoutMs} ms`, retryable: true }),
+          timeoutMs,
+        );
       });
       try {
         return await Promise.race([
@@ -152,11 +176,12 @@ export function createEmailChannel(config: EmailChannelConfig, deps: EmailChanne
             if (accepted === 0) return { ok: false, error: `${config.name}: every recipient was rejected`, retryable: false };
             return { ok: true, retryable: false };
           }),
-          aborted,
+          stopped,
         ]);
       } catch (err) {
         return classify(config.name, err);
       } finally {
+        clearTimeout(deadline);
         if (onAbort) signal?.removeEventListener('abort', onAbort);
         // A rejected send after an abort is already reported; keep it from going unhandled.
         sending.catch(() => undefined);

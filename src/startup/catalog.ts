@@ -17,7 +17,7 @@ export interface Catalog {
 }
 
 export function loadCatalog(config: Config): Catalog {
-  const rules = resolveRules(config.rules);
+  const rules = resolveRules(config.rules, { maxKeys: config.detection.max_keys });
   const runbooks = loadRunbooks({
     builtinDir: builtinRunbooksDir(),
     userDir: config.runbooks_dir ? path.resolve(config.runbooks_dir) : undefined,

@@ -48,7 +48,7 @@ export async function buildDependencies(config: Config, db: Db, o: { logger: Log
   let listeningAt: string | null = null;
   const escalation: EscalationDeps = {
     ...core,
-    channels: createChannels(channelConfigs, { logger }),
+    channels: createChannels(channelConfigs, { logger, timeoutMs: config.notifications.timeout }),
     logChannel,
     ackSecret: await loadAckSecret(core),
     publicUrl: () => (config.server.public_url ?? listeningAt ?? `http://${config.server.host}:${config.server.port}`).replace(/\/+$/, ''),

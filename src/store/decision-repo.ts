@@ -218,6 +218,12 @@ export async function findLiveOverlapping(q: Queryable, cidr: string): Promise<D
   return r.rows.map(toDecision);
 }
 
+/** Every live decision on an address or range (locked), to check them against the allowlist at start. */
+export async function listLiveNetDecisions(q: Queryable): Promise<Decision[]> {
+  const r = await q.query<Row>(`SELECT ${COLUMNS} FROM decisions WHERE ended_at IS NULL AND net IS NOT NULL ORDER BY id FOR UPDATE`);
+  return r.rows.map(toDecision);
+}
+
 export interface DecisionFilter {
   scope?: DecisionScope;
   value?: string;

@@ -190,7 +190,7 @@ const CUSTOM_REQUIRED = ['match', 'key', 'value', 'threshold', 'window'] as cons
  *   default `block_ip` / `rate_limit` actions (and of configured ones that give none).
  * Throws AppError('invalid') listing every problem at `rules.<name>.<field>`.
  */
-export function resolveRules(overrides: Readonly<Record<string, RuleOverrideInput>> = {}): RuleSpec[] {
+export function resolveRules(overrides: Readonly<Record<string, RuleOverrideInput>> = {}, limits: { maxKeys?: number } = {}): RuleSpec[] {
   const problems: ErrorDetail[] = [];
   const out: RuleSpec[] = [];
   for (const base of DEFAULT_RULES) {
@@ -229,6 +229,7 @@ export function resolveRules(overrides: Readonly<Record<string, RuleOverrideInpu
   if (problems.length > 0) {
     throw new AppError('invalid', `invalid rules configuration: ${problems.length} problem(s)`, { details: problems });
   }
+  if (limits.maxKeys !== undefined) for (const r of out) r.maxKeys = limits.maxKeys;
   return out;
 }
 

@@ -15,6 +15,8 @@
  *   costs O(1): p-th percentile above T  ⇔  low < ceil(p/100 · n);
  * - `quietUntil`: events with a timestamp below it are ignored (cooldown).
  */
+import type { KeyList } from './key-list.ts';
+
 /** Entries carry only their timestamp (counting). */
 export const KIND_COUNT = 0;
 /** Entries carry a field value (distinct counting). */
@@ -49,6 +51,11 @@ export class KeyWindow {
   newest = -Infinity;
   quietUntil = -Infinity;
   low = 0;
+  /** The key this window belongs to (the engine's map key), and its place in the engine's recency lists (key-list.ts). */
+  key = '';
+  list: KeyList | null = null;
+  prev: KeyWindow | null = null;
+  next: KeyWindow | null = null;
 
   constructor(kind: WindowKind) {
     this.ts = new Float64Array(INITIAL_CAPACITY);

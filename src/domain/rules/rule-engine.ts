@@ -15,21 +15,34 @@
  * at its time; the window is then the one at the newest time seen for the
  * key, and an event already outside that window does not count.
  *
- * Memory: a key whose newest event left the window and whose cooldown ended
- * is evicted by a sweep that runs each time the key table doubles (amortized
- * O(1)). A rule holds at most `maxKeysPerRule` keys; events of further new
- * keys are dropped and counted in `droppedKeys`.
+ * Memory: each rule keeps its keys in recency order (key-list.ts): counting
+ * keys by their last event, cooling keys by their firing. Each new key first
+ * evicts up to EVICT_PER_ADMIT stale keys from the heads (a key whose events
+ * all left the window and whose cooldown ended is worth nothing), so the
+ * table follows the live keys at O(1) amortized per event, without sweeps.
+ * A rule holds at most its key cap (`maxKeys` of the rule, else
+ * `maxKeysPerRule`, default 1,000,000). At the cap a new key is still
+ * admitted: the stalest key makes room (the head of the counting list, else
+ * of the cooling list). Losing that key's few counted events (or its
+ * cooldown, which can only cause a repeated detection) is the price; refusing
+ * new keys would blind the rule to a flood from a new address right after a
+ * cardinality attack. Keys evicted while still live are counted in
+ * `droppedKeys`, per rule in `stats().rules`.
  */
 import type { Detection, FbEvent } from '../event.ts';
 import type { MatchCondition, RuleSpec } from './rule-spec.ts';
 import { KIND_COUNT, KIND_DISTINCT, KIND_PERCENTILE, KeyWindow, detach, type WindowKind } from './key-window.ts';
+import { KeyList } from './key-list.ts';
 
 const KEY_IP = 0;
 const KEY_USER = 1;
 const KEY_GLOBAL = 2;
 const KEY_ROUTE = 3;
 const KEY_PREFIX = ['ip:', 'user:', 'global', 'route:'];
-const MIN_SWEEP_SIZE = 4096;
+/** Stale keys evicted from each list's head per new key: more than one, so a table grown by a burst shrinks back. */
+const EVICT_PER_ADMIT = 2;
+/** Default key cap per rule. */
+export const DEFAULT_MAX_KEYS = 1_000_000;
 /** Evicted windows kept per rule for reuse: key churn then allocates nothing. */
 const POOL_SIZE = 4096;
 
@@ -53,13 +66,33 @@ interface CompiledRule {
   readonly global: KeyWindow | null;
   /** Windows of evicted keys, ready for new keys. */
   readonly pool: KeyWindow[];
-  /** The last key looked up and its window (bursts from one source hit it); cleared by sweeps. */
+  /** The last key looked up and its window (bursts from one source hit it); cleared when that key is evicted. */
   lastKey: string;
   lastWindow: KeyWindow | null;
   /** Largest event time seen by this rule: "now" for evictions. */
   now: number;
-  nextSweepAt: number;
-  capAttempts: number;
+  readonly maxKeys: number;
+  /** Keys counting events, least recently active first. */
+  readonly active: KeyList;
+  /** Keys in their cooldown, earliest firing first. */
+  readonly cooling: KeyList;
+  evicted: number;
+  /** Live keys evicted at the cap. */
+  dropped: number;
+  /** Event time of the last such eviction. */
+  lastDropUs: number;
+}
+
+/** Key table figures of one rule (see RuleEngine.stats). */
+export interface RuleKeyStats {
+  rule: string;
+  keys: number;
+  maxKeys: number;
+  evictedKeys: number;
+  /** Live keys evicted because the rule was at its key cap. */
+  droppedKeys: number;
+  /** A key was dropped within the last window (event time): what was lost may still matter. */
+  dropping: boolean;
 }
 
 /** A rule reached from one event type; `filters` null means every event of the type counts. */
@@ -110,7 +143,7 @@ function compileCondition(c: MatchCondition): Predicate {
 
 /** Options of the RuleEngine. */
 export interface RuleEngineOptions {
-  /** Keys held per rule at most (default 1,000,000). */
+  /** Keys held per rule at most, for rules without their own `maxKeys` (default 1,000,000). */
   maxKeysPerRule?: number;
 }
 
@@ -118,15 +151,8 @@ export interface RuleEngineOptions {
 export class RuleEngine {
   private readonly byType = new Map<string, Route[]>();
   private readonly rules: CompiledRule[] = [];
-  private readonly maxKeys: number;
-  private readonly capSweepEvery: number;
-  private evicted = 0;
-  private dropped = 0;
 
   constructor(rules: readonly RuleSpec[], opts: RuleEngineOptions = {}) {
-    this.maxKeys = Math.max(1, opts.maxKeysPerRule ?? 1_000_000);
-    // At the cap, sweep once per maxKeys/8 refused keys: O(8) amortized per event.
-    this.capSweepEvery = Math.max(1, this.maxKeys >> 3);
     for (const spec of rules) {
       const kind = spec.value.kind === 'count' ? KIND_COUNT : spec.value.kind === 'distinct' ? KIND_DISTINCT : KIND_PERCENTILE;
       const keyKind = spec.key === 'ip' ? KEY_IP : spec.key === 'user_id' ? KEY_USER : spec.key === 'global' ? KEY_GLOBAL : KEY_ROUTE;
@@ -147,8 +173,12 @@ export class RuleEngine {
         lastKey: '',
         lastWindow: null,
         now: -Infinity,
-        nextSweepAt: MIN_SWEEP_SIZE,
-        capAttempts: 0,
+        maxKeys: Math.max(1, spec.maxKeys ?? opts.maxKeysPerRule ?? DEFAULT_MAX_KEYS),
+        active: new KeyList(),
+        cooling: new KeyList(),
+        evicted: 0,
+        dropped: 0,
+        lastDropUs: -Infinity,
       };
       this.rules.push(rule);
       // Group the rule's match entries by event type; entries of one type are OR-ed.
@@ -185,11 +215,24 @@ export class RuleEngine {
     return out;
   }
 
-  /** Keys held now, keys evicted so far, and events dropped because a rule was at its key cap. */
-  stats(): { keys: number; evictedKeys: number; droppedKeys: number } {
+  /**
+   * Keys held now, keys evicted so far, and live keys evicted because a rule
+   * was at its key cap (totals), with the same per rule in `rules`.
+   */
+  stats(): { keys: number; evictedKeys: number; droppedKeys: number; rules: RuleKeyStats[] } {
     let keys = 0;
-    for (const r of this.rules) keys += r.global !== null ? (r.global.len > 0 || r.global.quietUntil > r.now ? 1 : 0) : r.keys.size;
-    return { keys, evictedKeys: this.evicted, droppedKeys: this.dropped };
+    let evictedKeys = 0;
+    let droppedKeys = 0;
+    const rules: RuleKeyStats[] = [];
+    for (const r of this.rules) {
+      const n = r.global !== null ? (r.global.len > 0 || r.global.quietUntil > r.now ? 1 : 0) : r.keys.size;
+      keys += n;
+      evictedKeys += r.evicted;
+      droppedKeys += r.dropped;
+      const dropping = r.dropped > 0 && r.now - r.lastDropUs < r.windowUs;
+      rules.push({ rule: r.name, keys: n, maxKeys: r.maxKeys, evictedKeys: r.evicted, droppedKeys: r.dropped, dropping });
+    }
+    return { keys, evictedKeys, droppedKeys, rules };
   }
 
   private step(r: CompiledRule, ev: FbEvent): Detection | null {
@@ -217,12 +260,18 @@ export class RuleEngine {
       if (kv === r.lastKey) w = r.lastWindow!;
       else {
         w = r.keys.get(kv);
-        if (w === undefined && (w = this.admit(r, kv)) === undefined) return null;
+        if (w === undefined) w = this.admit(r, kv);
+        else if (w.list === r.active) r.active.touch(w);
         r.lastKey = kv;
         r.lastWindow = w;
       }
     }
     if (t < w.quietUntil) return null; // cooling down after a firing
+    if (w.list === r.cooling) {
+      // The cooldown is over: the key counts again, as the most recent one.
+      r.cooling.unlink(w);
+      r.active.push(w);
+    }
     const newest = w.newest > t ? w.newest : t;
     const cutoff = newest - r.windowUs;
     if (t <= cutoff) return null; // out of order and already outside the window
@@ -244,47 +293,57 @@ export class RuleEngine {
     const contributors = r.kind === KIND_DISTINCT ? [...w.counts!.keys()] : null;
     w.clear();
     w.quietUntil = t + r.cooldownUs;
+    if (w.list === r.active) {
+      r.active.unlink(w);
+      r.cooling.push(w);
+    }
     const key = r.keyKind === KEY_GLOBAL ? 'global' : KEY_PREFIX[r.keyKind]! + keyValue;
     return contributors ? { rule: r.name, key, atUs: t, value: measured, contributors } : { rule: r.name, key, atUs: t, value: measured };
   }
 
-  /** Creates the window of a new key, sweeping stale keys first when the table has doubled or is full. */
-  private admit(r: CompiledRule, kv: string): KeyWindow | undefined {
-    if (r.keys.size >= r.nextSweepAt) this.sweep(r);
-    if (r.keys.size >= this.maxKeys) {
-      if (r.capAttempts === 0) this.sweep(r);
-      r.capAttempts = (r.capAttempts + 1) % this.capSweepEvery;
-      if (r.keys.size >= this.maxKeys) {
-        this.dropped++;
-        return undefined;
-      }
+  /**
+   * Creates the window of a new key: first evicts stale keys from the list
+   * heads, then, at the cap, the stalest live key.
+   */
+  private admit(r: CompiledRule, kv: string): KeyWindow {
+    const cutoff = r.now - r.windowUs;
+    this.evictStale(r, r.active, cutoff);
+    this.evictStale(r, r.cooling, cutoff);
+    if (r.keys.size >= r.maxKeys) {
+      const victim = r.active.head ?? r.cooling.head!;
+      r.dropped++;
+      r.lastDropUs = r.now;
+      this.evict(r, victim);
     }
     const w = r.pool.length > 0 ? r.pool.pop()! : new KeyWindow(r.kind);
-    r.keys.set(detach(kv), w);
+    w.key = detach(kv);
+    r.keys.set(w.key, w);
+    r.active.push(w);
     return w;
   }
 
-  /** Deletes keys whose events all left the window and whose cooldown is over. */
-  private sweep(r: CompiledRule): void {
-    const now = r.now;
-    const cutoff = now - r.windowUs;
-    const { keys, pool } = r;
-    let evicted = 0;
-    r.lastKey = '';
-    r.lastWindow = null;
-    // forEach, not for-of: no [key, value] array per entry. Deleting while iterating is safe.
-    keys.forEach((w, k) => {
-      if (w.quietUntil <= now && (w.len === 0 || w.newest <= cutoff)) {
-        keys.delete(k);
-        evicted++;
-        if (pool.length < POOL_SIZE && w.reusable) {
-          w.reset();
-          pool.push(w);
-        }
-      }
-    });
-    this.evicted += evicted;
-    r.nextSweepAt = Math.max(MIN_SWEEP_SIZE, 2 * r.keys.size);
+  /** Evicts up to EVICT_PER_ADMIT keys from the head of `list` whose events all left the window and whose cooldown is over. */
+  private evictStale(r: CompiledRule, list: KeyList, cutoff: number): void {
+    for (let i = 0; i < EVICT_PER_ADMIT; i++) {
+      const w = list.head;
+      if (w === null || w.quietUntil > r.now || (w.len > 0 && w.newest > cutoff)) return;
+      this.evict(r, w);
+    }
+  }
+
+  private evict(r: CompiledRule, w: KeyWindow): void {
+    w.list!.unlink(w);
+    r.keys.delete(w.key);
+    r.evicted++;
+    if (w === r.lastWindow) {
+      r.lastKey = '';
+      r.lastWindow = null;
+    }
+    w.key = '';
+    if (r.pool.length < POOL_SIZE && w.reusable) {
+      w.reset();
+      r.pool.push(w);
+    }
   }
 }
 

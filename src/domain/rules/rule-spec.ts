@@ -64,6 +64,8 @@ export interface RuleSpec {
   cooldownUs: number;
   /** Ban / rate-limit duration in milliseconds, for rules that ban. */
   banMs?: number;
+  /** Keys this rule holds at most (`detection.max_keys`); default the engine's. */
+  maxKeys?: number;
   actions: ActionRequest[];
   /**
    * Campaigns: a detection for a new key joins an open incident of this rule

@@ -22,6 +22,8 @@ import { NOTIFY_LEASE_MS, NOTIFY_LEASE_TIMER } from './escalation-deps.ts';
 export interface NotificationClaim {
   notificationId: string;
   claimId: string;
+  /** The channel it goes through: the sender queues per channel. */
+  channel: string;
 }
 
 export async function claimNotificationForDelivery(q: Queryable, notificationId: string, now: Date): Promise<NotificationClaim | null> {
@@ -41,5 +43,5 @@ export async function claimNotificationForDelivery(q: Queryable, notificationId:
     payload: { claim: claimId },
     now,
   });
-  return { notificationId: n.id, claimId };
+  return { notificationId: n.id, claimId, channel: n.channel };
 }

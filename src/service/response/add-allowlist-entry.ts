@@ -12,7 +12,7 @@ import { endDecisions, findLiveOverlapping, lockDecisionChanges } from '../../st
 import { appendTimeline } from '../../store/timeline-repo.ts';
 import { writeAudit } from '../../store/audit-repo.ts';
 import { canonicalCidr } from '../../respond/decision-target.ts';
-import { configAllowEntries, cidrsOverlap, LOOPBACK_ENTRIES, type AllowEntry } from '../../respond/allowlist-match.ts';
+import { cidrsOverlap, fixedAllowlistIndex, type AllowEntry } from '../../respond/allowlist-match.ts';
 import type { Actor, Deps } from '../core/context.ts';
 import { authorize } from '../access/authorize.ts';
 import { parseInput } from '../core/validate.ts';
@@ -33,7 +33,7 @@ export async function addAllowlistEntry(deps: Deps, actor: Actor, raw: unknown):
     throw new AppError('invalid', `invalid cidr: "${input.cidr}" is not an IP address or CIDR range`, {
       details: [{ path: 'cidr', message: 'must be an address or CIDR range, e.g. 198.51.100.7 or 198.51.100.0/24 or 2001:db8::/32' }],
     });
-  const fixed = [...LOOPBACK_ENTRIES, ...configAllowEntries(deps.config.allowlist)].find((e) => e.cidr === c.text);
+  const fixed = fixedAllowlistIndex(deps.config.allowlist).exact(c);
   if (fixed)
     throw new AppError(
       'conflict',

@@ -5,27 +5,32 @@
  */
 import type { Config } from '../../config.ts';
 import type { Queryable } from '../../store/db.ts';
-import { listAllowEntries } from '../../store/allowlist-repo.ts';
-import { configAllowEntries, findAllowlisted, LOOPBACK_ENTRIES, type AllowEntry } from '../../respond/allowlist-match.ts';
+import { listAllowEntries, type StoredAllowEntry } from '../../store/allowlist-repo.ts';
+import {
+  configAllowEntries,
+  findAllowlisted,
+  fixedAllowlistIndex,
+  LOOPBACK_ENTRIES,
+  type AllowEntry,
+} from '../../respond/allowlist-match.ts';
 import type { Cidr } from '../../domain/ip.ts';
 
 export async function loadAllowlist(q: Queryable, config: Pick<Config, 'allowlist'>): Promise<AllowEntry[]> {
   const stored = await listAllowEntries(q);
-  return [
-    ...LOOPBACK_ENTRIES,
-    ...configAllowEntries(config.allowlist),
-    ...stored.map((e) => ({
-      id: e.id,
-      cidr: e.cidr,
-      note: e.note,
-      source: 'api' as const,
-      created_at: e.created_at,
-      created_by: e.created_by,
-    })),
-  ];
+  return [...LOOPBACK_ENTRIES, ...configAllowEntries(config.allowlist), ...stored.map(apiEntry)];
 }
 
-/** The allowlist entry that `target` touches, or null. */
+function apiEntry(e: StoredAllowEntry): AllowEntry {
+  return { id: e.id, cidr: e.cidr, note: e.note, source: 'api', created_at: e.created_at, created_by: e.created_by };
+}
+
+/**
+ * The allowlist entry that `target` touches, or null: loopback and the file
+ * through their index (O(prefix length), however long the file's list), then
+ * the API's entries (added one by one by people, read fresh each time).
+ */
 export async function allowlistedBy(q: Queryable, config: Pick<Config, 'allowlist'>, target: Cidr): Promise<AllowEntry | null> {
-  return findAllowlisted(await loadAllowlist(q, config), target);
+  const fixed = fixedAllowlistIndex(config.allowlist).find(target);
+  if (fixed) return fixed;
+  return findAllowlisted((await listAllowEntries(q)).map(apiEntry), target);
 }
