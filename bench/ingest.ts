@@ -2,9 +2,11 @@
  * Benchmarks (b) HTTP ingestion and (c) detection latency against a real
  * `firebreak serve` process on loopback, with all default rules on.
  *
- * (b) A separate load process posts batched NDJSON (10,000 events per request,
- *     one request at a time, event time in order; the batches are made ahead in
- *     a thread of its own) for a fixed time and counts accepted events per second.
+ * (b) A separate load process posts batched NDJSON (1,000 events per request by
+ *     default, `--connections` requests in flight as wrk would, event time in
+ *     order; the batches are made ahead in a thread of its own) for a fixed time
+ *     and counts accepted events per second. A 202 means the events are stored
+ *     (group commit: requests in flight together share one transaction).
  *     Run twice: storing matched events (the default) and with `events.store: none`
  *     (detection only), so the cost of durable storage is visible.
  * (c) Posts 4 failed logins for a fresh address, then the 5th, and measures
@@ -12,7 +14,7 @@
  *     docs/design.md's measure) and until the incident is listed: p50/p99, on an idle
  *     server and right after the load run (event storage still catching up).
  *
- * Usage: node --import tsx bench/ingest.ts [--seconds 10] [--samples 50]
+ * Usage: node --import tsx bench/ingest.ts [--seconds 10] [--samples 50] [--batch 1000] [--connections 8]
  * On the embedded database by default; BENCH_DATABASE_URL=postgres://... runs
  * against that PostgreSQL server instead (a fresh database per run, dropped after).
  */
@@ -64,22 +66,24 @@ const { parentPort } = require('node:worker_threads');
 const clock = { ms: Date.now() - 3_600_000 };
 ${makeBatch.toString()}
 let k = 0;
-parentPort.on('message', (n) => { for (let i = 0; i < n; i++) parentPort.postMessage(makeBatch(10_000, k++, clock)); });
+const size = Number(process.env.BENCH_BATCH || 1000);
+parentPort.on('message', (n) => { for (let i = 0; i < n; i++) parentPort.postMessage(makeBatch(size, k++, clock)); });
 `;
 
 /** The load process: posts batches for `seconds`, reports accepted events. */
-async function loadWorker(url: string, token: string, seconds: number): Promise<void> {
+async function loadWorker(url: string, token: string, seconds: number, connections: number): Promise<void> {
   const { Worker } = await import('node:worker_threads');
   const gen = new Worker(GENERATOR, { eval: true });
+  let slowest = 0;
   const ready: string[] = [];
-  let wake: (() => void) | null = null;
+  const waiting: (() => void)[] = [];
   gen.on('message', (b: string) => {
     ready.push(b);
-    wake?.();
+    waiting.shift()?.();
   });
-  gen.postMessage(4); // keep up to four batches ready
+  gen.postMessage(4 * connections); // keep batches ready
   const nextBatch = async (): Promise<string> => {
-    while (ready.length === 0) await new Promise<void>((r) => (wake = r));
+    while (ready.length === 0) await new Promise<void>((r) => waiting.push(r));
     gen.postMessage(1);
     return ready.shift()!;
   };
@@ -88,29 +92,45 @@ async function loadWorker(url: string, token: string, seconds: number): Promise<
   let accepted = 0;
   let refused = 0;
   const t0 = performance.now();
-  // One request at a time keeps event time in order, as one busy sender does.
-  while (Date.now() < end) {
-    const res = await fetch(`${url}/api/v1/events`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-ndjson' },
-      body: await nextBatch(),
-    });
-    const body = (await res.json()) as { accepted?: number };
-    if (res.status === 202) accepted += body.accepted ?? 0;
-    else {
-      refused++;
-      await new Promise((r) => setTimeout(r, 50));
+  // `connections` senders, as wrk's connections: requests in flight together are stored by one transaction.
+  const sender = async () => {
+    while (Date.now() < end) {
+      const body = await nextBatch();
+      const s0 = performance.now();
+      const res = await fetch(`${url}/api/v1/events`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-ndjson' },
+        body,
+      });
+      const out = (await res.json()) as { accepted?: number };
+      slowest = Math.max(slowest, performance.now() - s0);
+      if (res.status === 202) accepted += out.accepted ?? 0;
+      else {
+        refused++;
+        await new Promise((r) => setTimeout(r, 50));
+      }
     }
-  }
+  };
+  await Promise.all(Array.from({ length: connections }, sender));
   const secs = (performance.now() - t0) / 1000;
   await gen.terminate();
-  process.send!({ accepted, refused, seconds: secs });
+  process.send!({ accepted, refused, seconds: secs, slowest });
 }
 
-async function runLoad(url: string, seconds: number): Promise<{ accepted: number; refused: number; seconds: number }> {
-  const child = fork(fileURLToPath(import.meta.url), ['--worker', url, ADMIN, String(seconds)], { execArgv: ['--import', 'tsx'] });
+interface LoadResult {
+  accepted: number;
+  refused: number;
+  seconds: number;
+  slowest: number;
+}
+
+async function runLoad(url: string, seconds: number): Promise<LoadResult> {
+  const child = fork(fileURLToPath(import.meta.url), ['--worker', url, ADMIN, String(seconds), String(arg('connections', 8))], {
+    execArgv: ['--import', 'tsx'],
+    env: { ...process.env, BENCH_BATCH: String(arg('batch', 1000)) },
+  });
   return new Promise((resolve, reject) => {
-    child.once('message', (m) => resolve(m as { accepted: number; refused: number; seconds: number }));
+    child.once('message', (m) => resolve(m as LoadResult));
     child.once('error', reject);
   });
 }
@@ -267,8 +287,9 @@ export async function main(): Promise<Record<string, number>> {
       const r = await runLoad(srv.url, seconds);
       const rate = r.accepted / r.seconds;
       results[`ingest_events_per_s_store_${store}`] = Math.round(rate);
+      results[`ingest_slowest_answer_ms_store_${store}`] = Math.round(r.slowest);
       console.log(
-        `ingestion (events.store=${store}): ${Math.round(rate).toLocaleString('en')} events/s accepted over ${r.seconds.toFixed(1)} s (${r.refused} batches answered 429 back-pressure)`,
+        `ingestion (events.store=${store}, ${arg('batch', 1000)}-event batches, ${arg('connections', 8)} connections): ${Math.round(rate).toLocaleString('en')} events/s accepted over ${r.seconds.toFixed(1)} s (${r.refused} batches answered 429/503; slowest answer ${r.slowest.toFixed(0)} ms)`,
       );
       if (store === 'matched') {
         const l = await latency(srv.url, samples, 1);
@@ -291,7 +312,7 @@ export async function main(): Promise<Record<string, number>> {
 }
 
 if (process.argv[2] === '--worker') {
-  await loadWorker(process.argv[3]!, process.argv[4]!, Number(process.argv[5]));
+  await loadWorker(process.argv[3]!, process.argv[4]!, Number(process.argv[5]), Number(process.argv[6] ?? 8));
   process.exit(0);
 } else if (import.meta.url === `file://${process.argv[1]}`) {
   await main();

@@ -19,6 +19,11 @@ function fakeSource() {
     pendingPersist: 0,
     pendingDetections: 0,
     rebuiltEvents: 0,
+    storageFailing: false,
+    detectionFailures: 0,
+    detectionLastError: null,
+    deadLetters: 0,
+    reraisedDetections: 0,
   };
   const rule = { rule: 'ddos', keys: 10, maxKeys: 10, evictedKeys: 0, droppedKeys: 0, dropping: false };
   const source: DetectionHealthSource = {

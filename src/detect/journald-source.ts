@@ -53,6 +53,7 @@ export function createJournaldSource(opts: { cfg: JournaldSourceConfig; db: Db; 
   let restartTimer: NodeJS.Timeout | null = null;
   let retryTimer: NodeJS.Timeout | null = null;
   let pending: { events: FbEvent[]; position: SourcePosition } | null = null;
+  let inFlight = false;
   const st: FileSourceStatus = {
     name,
     path,
@@ -155,22 +156,35 @@ export function createJournaldSource(opts: { cfg: JournaldSourceConfig; db: Db; 
     }
   }
 
-  /** Hands a batch to the pipeline; when it is full, pauses reading and retries the same batch. */
+  /**
+   * Hands a batch to the pipeline, one at a time: accept() resolves once the events and the cursor are
+   * stored. While one is in flight, later batches merge into `pending` (the later position covers both).
+   * When the pipeline refuses (full, or storage failing), reading pauses and the same events are offered
+   * again after RETRY_MS: nothing read is dropped, and the saved cursor never runs ahead of stored events.
+   */
   function offer(batch: { events: FbEvent[]; position: SourcePosition }): void {
-    if (pending) {
-      // Already waiting: merge (the later position covers both).
-      pending = { events: pending.events.concat(batch.events), position: batch.position };
+    if (inFlight || retryTimer) {
+      pending = pending ? { events: pending.events.concat(batch.events), position: batch.position } : batch;
       return;
     }
-    try {
-      opts.pipeline.accept(batch.events, { position: batch.position });
-      st.position = batch.position.position;
-    } catch (err) {
-      if (!(err instanceof AppError && err.code === 'rate_limited')) throw err;
-      pending = batch;
-      child?.stdout?.pause();
-      retryTimer = setTimeout(retry, RETRY_MS);
-    }
+    inFlight = true;
+    opts.pipeline.accept(batch.events, { position: batch.position, source: `source:${name}` }).then(
+      () => {
+        inFlight = false;
+        st.position = batch.position.position;
+        const next = pending;
+        pending = null;
+        if (next && !stopped) offer(next);
+      },
+      (err: unknown) => {
+        inFlight = false;
+        if (!(err instanceof AppError && (err.code === 'rate_limited' || err.code === 'unavailable')))
+          opts.logger.warn({ err, source: name }, 'storing journal events failed; retrying');
+        pending = pending ? { events: batch.events.concat(pending.events), position: pending.position } : batch;
+        child?.stdout?.pause();
+        retryTimer = setTimeout(retry, RETRY_MS);
+      },
+    );
   }
 
   function retry(): void {
@@ -179,7 +193,7 @@ export function createJournaldSource(opts: { cfg: JournaldSourceConfig; db: Db; 
     pending = null;
     if (!batch || stopped) return;
     offer(batch);
-    if (!pending) child?.stdout?.resume();
+    child?.stdout?.resume();
   }
 
   return {

@@ -1,7 +1,7 @@
 /**
  * Detection's background work: the live pipeline (rule engine, event storage,
  * the detection queue that opens and appends incidents) and the log files it
- * follows. Reports the `sources` and `detection` health parts.
+ * follows. Reports the `sources`, `ingest` and `detection` health parts.
  */
 import { labelFolder } from '../domain/bounded-labels.ts';
 import type { RuleSpec } from '../domain/rules/rule-spec.ts';
@@ -12,6 +12,7 @@ import { handleDetections } from '../service/detections/handle-detections.ts';
 import { createDetectionHealth } from '../detect/detection-health.ts';
 import type { RespondDeps } from '../service/response/respond-deps.ts';
 import type { Engine, StartOptions } from './engine.ts';
+import { detectionHealth, ingestHealth, ingestNotReady } from '../detect/ingest/ingest-health.ts';
 
 export interface DetectionEngine extends Engine {
   readonly pipeline: Pipeline;
@@ -34,6 +35,10 @@ export async function createDetectionEngine(opts: { deps: RespondDeps; rules: re
     onDetections: (batch) => handleDetections(deps, batch),
   });
   await pipeline.rebuild(clock());
+  const keyCapHealth = createDetectionHealth(
+    pipeline,
+    rules.map((r) => r.name),
+  );
   const sources = config.sources.map((cfg) => createLogSource({ cfg, db, pipeline, logger, clock }));
 
   return {
@@ -58,12 +63,15 @@ export async function createDetectionEngine(opts: { deps: RespondDeps; rules: re
           return { status: items.some((i) => i.status === 'error') ? 'degraded' : 'ok', items };
         },
       },
+      { name: 'ingest', check: async () => ingestHealth(pipeline), notReady: () => ingestNotReady(pipeline) },
       {
         name: 'detection',
-        check: createDetectionHealth(
-          pipeline,
-          rules.map((r) => r.name),
-        ),
+        // Key caps and storage (detection-health.ts), plus the handling of detections (ingest-health.ts).
+        async check() {
+          const base = await keyCapHealth();
+          const handling = detectionHealth(pipeline);
+          return { ...handling, ...base, status: base.status === 'ok' && handling.status === 'ok' ? 'ok' : 'degraded' };
+        },
       },
     ],
   };

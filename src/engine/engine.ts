@@ -25,6 +25,8 @@ export interface HealthPart {
   check(): Promise<HealthReport>;
   /** When true, a `down` status makes the whole answer 503. */
   critical?: boolean;
+  /** Cheap, synchronous: why the instance should take no traffic now (`/readyz` 503), or null. */
+  notReady?(): string | null;
 }
 
 export interface StartOptions {

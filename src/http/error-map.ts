@@ -59,7 +59,9 @@ export function pathForMessage(url: string): string {
 
 export function sendError(reply: FastifyReply, err: AppError): FastifyReply {
   const status = err.code === 'invalid' && /unsupported content type/.test(err.message) ? 415 : HTTP_STATUS[err.code];
-  if (err.retryAfter !== undefined) reply.header('Retry-After', String(Math.ceil(err.retryAfter)));
+  // A 503 always says when to come back (the database is down, …): clients and load balancers back off instead of hammering.
+  const retryAfter = err.retryAfter ?? (err.code === 'unavailable' ? 2 : undefined);
+  if (retryAfter !== undefined) reply.header('Retry-After', String(Math.ceil(retryAfter)));
   const body: { error: { code: string; message: string; details?: unknown } } = { error: { code: err.code, message: err.message } };
   if (err.details?.length) body.error.details = err.details;
   return reply.code(status).type('application/json').send(body);

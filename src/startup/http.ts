@@ -8,6 +8,7 @@ import { buildApp } from '../http/app.ts';
 import { requireActor } from '../http/auth.ts';
 import { createSessionStore, sessionActor } from '../http/session-auth.ts';
 import { createMetrics, type Metrics } from '../http/metrics.ts';
+import { registerIngestMetrics } from '../http/ingest-metrics.ts';
 import type { HttpContext } from '../http/http-context.ts';
 import { VERSION } from '../version.ts';
 import type { AppDeps } from './dependencies.ts';
@@ -31,6 +32,7 @@ export function buildHttp(d: AppDeps, engines: Engines): Http {
     probes: () => engines.probes.states(),
     maxLabels: core.config.metrics.max_labels,
   });
+  registerIngestMetrics(metrics.registry, pipeline, (fn) => metrics.addCollector(fn));
   const sessions = createSessionStore({ clock: core.clock });
   const fromSession = sessionActor(core, sessions);
   let ready = false;

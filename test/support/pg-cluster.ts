@@ -17,6 +17,8 @@ export interface PgCluster {
   start(): void;
   /** Fast shutdown: connections are refused until start(). */
   stop(): void;
+  /** Immediate shutdown (`pg_ctl -m immediate`, as a crash): connections drop, recovery at the next start(). */
+  crash(): void;
   destroy(): void;
 }
 
@@ -61,6 +63,7 @@ export async function startPgCluster(): Promise<PgCluster> {
     port,
     start: () => ctl('-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`, '-l', path.join(dir, 'log'), '-w', 'start'),
     stop: () => ctl('-m', 'fast', '-w', 'stop'),
+    crash: () => ctl('-m', 'immediate', '-w', 'stop'),
     destroy: () => {
       try {
         ctl('-m', 'immediate', '-w', 'stop');

@@ -8,9 +8,15 @@ import { TimeScan } from '../../detect/parsers/time.ts';
 /**
  * POST /api/v1/events (role ingest): a JSON array of events, one JSON object,
  * or NDJSON (Content-Type: application/x-ndjson). Answers 202
- * {accepted, rejected: [{index, error}]}: a bad event is rejected with its
- * position and never takes the good ones down with it.
+ * {accepted, rejected: [{index, error}], quarantined} once the accepted events
+ * are stored: a bad event is rejected with its position and never takes the
+ * good ones down with it. When the pipeline is full: 429 with Retry-After;
+ * when storage fails or is too slow to answer within STORE_WAIT_MS: 503 with
+ * Retry-After. Then nothing of the request was accepted: send it again.
  */
+/** How long a request waits for its events to be stored before it is answered 503 (the answer stays under 1 s). */
+const STORE_WAIT_MS = 800;
+
 export function eventRoutes(app: FastifyInstance, ctx: HttpContext): void {
   const pipeline = ctx.pipeline;
   app.post('/api/v1/events', async (req, reply) => {
@@ -51,13 +57,14 @@ export function eventRoutes(app: FastifyInstance, ctx: HttpContext): void {
       if (r.ok) good.push(r.event);
       else rejected.push({ index: i, error: r.error });
     }
-    pipeline.accept(good); // throws rate_limited before accepting anything
+    // Throws rate_limited / unavailable with nothing accepted; resolves once stored.
+    const r = await pipeline.accept(good, { source: 'api', waitMs: STORE_WAIT_MS });
     if (rejected.length) {
       for (const r of rejected) {
         const t = (items[r.index] as { type?: unknown } | undefined)?.type;
         pipeline.countRejected(typeof t === 'string' && t.length <= 100 ? t : 'invalid');
       }
     }
-    return reply.code(202).send({ accepted: good.length, rejected });
+    return reply.code(202).send({ accepted: good.length, rejected, ...(r.quarantined ? { quarantined: r.quarantined } : {}) });
   });
 }

@@ -9,6 +9,7 @@ import { tokenRoutes } from './tokens.ts';
 import { incidentRoutes } from './incidents.ts';
 import { metricsRoutes } from './metrics.ts';
 import { eventRoutes } from './events.ts';
+import { detectionRoutes } from './detections.ts';
 import { statsRoutes } from './stats.ts';
 import { runbookStepRoutes } from './runbook-steps.ts';
 import { sessionRoutes } from './session.ts';
@@ -34,6 +35,7 @@ export const ROUTES: readonly RoutePlugin[] = [
   incidentRoutes,
   metricsRoutes,
   eventRoutes,
+  detectionRoutes,
   statsRoutes,
   runbookStepRoutes,
   sessionRoutes,
