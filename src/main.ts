@@ -20,7 +20,11 @@ import type { HealthPart, HttpContext } from './http/http-context.ts';
 import { ACK_TIMER } from './service/incidents/open-incident.ts';
 import { VERSION } from './version.ts';
 import { resolveRules } from './domain/rules/default-rules.ts';
+import type { RuleSpec } from './domain/rules/rule-spec.ts';
+import type { Detection } from './domain/event.ts';
 import { createPipeline, type Pipeline } from './detect/pipeline.ts';
+import { createPartitionedPipeline } from './cluster/partitioned-pipeline.ts';
+import { clusterHealthParts, registerClusterMetrics } from './cluster/cluster-status.ts';
 import { handleDetection } from './service/detections/handle-detection.ts';
 import { eventRoutes } from './http/routes/events.ts';
 import { statsRoutes } from './http/routes/stats.ts';
@@ -138,11 +142,6 @@ export async function createFirebreak(config: Config, opts: CreateOptions = {}):
   }
   const bus = createBus(logger);
   const deps: Deps = { db, config, clock, logger, bus };
-  if (config.redis_url) {
-    logger.warn(
-      'redis_url is set but not used yet: detection windows are kept per process, so run one instance (or send each key to the same one)',
-    );
-  }
   // Automated response (decisions, allowlist, actions). The notify action's
   // hook is record-only until channels are wired here (`notify:` option).
   const response = createResponseRuntime({ app: config.app, timeoutMs: config.actions.timeout, logger });
@@ -209,7 +208,7 @@ export async function createFirebreak(config: Config, opts: CreateOptions = {}):
     },
   });
 
-  const pipeline = createPipeline({
+  const pipelineOptions = {
     db,
     logger,
     rules,
@@ -217,12 +216,26 @@ export async function createFirebreak(config: Config, opts: CreateOptions = {}):
     store: config.events.store,
     queueLimit: config.events.queue_limit,
     retentionMs: config.events.retention,
-    onDetection: async (d, rule) => {
+    onDetection: async (d: Detection, rule: RuleSpec) => {
       await handleDetection(rdeps, d, rule);
     },
-  });
+  };
+  // Cluster mode (docs/cluster.md): detection partitioned on Redis Streams; otherwise the single-process pipeline.
+  const cluster = config.redis_url
+    ? createPartitionedPipeline({
+        ...pipelineOptions,
+        redisUrl: config.redis_url,
+        instance: config.instance,
+        partitions: config.cluster.partitions,
+        keyPrefix: config.cluster.key_prefix,
+        leaseMs: config.cluster.lease,
+        retainSlackMs: config.cluster.retain_slack,
+      })
+    : null;
+  const pipeline: Pipeline = cluster ?? createPipeline(pipelineOptions);
   await pipeline.rebuild(clock());
   const metrics = createMetrics({ db, pipeline, bus, probes: () => probes.states() });
+  if (cluster) registerClusterMetrics(metrics, cluster, db);
   const sources = config.sources.map((cfg) => createFileSource({ cfg, db, pipeline, logger, clock }));
 
   const health: HealthPart[] = [
@@ -283,6 +296,8 @@ export async function createFirebreak(config: Config, opts: CreateOptions = {}):
       },
     },
   ];
+
+  if (cluster) health.push(...clusterHealthParts(cluster, db));
 
   const sessions = createSessionStore({ clock });
   const fromSession = sessionActor(deps, sessions);

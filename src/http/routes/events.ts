@@ -5,6 +5,7 @@ import type { FbEvent } from '../../domain/event.ts';
 import { eventFromObject } from '../../detect/event-object.ts';
 import { TimeScan } from '../../detect/parsers/time.ts';
 import type { Pipeline } from '../../detect/pipeline.ts';
+import type { PartitionedPipeline } from '../../cluster/partitioned-pipeline.ts';
 
 /**
  * POST /api/v1/events (role ingest): a JSON array of events, one JSON object,
@@ -53,7 +54,9 @@ export function eventRoutes(pipeline: Pipeline) {
         if (r.ok) good.push(r.event);
         else rejected.push({ index: i, error: r.error });
       }
-      pipeline.accept(good); // throws rate_limited before accepting anything
+      // Cluster mode: 202 only once the events are on their partition streams (503 while Redis is unreachable).
+      if ('acceptDurable' in pipeline) await (pipeline as PartitionedPipeline).acceptDurable(good);
+      else pipeline.accept(good); // throws rate_limited before accepting anything
       if (rejected.length) {
         for (const r of rejected) {
           const t = (items[r.index] as { type?: unknown } | undefined)?.type;

@@ -1,0 +1,129 @@
+/**
+ * Partition ownership through Redis leases. Every tick (lease / 3, about a
+ * second for the default 3 s lease) an instance:
+ *  1. records its heartbeat in the roster and renews its leases with a
+ *     compare-and-set (a lease it no longer holds is given up at once);
+ *  2. computes its fair share, ceil(P / live instances), and takes free
+ *     partitions (SET NX PX) up to it;
+ *  3. hands back one partition per tick while it holds more than its share,
+ *     so a joining instance gets work without a restart.
+ * A partition whose owner died is free once its lease expires (about `lease`
+ * after the last renewal) and the next tick of any instance takes it.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { ClusterRedis } from './cluster-redis.ts';
+
+export interface LeaseKeeperOptions {
+  redis: ClusterRedis;
+  instance: string;
+  partitions: number;
+  leaseMs: number;
+  logger: Logger;
+  /** Called when a partition is won; ownership begins when it resolves. */
+  onAcquire(p: number): Promise<void>;
+  /** Called when a partition is lost or handed back; the caller stops processing it. */
+  onRelease(p: number, why: 'lost' | 'rebalance' | 'stop'): Promise<void>;
+  /** False when the owner gave a partition up by itself (failed takeover, commit lost): its lease is released. */
+  stillOwned(p: number): boolean;
+}
+
+export interface LeaseKeeper {
+  readonly token: string;
+  owned(): ReadonlySet<number>;
+  /** Lease changes seen by this instance (acquired, lost, handed back). */
+  changes(): { acquired: number; lost: number; released: number };
+  tick(): Promise<void>;
+  start(): void;
+  stop(): Promise<void>;
+}
+
+export function createLeaseKeeper(o: LeaseKeeperOptions): LeaseKeeper {
+  const token = `${o.instance}/${randomBytes(6).toString('hex')}`;
+  const owned = new Set<number>();
+  const counts = { acquired: 0, lost: 0, released: 0 };
+  const tickMs = Math.max(100, Math.floor(o.leaseMs / 3));
+  let timer: NodeJS.Timeout | null = null;
+  let running: Promise<void> | null = null;
+  // Start the scan at a different partition per instance, so instances starting together spread out.
+  let cursor = Number.parseInt(token.slice(-4), 16) % o.partitions;
+
+  async function drop(p: number, why: 'lost' | 'rebalance' | 'stop'): Promise<void> {
+    owned.delete(p);
+    if (why === 'lost') counts.lost++;
+    else counts.released++;
+    await o.onRelease(p, why).catch((err: unknown) => o.logger.warn({ err, partition: p }, 'stopping a partition failed'));
+    if (why !== 'lost') await o.redis.release(p, token).catch(() => {});
+  }
+
+  async function tickOnce(): Promise<void> {
+    const now = Date.now();
+    await o.redis.heartbeat(o.instance, now);
+    for (const p of [...owned]) {
+      if (!o.stillOwned(p)) {
+        await drop(p, 'rebalance');
+        continue;
+      }
+      if (!(await o.redis.renew(p, token, o.leaseMs))) {
+        o.logger.warn({ partition: p }, 'partition lease lost');
+        await drop(p, 'lost');
+      }
+    }
+    const live = Math.max(1, (await o.redis.liveInstances(now, o.leaseMs)).length);
+    const share = Math.ceil(o.partitions / live);
+    for (let i = 0; i < o.partitions && owned.size < share; i++) {
+      const p = (cursor + i) % o.partitions;
+      if (owned.has(p)) continue;
+      if (await o.redis.acquire(p, token, o.leaseMs)) {
+        owned.add(p);
+        counts.acquired++;
+        try {
+          await o.onAcquire(p);
+        } catch (err) {
+          o.logger.warn({ err, partition: p }, 'taking over a partition failed; handing it back');
+          await drop(p, 'rebalance');
+        }
+      }
+    }
+    cursor = (cursor + 1) % o.partitions;
+    if (owned.size > share) {
+      const p = Math.max(...owned);
+      o.logger.info({ partition: p, share }, 'handing a partition back to balance the cluster');
+      await drop(p, 'rebalance');
+    }
+  }
+
+  const keeper: LeaseKeeper = {
+    token,
+    owned: () => owned,
+    changes: () => ({ ...counts }),
+    async tick() {
+      while (running) await running;
+      running = tickOnce()
+        .catch(async (err: unknown) => {
+          // Redis unreachable: our leases may expire without us knowing; stop processing rather than risk two owners.
+          o.logger.warn({ err: (err as Error).message }, 'partition leases could not be renewed');
+          for (const p of [...owned]) await drop(p, 'lost');
+        })
+        .finally(() => (running = null));
+      await running;
+    },
+    start() {
+      if (timer) return;
+      const loop = () => {
+        timer = setTimeout(() => void keeper.tick().finally(() => timer && loop()), tickMs);
+      };
+      void keeper.tick();
+      loop();
+    },
+    async stop() {
+      const t = timer;
+      timer = null;
+      if (t) clearTimeout(t);
+      while (running) await running;
+      for (const p of [...owned]) await drop(p, 'stop');
+      await o.redis.leave(o.instance).catch(() => {});
+    },
+  };
+  return keeper;
+}
