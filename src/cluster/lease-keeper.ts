@@ -48,30 +48,48 @@ export function createLeaseKeeper(o: LeaseKeeperOptions): LeaseKeeper {
   // Start the scan at a different partition per instance, so instances starting together spread out.
   let cursor = Number.parseInt(token.slice(-4), 16) % o.partitions;
 
-  async function drop(p: number, why: 'lost' | 'rebalance' | 'stop'): Promise<void> {
-    owned.delete(p);
-    if (why === 'lost') counts.lost++;
-    else counts.released++;
-    await o.onRelease(p, why).catch((err: unknown) => o.logger.warn({ err, partition: p }, 'stopping a partition failed'));
-    if (why !== 'lost') await o.redis.release(p, token).catch(() => {});
+  const releasing = new Set<number>();
+
+  /**
+   * Gives a partition up. Lost: processing stops at once (someone else may own it
+   * already). Handed back: the lease stays ours, renewed by the ticks, until the
+   * work in progress is finished; then it is released. Never awaited by a tick:
+   * a slow drain must not delay the renewal of the other leases.
+   */
+  function drop(p: number, why: 'lost' | 'rebalance' | 'stop'): Promise<void> {
+    if (why === 'lost') {
+      owned.delete(p);
+      counts.lost++;
+      return o.onRelease(p, why).catch((err: unknown) => o.logger.warn({ err, partition: p }, 'stopping a partition failed'));
+    }
+    if (releasing.has(p)) return Promise.resolve();
+    releasing.add(p);
+    return o
+      .onRelease(p, why)
+      .catch((err: unknown) => o.logger.warn({ err, partition: p }, 'stopping a partition failed'))
+      .then(() => o.redis.release(p, token))
+      .catch(() => {})
+      .finally(() => {
+        owned.delete(p);
+        releasing.delete(p);
+        counts.released++;
+      });
   }
 
   async function tickOnce(): Promise<void> {
     const now = Date.now();
     await o.redis.heartbeat(o.instance, now);
     for (const p of [...owned]) {
-      if (!o.stillOwned(p)) {
-        await drop(p, 'rebalance');
-        continue;
-      }
+      if (!releasing.has(p) && !o.stillOwned(p)) void drop(p, 'rebalance');
       if (!(await o.redis.renew(p, token, o.leaseMs))) {
         o.logger.warn({ partition: p }, 'partition lease lost');
-        await drop(p, 'lost');
+        void drop(p, 'lost');
       }
     }
     const live = Math.max(1, (await o.redis.liveInstances(now, o.leaseMs)).length);
     const share = Math.ceil(o.partitions / live);
-    for (let i = 0; i < o.partitions && owned.size < share; i++) {
+    const keeping = () => owned.size - releasing.size;
+    for (let i = 0; i < o.partitions && keeping() < share; i++) {
       const p = (cursor + i) % o.partitions;
       if (owned.has(p)) continue;
       if (await o.redis.acquire(p, token, o.leaseMs)) {
@@ -81,15 +99,15 @@ export function createLeaseKeeper(o: LeaseKeeperOptions): LeaseKeeper {
           await o.onAcquire(p);
         } catch (err) {
           o.logger.warn({ err, partition: p }, 'taking over a partition failed; handing it back');
-          await drop(p, 'rebalance');
+          void drop(p, 'rebalance');
         }
       }
     }
     cursor = (cursor + 1) % o.partitions;
-    if (owned.size > share) {
-      const p = Math.max(...owned);
+    if (keeping() > share) {
+      const p = Math.max(...[...owned].filter((x) => !releasing.has(x)));
       o.logger.info({ partition: p, share }, 'handing a partition back to balance the cluster');
-      await drop(p, 'rebalance');
+      void drop(p, 'rebalance');
     }
   }
 
@@ -103,7 +121,7 @@ export function createLeaseKeeper(o: LeaseKeeperOptions): LeaseKeeper {
         .catch(async (err: unknown) => {
           // Redis unreachable: our leases may expire without us knowing; stop processing rather than risk two owners.
           o.logger.warn({ err: (err as Error).message }, 'partition leases could not be renewed');
-          for (const p of [...owned]) await drop(p, 'lost');
+          for (const p of [...owned]) void drop(p, 'lost');
         })
         .finally(() => (running = null));
       await running;
@@ -121,7 +139,7 @@ export function createLeaseKeeper(o: LeaseKeeperOptions): LeaseKeeper {
       timer = null;
       if (t) clearTimeout(t);
       while (running) await running;
-      for (const p of [...owned]) await drop(p, 'stop');
+      await Promise.all([...owned].map((p) => drop(p, 'stop')));
       await o.redis.leave(o.instance).catch(() => {});
     },
   };

@@ -21,6 +21,7 @@ import type { Db } from '../store/db.ts';
 import { addMinuteCounts } from '../store/event-repo.ts';
 import {
   commitPartition,
+  detectionOnTimeline,
   getPartitionCursor,
   markDetectionHandled,
   unhandledDetections,
@@ -110,7 +111,11 @@ export class PartitionOwner {
       if (entries.length < 2000) break;
       after = entries[entries.length - 1]!.id;
     }
-    for (const d of await unhandledDetections(this.o.db, part.p)) await this.handle(d);
+    for (const d of await unhandledDetections(this.o.db, part.p)) {
+      // Handled but not marked (the owner died in between): its incident has it; do not append it twice.
+      if (await detectionOnTimeline(this.o.db, d)) await markDetectionHandled(this.o.db, d, this.o.clock());
+      else await this.handle(d);
+    }
     part.ready = true;
     this.o.logger.info(
       { partition: part.p, cursor: part.cursor, rebuilt_entries: part.rebuiltEntries, ms: Math.round(performance.now() - t0) },
@@ -172,7 +177,8 @@ export class PartitionOwner {
     part.cursor = to;
     for (const d of res.inserted) {
       this.o.onCommitted(d);
-      await this.handle(d);
+      // Lease lost meanwhile: the next owner handles what is committed and unhandled.
+      if (!part.stopped) await this.handle(d);
     }
   }
 

@@ -4,6 +4,7 @@
  */
 import type { Detection } from '../domain/event.ts';
 import type { Queryable } from './db.ts';
+import { usToIso } from './event-repo.ts';
 
 export interface CommittedDetection extends Detection {
   partition: number;
@@ -94,4 +95,17 @@ export async function listPartitionCursors(
     [prefix],
   );
   return r.rows.map((x) => ({ partition: x.partition, lastId: x.last_id, owner: x.owner }));
+}
+
+/**
+ * Whether a detection is already evidence on an incident's timeline: its
+ * owner died after handling it but before marking it handled. Read only when
+ * a new owner finishes such detections, so the incident is not appended twice.
+ */
+export async function detectionOnTimeline(q: Queryable, d: Detection): Promise<boolean> {
+  const r = await q.query(
+    `SELECT 1 FROM incident_timeline WHERE data->>'source' = $1 AND data->'evidence'->>'key' = $2 AND data->'evidence'->>'at' = $3 LIMIT 1`,
+    [`rule:${d.rule}`, d.key, usToIso(d.atUs)],
+  );
+  return r.rows.length > 0;
 }
