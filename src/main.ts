@@ -20,8 +20,7 @@ import type { HealthPart, HttpContext } from './http/http-context.ts';
 import { ACK_TIMER } from './service/incidents/open-incident.ts';
 import { VERSION } from './version.ts';
 import { resolveRules } from './domain/rules/default-rules.ts';
-import type { RuleSpec } from './domain/rules/rule-spec.ts';
-import type { Detection } from './domain/event.ts';
+import type { DetectionJob } from './domain/event.ts';
 import { createPipeline, type Pipeline } from './detect/pipeline.ts';
 import { createPartitionedPipeline } from './cluster/partitioned-pipeline.ts';
 import { clusterHealthParts, registerClusterMetrics } from './cluster/cluster-status.ts';
@@ -216,8 +215,9 @@ export async function createFirebreak(config: Config, opts: CreateOptions = {}):
     store: config.events.store,
     queueLimit: config.events.queue_limit,
     retentionMs: config.events.retention,
-    onDetection: async (d: Detection, rule: RuleSpec) => {
-      await handleDetection(rdeps, d, rule);
+    // Until detections are handled in batches (campaigns), one after the other.
+    onDetections: async (batch: readonly DetectionJob[]) => {
+      for (const { d, rule } of batch) await handleDetection(rdeps, d, rule);
     },
   };
   // Cluster mode (docs/cluster.md): detection partitioned on Redis Streams; otherwise the single-process pipeline.

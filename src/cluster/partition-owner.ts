@@ -15,7 +15,7 @@
  * detection is handled (incident opened or appended) and marked handled.
  */
 import type { Logger } from 'pino';
-import type { Detection } from '../domain/event.ts';
+import type { Detection, DetectionJob } from '../domain/event.ts';
 import type { RuleSpec } from '../domain/rules/rule-spec.ts';
 import type { Db } from '../store/db.ts';
 import { addMinuteCounts } from '../store/event-repo.ts';
@@ -51,7 +51,7 @@ export interface PartitionOwnerOptions {
   instance: string;
   logger: Logger;
   clock: () => Date;
-  onDetection(d: Detection, rule: RuleSpec): Promise<void>;
+  onDetections(batch: readonly DetectionJob[]): Promise<void>;
   /** Counted when a detection is committed (stats, metrics). */
   onCommitted(d: Detection): void;
 }
@@ -186,7 +186,7 @@ export class PartitionOwner {
     const rule = this.ruleByName.get(d.rule);
     if (rule) {
       try {
-        await this.o.onDetection(d, rule);
+        await this.o.onDetections([{ d, rule }]);
       } catch (err) {
         this.o.logger.error({ err, rule: d.rule, key: d.key }, 'handling a detection failed');
       }

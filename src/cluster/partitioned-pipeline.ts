@@ -17,7 +17,7 @@
 import type { Logger } from 'pino';
 import { AppError } from '../errors.ts';
 import type { Db } from '../store/db.ts';
-import type { Detection, FbEvent } from '../domain/event.ts';
+import type { DetectionJob, FbEvent } from '../domain/event.ts';
 import type { RuleSpec } from '../domain/rules/rule-spec.ts';
 import type { Pipeline, PipelineStats } from '../detect/pipeline.ts';
 import type { SourcePosition } from '../store/source-position-repo.ts';
@@ -32,7 +32,7 @@ export interface PartitionedPipelineOptions {
   logger: Logger;
   rules: readonly RuleSpec[];
   clock: () => Date;
-  onDetection(d: Detection, rule: RuleSpec): Promise<void>;
+  onDetections(batch: readonly DetectionJob[]): Promise<void>;
   redisUrl: string;
   instance: string;
   partitions: number;
@@ -96,7 +96,7 @@ export function createPartitionedPipeline(o: PartitionedPipelineOptions): Partit
     instance: o.instance,
     logger: o.logger,
     clock: o.clock,
-    onDetection: o.onDetection,
+    onDetections: o.onDetections,
     onCommitted: (d) => {
       st.detections++;
       bump(st.detectionsByRule, d.rule);

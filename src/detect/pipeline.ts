@@ -17,7 +17,7 @@
 import type { Logger } from 'pino';
 import { AppError } from '../errors.ts';
 import type { Db } from '../store/db.ts';
-import type { Detection, FbEvent } from '../domain/event.ts';
+import type { Detection, DetectionJob, FbEvent } from '../domain/event.ts';
 import { RuleEngine } from '../domain/rules/rule-engine.ts';
 import type { RuleSpec } from '../domain/rules/rule-spec.ts';
 import { insertEvents, addMinuteCounts, loadEventsSince, deleteEventsBefore } from '../store/event-repo.ts';
@@ -60,7 +60,13 @@ export interface PipelineOptions {
   logger: Logger;
   rules: readonly RuleSpec[];
   clock: () => Date;
-  onDetection(d: Detection, rule: RuleSpec): Promise<void>;
+  /**
+   * Handles detections in batches (up to DETECTION_BATCH, in firing order).
+   * Resolves when every detection of the batch is handled (incident and local
+   * actions written). If it throws, the whole batch is retried later, so the
+   * handler must be idempotent (openIncident dedups, action ids are stable).
+   */
+  onDetections(batch: readonly DetectionJob[]): Promise<void>;
   /** Which raw events to store: those some rule looks at (default), all, or none. */
   store?: 'matched' | 'all' | 'none';
   queueLimit?: number;
@@ -70,6 +76,8 @@ export interface PipelineOptions {
 }
 
 const MINUTE_US = 60_000_000;
+/** Detections handed to `onDetections` at once at most. */
+export const DETECTION_BATCH = 2000;
 
 export function createPipeline(opts: PipelineOptions): Pipeline {
   const engine = new RuleEngine(opts.rules);
@@ -84,7 +92,7 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
   let positions = new Map<string, SourcePosition>();
   // minute bucket (ms) → type → [events, rejected, detections]
   let minutes = new Map<number, Map<string, [number, number, number]>>();
-  const detQueue: { d: Detection; rule: RuleSpec }[] = [];
+  const detQueue: DetectionJob[] = [];
   let detRunning: Promise<void> | null = null;
   let flushing: Promise<void> | null = null;
   let timer: NodeJS.Timeout | null = null;
@@ -117,12 +125,18 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
   function runDetections(): void {
     if (detRunning) return;
     detRunning = (async () => {
+      let failures = 0;
       while (detQueue.length > 0) {
-        const { d, rule } = detQueue.shift()!;
+        const batch = detQueue.slice(0, DETECTION_BATCH);
         try {
-          await opts.onDetection(d, rule);
+          await opts.onDetections(batch);
+          detQueue.splice(0, batch.length);
+          failures = 0;
         } catch (err) {
-          opts.logger.error({ err, rule: d.rule, key: d.key }, 'handling a detection failed');
+          // The whole batch is retried (the handler is idempotent), after a pause that grows to 5 s.
+          failures++;
+          opts.logger.error({ err, detections: batch.length }, 'handling detections failed; will retry');
+          await new Promise((r) => setTimeout(r, Math.min(5000, 100 * 2 ** failures)));
         }
       }
     })().finally(() => {

@@ -1,3 +1,5 @@
+import type { RuleSpec } from './rules/rule-spec.ts';
+
 /**
  * Event: one normalized fact (DESIGN.md "Vocabulary").
  *
@@ -41,4 +43,10 @@ export interface Detection {
   /** Microseconds since epoch: the timestamp of the event that fired. */
   atUs: number;
   value: number;
+}
+
+/** One detection to handle, with the rule that fired it. */
+export interface DetectionJob {
+  d: Detection;
+  rule: RuleSpec;
 }
