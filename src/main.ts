@@ -24,6 +24,7 @@ import type { DetectionJob } from './domain/event.ts';
 import { createPipeline, type Pipeline } from './detect/pipeline.ts';
 import { createPartitionedPipeline } from './cluster/partitioned-pipeline.ts';
 import { clusterHealthParts, registerClusterMetrics } from './cluster/cluster-status.ts';
+import { watchTokenRevocations } from './cluster/token-revocations.ts';
 import { handleDetection } from './service/detections/handle-detection.ts';
 import { eventRoutes } from './http/routes/events.ts';
 import { statsRoutes } from './http/routes/stats.ts';
@@ -301,6 +302,10 @@ export async function createFirebreak(config: Config, opts: CreateOptions = {}):
 
   const sessions = createSessionStore({ clock });
   const fromSession = sessionActor(deps, sessions);
+  const revocations =
+    cluster && config.database_url
+      ? watchTokenRevocations({ db, databaseUrl: config.database_url, logger, endSessions: (id) => sessions.deleteByToken(id) })
+      : null;
   const ctx: HttpContext = {
     deps,
     scheduler,
@@ -372,6 +377,7 @@ export async function createFirebreak(config: Config, opts: CreateOptions = {}):
       await probes.stop();
       for (const src of sources) await src.stop();
       await pipeline.stop();
+      await revocations?.close();
       await scheduler.stop();
       await escalator.stop();
       await runbookEngine.stop();

@@ -203,6 +203,23 @@ describe('cluster: 3 instances on PostgreSQL + Redis', () => {
     );
     console.log(`# ban visible on another instance after ${seen.toFixed(1)} ms`);
   });
+
+  test('a token revoked through one instance is refused by the others at once', async () => {
+    const [a, , c] = servers;
+    const made = await call(a!.url, 'POST', '/api/v1/tokens', { role: 'viewer', name: 'short-lived' });
+    assert.equal(made.status, 201);
+    const viewer = { authorization: `Bearer ${made.body!.token as string}` };
+    // Used on c first, so c has it in its token cache.
+    assert.equal((await call(c!.url, 'GET', '/api/v1/incidents', undefined, viewer)).status, 200);
+    assert.equal((await call(a!.url, 'DELETE', `/api/v1/tokens/${made.body!.id as string}`)).status, 200);
+    const t0 = performance.now();
+    const gone = await until(
+      'the revoked token to be refused on another instance',
+      async () => ((await call(c!.url, 'GET', '/api/v1/incidents', undefined, viewer)).status === 401 ? performance.now() - t0 : undefined),
+      4_000,
+    );
+    console.log(`# revocation effective on another instance after ${gone.toFixed(1)} ms (token cache TTL is 5 s)`);
+  });
 });
 
 describe('cluster: Redis unreachable', () => {

@@ -25,3 +25,17 @@ CREATE TABLE cluster_detections (
   PRIMARY KEY (rule, key, at_us)
 );
 CREATE INDEX cluster_detections_unhandled ON cluster_detections (partition) WHERE handled_at IS NULL;
+
+-- Token revocations are announced (LISTEN firebreak_token_revoked) so every
+-- instance drops its token cache and the token's dashboard sessions at once,
+-- also when the CLI revokes on the shared database.
+CREATE FUNCTION firebreak_notify_token_revoked() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF NEW.revoked_at IS NOT NULL AND OLD.revoked_at IS NULL THEN
+    PERFORM pg_notify('firebreak_token_revoked', NEW.id::text);
+  END IF;
+  RETURN NEW;
+END;
+$$;
+CREATE TRIGGER tokens_notify_revoked AFTER UPDATE OF revoked_at ON tokens
+  FOR EACH ROW EXECUTE FUNCTION firebreak_notify_token_revoked();
