@@ -6,6 +6,7 @@ const BENCHES: Record<string, string> = {
   replay: './replay-vs-fail2ban.ts',
   ingest: './ingest.ts',
   middleware: './middleware-check.ts',
+  cluster: './cluster.ts',
 };
 
 const only = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -4,7 +4,8 @@
  *  1. records its heartbeat in the roster and renews its leases with a
  *     compare-and-set (a lease it no longer holds is given up at once);
  *  2. computes its fair share, ceil(P / live instances), and takes free
- *     partitions (SET NX PX) up to it;
+ *     partitions (SET NX PX) up to it, and beyond it an orphan seen free on
+ *     two ticks (its owner died; the roster does not know yet);
  *  3. hands back one partition per tick while it holds more than its share,
  *     so a joining instance gets work without a restart.
  * A partition whose owner died is free once its lease expires (about `lease`
@@ -76,24 +77,51 @@ export function createLeaseKeeper(o: LeaseKeeperOptions): LeaseKeeper {
       });
   }
 
+  /** Consecutive ticks each partition was seen without an owner. */
+  const freeTicks = new Map<number, number>();
+  /** The instance last seen holding each partition. */
+  const lastHolder = new Map<number, string>();
+  /** Partitions handed back lately (monotonic ms): not taken again at once, so another instance gets them. */
+  const handedBack = new Map<number, number>();
+
   async function tickOnce(): Promise<void> {
     const now = Date.now();
     await o.redis.heartbeat(o.instance, now);
-    for (const p of [...owned]) {
-      if (!releasing.has(p) && !o.stillOwned(p)) void drop(p, 'rebalance');
-      if (!(await o.redis.renew(p, token, o.leaseMs))) {
-        o.logger.warn({ partition: p }, 'partition lease lost');
-        void drop(p, 'lost');
-      }
-    }
-    const live = Math.max(1, (await o.redis.liveInstances(now, o.leaseMs)).length);
+    await Promise.all(
+      [...owned].map(async (p) => {
+        if (!releasing.has(p) && !o.stillOwned(p)) void drop(p, 'rebalance');
+        if (!(await o.redis.renew(p, token, o.leaseMs))) {
+          o.logger.warn({ partition: p }, 'partition lease lost');
+          void drop(p, 'lost');
+        }
+      }),
+    );
+    // A slow instance (busy event loop) still counts as live for twice the lease: it keeps its share.
+    const roster = await o.redis.liveInstances(now, 2 * o.leaseMs);
+    const live = Math.max(1, roster.length);
+    const fresh = new Set(await o.redis.liveInstances(now, o.leaseMs));
     const share = Math.ceil(o.partitions / live);
     const keeping = () => owned.size - releasing.size;
-    for (let i = 0; i < o.partitions && keeping() < share; i++) {
+    const holders = await o.redis.owners(o.partitions);
+    for (let i = 0; i < o.partitions; i++) {
       const p = (cursor + i) % o.partitions;
-      if (owned.has(p)) continue;
+      const holder = holders[p];
+      if (holder !== null || owned.has(p)) {
+        freeTicks.delete(p);
+        if (holder) lastHolder.set(p, holder.split('/')[0]!);
+        continue;
+      }
+      const seen = (freeTicks.get(p) ?? 0) + 1;
+      freeTicks.set(p, seen);
+      // Under our share: take it. At or over it: only an orphan, never one we just handed back. An orphan's
+      // last holder stopped its heartbeat (it died; the roster still counts it), or it was seen free twice.
+      const prev = lastHolder.get(p);
+      const dead = prev !== undefined && prev !== o.instance && !fresh.has(prev);
+      const orphan = (dead || seen >= 2) && now - (handedBack.get(p) ?? -Infinity) > 3 * tickMs;
+      if (keeping() >= share && !orphan) continue;
       if (await o.redis.acquire(p, token, o.leaseMs)) {
         owned.add(p);
+        freeTicks.delete(p);
         counts.acquired++;
         try {
           await o.onAcquire(p);
@@ -107,6 +135,7 @@ export function createLeaseKeeper(o: LeaseKeeperOptions): LeaseKeeper {
     if (keeping() > share) {
       const p = Math.max(...[...owned].filter((x) => !releasing.has(x)));
       o.logger.info({ partition: p, share }, 'handing a partition back to balance the cluster');
+      handedBack.set(p, now);
       void drop(p, 'rebalance');
     }
   }

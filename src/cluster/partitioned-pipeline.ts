@@ -69,6 +69,8 @@ export function createPartitionedPipeline(o: PartitionedPipelineOptions): Partit
   });
   let reader: RedisClient | null = null;
   const redis = new ClusterRedis(client, o.keyPrefix);
+  // Leases on a connection of their own: a renewal must not wait behind large appends and reads.
+  const leaseClient: RedisClient = connectRedis(o.redisUrl, () => {});
   const router = new PartitionRouter(o.rules, o.partitions);
   const storePolicy = o.store ?? 'matched';
   const queueLimit = o.queueLimit ?? 1_000_000;
@@ -103,7 +105,7 @@ export function createPartitionedPipeline(o: PartitionedPipelineOptions): Partit
     },
   });
   const leases = createLeaseKeeper({
-    redis,
+    redis: new ClusterRedis(leaseClient, o.keyPrefix),
     instance: o.instance,
     partitions: o.partitions,
     leaseMs: o.leaseMs,
@@ -284,6 +286,7 @@ export function createPartitionedPipeline(o: PartitionedPipelineOptions): Partit
         reader = client.duplicate();
         reader.on('error', () => {}); // reported through the main client
         await reader.connect();
+        await leaseClient.connect();
         leases.start();
         await readForever();
       })();
@@ -301,6 +304,7 @@ export function createPartitionedPipeline(o: PartitionedPipelineOptions): Partit
       if (wasRunning) await leases.stop().catch(() => {});
       await recorder.flush().catch(() => {});
       if (reader?.isOpen) reader.destroy();
+      if (leaseClient.isOpen) leaseClient.destroy();
       if (client.isOpen) client.destroy();
     },
     stats() {
