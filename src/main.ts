@@ -237,7 +237,16 @@ export async function createFirebreak(config: Config, opts: CreateOptions = {}):
   await pipeline.rebuild(clock());
   const metrics = createMetrics({ db, pipeline, bus, probes: () => probes.states() });
   if (cluster) registerClusterMetrics(metrics, cluster, db);
-  const sources = config.sources.map((cfg) => createFileSource({ cfg, db, pipeline, logger, clock }));
+  // Cluster mode: each instance follows its own host's files; positions are kept per instance.
+  const sources = config.sources.map((cfg) =>
+    createFileSource({
+      cfg: cluster ? { ...cfg, name: `${config.instance}/${cfg.name ?? `file:${cfg.path}`}` } : cfg,
+      db,
+      pipeline,
+      logger,
+      clock,
+    }),
+  );
 
   const health: HealthPart[] = [
     {
