@@ -27,6 +27,9 @@ import { clusterHealthParts, registerClusterMetrics } from './cluster/cluster-st
 import { watchTokenRevocations } from './cluster/token-revocations.ts';
 import { handleDetection } from './service/detections/handle-detection.ts';
 import { eventRoutes } from './http/routes/events.ts';
+import { detectionRoutes } from './http/routes/detections.ts';
+import { registerIngestMetrics } from './http/ingest-metrics.ts';
+import { detectionHealth, ingestHealth, ingestNotReady } from './detect/ingest/ingest-health.ts';
 import { statsRoutes } from './http/routes/stats.ts';
 import { createFileSource, type FileSource } from './detect/file-source.ts';
 import { createMetrics, type Metrics } from './http/metrics.ts';
@@ -236,6 +239,7 @@ export async function createFirebreak(config: Config, opts: CreateOptions = {}):
   const pipeline: Pipeline = cluster ?? createPipeline(pipelineOptions);
   await pipeline.rebuild(clock());
   const metrics = createMetrics({ db, pipeline, bus, probes: () => probes.states() });
+  registerIngestMetrics(metrics.registry, pipeline, (fn) => metrics.addCollector(fn));
   if (cluster) registerClusterMetrics(metrics, cluster, db);
   // Cluster mode: each instance follows its own host's files; positions are kept per instance.
   const sources = config.sources.map((cfg) =>
@@ -284,27 +288,8 @@ export async function createFirebreak(config: Config, opts: CreateOptions = {}):
         return { status: items.some((p) => p.status === 'down') ? 'degraded' : 'ok', items };
       },
     },
-    {
-      name: 'detection',
-      async check() {
-        const s = pipeline.stats();
-        const e = pipeline.engineStats();
-        return {
-          status: s.lastPersistError && s.pendingPersist > 0 ? 'degraded' : 'ok',
-          rules: rules.map((r) => r.name),
-          events_accepted: s.accepted,
-          events_rejected: s.rejected,
-          detections: s.detections,
-          pending_store: s.pendingPersist,
-          pending_detections: s.pendingDetections,
-          rebuilt_events: s.rebuiltEvents,
-          keys: e.keys,
-          evicted_keys: e.evictedKeys,
-          dropped_keys: e.droppedKeys,
-          ...(s.lastPersistError ? { last_error: s.lastPersistError } : {}),
-        };
-      },
-    },
+    { name: 'ingest', check: async () => ingestHealth(pipeline), notReady: () => ingestNotReady(pipeline) },
+    { name: 'detection', check: async () => detectionHealth(pipeline) },
   ];
 
   if (cluster) health.push(...clusterHealthParts(cluster, db));
@@ -327,6 +312,7 @@ export async function createFirebreak(config: Config, opts: CreateOptions = {}):
   const app = buildApp(ctx, [
     (a) => metrics.route(a),
     eventRoutes(pipeline),
+    detectionRoutes,
     statsRoutes,
     runbookStepRoutes(runbookEngine.runtime),
     sessionRoutes(sessions),

@@ -9,7 +9,7 @@
 import type { Logger } from 'pino';
 import type { FbEvent } from '../domain/event.ts';
 import type { Db } from '../store/db.ts';
-import { addMinuteCounts, deleteEventsBefore, insertEvents } from '../store/event-repo.ts';
+import { addMinuteCounts, deleteEventsBefore, encodeEvents, insertEventBatch } from '../store/event-repo.ts';
 import { saveSourcePosition, type SourcePosition } from '../store/source-position-repo.ts';
 
 const MINUTE_US = 60_000_000;
@@ -76,7 +76,16 @@ export class EventRecorder {
       const now = this.o.clock();
       try {
         await this.o.db.tx(async (q) => {
-          await insertEvents(q, batch);
+          if (batch.length) {
+            let lo = Infinity;
+            let hi = -Infinity;
+            for (const e of batch) {
+              if (e.tsUs < lo) lo = e.tsUs;
+              if (e.tsUs > hi) hi = e.tsUs;
+            }
+            const types = [...new Set(batch.map((e) => e.type))];
+            await insertEventBatch(q, { tsMinUs: lo, tsMaxUs: hi, n: batch.length, types, parts: [encodeEvents(batch)] });
+          }
           await addMinuteCounts(q, [...mins.values()]);
           for (const p of pos.values()) await saveSourcePosition(q, p, now);
         });

@@ -19,6 +19,7 @@ import type { Detection, DetectionJob } from '../domain/event.ts';
 import type { RuleSpec } from '../domain/rules/rule-spec.ts';
 import type { Db } from '../store/db.ts';
 import { addMinuteCounts } from '../store/event-repo.ts';
+import { markDetectionsHandled } from '../store/detection-repo.ts';
 import {
   commitPartition,
   detectionOnTimeline,
@@ -113,7 +114,7 @@ export class PartitionOwner {
     }
     for (const d of await unhandledDetections(this.o.db, part.p)) {
       // Handled but not marked (the owner died in between): its incident has it; do not append it twice.
-      if (await detectionOnTimeline(this.o.db, d)) await markDetectionHandled(this.o.db, d, this.o.clock());
+      if (await detectionOnTimeline(this.o.db, d)) await this.handle(d, false);
       else await this.handle(d);
     }
     part.ready = true;
@@ -182,16 +183,35 @@ export class PartitionOwner {
     }
   }
 
-  private async handle(d: CommittedDetection): Promise<void> {
+  /** Opens or appends the incident (unless `open` is false: already done), then marks the detection handled. */
+  private async handle(d: CommittedDetection, open = true): Promise<void> {
     const rule = this.ruleByName.get(d.rule);
-    if (rule) {
-      try {
-        await this.o.onDetections([{ d, rule }]);
-      } catch (err) {
-        this.o.logger.error({ err, rule: d.rule, key: d.key }, 'handling a detection failed');
+    if (rule && open) {
+      // The handler is idempotent (incidents dedup, action ids are stable): retry a failure (a deadlock
+      // between instances opening incidents at once, PostgreSQL briefly away) before giving up on it.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await this.o.onDetections([{ d, rule }]);
+          break;
+        } catch (err) {
+          if (attempt >= 5) {
+            this.o.logger.error(
+              { err, rule: d.rule, key: d.key },
+              'handling a detection failed; the next owner of the partition retries it',
+            );
+            return; // left unhandled: found again at the next takeover
+          }
+          this.o.logger.warn({ err, rule: d.rule, key: d.key, attempt }, 'handling a detection failed; retrying');
+          await new Promise((r) => setTimeout(r, 100 * 2 ** attempt));
+        }
       }
     }
-    await markDetectionHandled(this.o.db, d, this.o.clock()).catch((err: unknown) =>
+    const now = this.o.clock();
+    if (rule && d.detectionId)
+      await markDetectionsHandled(this.o.db, [d.detectionId], { [rule.name]: rule.incident_type }, now).catch((err: unknown) =>
+        this.o.logger.warn({ err, rule: d.rule, key: d.key }, 'linking a detection to its incident failed'),
+      );
+    await markDetectionHandled(this.o.db, d, now).catch((err: unknown) =>
       this.o.logger.warn({ err, rule: d.rule, key: d.key }, 'marking a detection handled failed'),
     );
   }

@@ -10,9 +10,9 @@
  *                                            partition → commit (cursor + detections)
  *                                            → onDetection (incident opened once)
  *
- * `accept` (log followers) appends in the background and refuses at once when
- * Redis is down; `acceptDurable` (the ingest API) resolves once the entries
- * are on their streams.
+ * `accept` resolves once the entries are on their streams and refuses at once
+ * (`unavailable`, 503 + Retry-After) while Redis is down; log followers then
+ * keep their position and retry.
  */
 import type { Logger } from 'pino';
 import { AppError } from '../errors.ts';
@@ -20,7 +20,6 @@ import type { Db } from '../store/db.ts';
 import type { DetectionJob, FbEvent } from '../domain/event.ts';
 import type { RuleSpec } from '../domain/rules/rule-spec.ts';
 import type { Pipeline, PipelineStats } from '../detect/pipeline.ts';
-import type { SourcePosition } from '../store/source-position-repo.ts';
 import { ClusterRedis, connectRedis, type RedisClient } from './cluster-redis.ts';
 import { PartitionRouter } from './partition-key.ts';
 import { PartitionOwner } from './partition-owner.ts';
@@ -44,9 +43,8 @@ export interface PartitionedPipelineOptions {
   retentionMs?: number;
 }
 
+/** accept() resolves once every event is on its partition stream; throws `unavailable` (503) when Redis is unreachable. */
 export interface PartitionedPipeline extends Pipeline {
-  /** Resolves once every event is on its partition stream; throws `unavailable` (503) when Redis is unreachable. */
-  acceptDurable(events: readonly FbEvent[]): Promise<void>;
   readonly redis: ClusterRedis;
   readonly leases: LeaseKeeper;
   readonly owner: PartitionOwner;
@@ -88,6 +86,11 @@ export function createPartitionedPipeline(o: PartitionedPipelineOptions): Partit
     pendingPersist: 0,
     pendingDetections: 0,
     rebuiltEvents: 0,
+    storageFailing: false,
+    detectionFailures: 0,
+    detectionLastError: null,
+    deadLetters: 0,
+    reraisedDetections: 0,
   };
   const bump = (m: Map<string, number>, k: string, n = 1) => m.set(k, (m.get(k) ?? 0) + n);
   const owner = new PartitionOwner({
@@ -124,8 +127,6 @@ export function createPartitionedPipeline(o: PartitionedPipelineOptions): Partit
   let running = false;
   let readLoop: Promise<void> | null = null;
   let timers: NodeJS.Timeout[] = [];
-  let appendChain: Promise<void> = Promise.resolve();
-  let pendingAppends = 0;
 
   /** Groups events by partition; counts them; keeps those to store. */
   function prepare(events: readonly FbEvent[]): Map<number, FbEvent[]> {
@@ -154,22 +155,10 @@ export function createPartitionedPipeline(o: PartitionedPipelineOptions): Partit
   }
 
   function refuseIfFull(n: number): void {
-    if (!recorder.fits(n) || pendingAppends > 10_000)
+    if (!recorder.fits(n))
       throw new AppError('rate_limited', `Firebreak is catching up (${recorder.pending} events waiting to be stored); retry shortly`, {
         retryAfter: 1,
       });
-  }
-
-  async function appendUntilDone(byPartition: Map<number, FbEvent[]>): Promise<void> {
-    for (;;) {
-      try {
-        return await redis.append(byPartition);
-      } catch (err) {
-        if (!running) throw err;
-        o.logger.warn({ err: (err as Error).message }, 'appending followed-log events to Redis failed; retrying');
-        await new Promise((r) => setTimeout(r, 1000));
-      }
-    }
   }
 
   async function readForever(): Promise<void> {
@@ -224,25 +213,8 @@ export function createPartitionedPipeline(o: PartitionedPipelineOptions): Partit
     instance: o.instance,
     partitions: o.partitions,
     redisReady: () => client.isReady,
-    accept(events, source?: { position: SourcePosition }) {
-      if (!client.isReady) throw unavailable();
-      refuseIfFull(events.length);
-      const byPartition = prepare(events);
-      record(events);
-      pendingAppends++;
-      appendChain = appendChain
-        .then(() => appendUntilDone(byPartition))
-        .then(
-          () => {
-            if (source) recorder.position(source.position);
-          },
-          (err: unknown) => o.logger.error({ err }, 'followed-log events could not be appended; they will be read again after a restart'),
-        )
-        .finally(() => pendingAppends--);
-      return [];
-    },
-    async acceptDurable(events) {
-      if (!client.isReady) throw unavailable();
+    async accept(events, opts) {
+      if (!running || !client.isReady) throw unavailable();
       refuseIfFull(events.length);
       const byPartition = prepare(events);
       try {
@@ -254,6 +226,9 @@ export function createPartitionedPipeline(o: PartitionedPipelineOptions): Partit
         });
       }
       record(events);
+      // A followed file's position is saved only after its events are on their streams.
+      if (opts?.position) recorder.position(opts.position);
+      return { detections: [], quarantined: 0 };
     },
     countRejected(type, n = 1) {
       st.rejected += n;
@@ -265,7 +240,6 @@ export function createPartitionedPipeline(o: PartitionedPipelineOptions): Partit
     },
     flush: () => recorder.flush(),
     async drain() {
-      await appendChain;
       await Promise.all([...owner.owned.values()].map((p) => p.busy));
     },
     start() {
@@ -300,7 +274,6 @@ export function createPartitionedPipeline(o: PartitionedPipelineOptions): Partit
       for (const t of timers) clearInterval(t);
       timers = [];
       await readLoop?.catch(() => {});
-      await appendChain.catch(() => {});
       if (wasRunning) await leases.stop().catch(() => {});
       await recorder.flush().catch(() => {});
       if (reader?.isOpen) reader.destroy();

@@ -140,8 +140,9 @@ export function createFileSource(opts: {
       }
       const next = position + end;
       const sp: SourcePosition = { source: name, path: opts.cfg.path, inode, position: next, carry: '' };
-      // accept() throws rate_limited when the pipeline is full: keep the position and retry next poll.
-      opts.pipeline.accept(events, { position: sp });
+      // accept() resolves once the events and the position are stored; it throws when the pipeline is
+      // full or storage fails: the position stays, and the lines are read again next poll.
+      await opts.pipeline.accept(events, { position: sp, source: `source:${name}` });
       position = next;
       st.position = position;
       if (bytesRead < buf.length) return;

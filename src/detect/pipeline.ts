@@ -1,27 +1,39 @@
 /**
  * The live detection pipeline: events in, detections out (DESIGN.md core loop).
  *
- *   accept(events) ── RuleEngine.process (synchronous, in arrival order)
- *        │                 └─► detections ──► queue ──► onDetection (opens/appends incidents, in order)
- *        └─► persist buffer ──► one transaction per batch: raw events, per-minute counts,
- *                               and the log sources' positions (so a restart neither
- *                               re-counts nor skips lines)
+ *   accept(events) ──► encode (dead letters set aside) ──► group commit (ingest/event-writer.ts):
+ *        one transaction per batch of requests: one event_batches row, source positions,
+ *        per-minute counts ──► committed ──► RuleEngine.process (in commit order)
+ *        ──► resolve: the caller answers 202 ──► detections recorded, then handled in
+ *        batches by onDetections (ingest/detection-queue.ts)
  *
- * Back-pressure: when the persist buffer or the detection queue is over its
- * limit, accept() refuses the whole batch with `rate_limited` (429 +
- * Retry-After) before touching anything: never accept and then drop.
- * At start, rebuild() replays the stored events of the longest window (+
- * cooldown) through the engine with detections suppressed, so windows and
- * cooldowns continue where they were.
+ * Accepted means stored: accept() resolves only once the events it must store
+ * (the `events.store` policy) are committed. It refuses before touching
+ * anything when over capacity (`rate_limited`, 429) or while storage is
+ * failing (`unavailable`, 503, one probe request a second goes through to
+ * notice recovery); when the caller's `waitMs` passes first it throws
+ * `unavailable` and the events, should they be stored later, are not run
+ * through the rules (the client was told to send them again).
+ * At start, rebuild() replays the stored events through the engine so windows
+ * and cooldowns continue, and re-raises detections that were never recorded.
+ *
+ * `Pipeline` is the interface the ingest routes and log followers use; a
+ * partitioned (cluster) implementation provides the same.
  */
 import type { Logger } from 'pino';
 import { AppError } from '../errors.ts';
-import type { Db } from '../store/db.ts';
+import type { Db, Queryable } from '../store/db.ts';
 import type { Detection, DetectionJob, FbEvent } from '../domain/event.ts';
 import { RuleEngine } from '../domain/rules/rule-engine.ts';
 import type { RuleSpec } from '../domain/rules/rule-spec.ts';
-import { insertEvents, addMinuteCounts, loadEventsSince, deleteEventsBefore } from '../store/event-repo.ts';
-import { saveSourcePosition, type SourcePosition } from '../store/source-position-repo.ts';
+import { addMinuteCounts, deleteEventsBefore } from '../store/event-repo.ts';
+import { countDeadLetters } from '../store/dead-letter-repo.ts';
+import type { SourcePosition } from '../store/source-position-repo.ts';
+import { encodeRequest } from './ingest/encode-request.ts';
+import { createEventWriter, type WriteJob } from './ingest/event-writer.ts';
+import { createDetectionQueue } from './ingest/detection-queue.ts';
+import { rebuildWindows } from './ingest/rebuild.ts';
+import { createMinuteCounts } from './ingest/minute-counts.ts';
 
 export interface PipelineStats {
   accepted: number;
@@ -30,26 +42,62 @@ export interface PipelineStats {
   byType: Map<string, number>;
   rejectedByType: Map<string, number>;
   detectionsByRule: Map<string, number>;
+  /** Events stored since start. */
   persisted: number;
+  /** Transactions that failed (their requests were refused with 503). */
   persistErrors: number;
+  /** The last storage error while storage is failing, else null. */
   lastPersistError: string | null;
+  /** True from a failed write until the next one succeeds: ingestion answers 503, readiness 503. */
+  storageFailing: boolean;
+  /** Events of requests waiting for their transaction. */
   pendingPersist: number;
+  /** Detections recorded or being recorded and not handled yet (in memory; more may wait in the table). */
   pendingDetections: number;
+  /** Failed attempts at handling a batch of detections (each retried). */
+  detectionFailures: number;
+  detectionLastError: string | null;
+  /** Events quarantined as dead letters: since start, and in the table (read at start). */
+  deadLetters: number;
   rebuiltEvents: number;
+  /** Detections re-raised by the rebuild (fired before a crash, never recorded). */
+  reraisedDetections: number;
+}
+
+export interface AcceptOptions {
+  /** The followed log file's position after these events: saved in their transaction. */
+  position?: SourcePosition;
+  /** Where the events come from, for dead letters (`api`, `source:<name>`). */
+  source?: string;
+  /** Stop waiting for storage after this long and throw `unavailable` (an HTTP answer within its deadline). */
+  waitMs?: number;
+}
+
+export interface AcceptResult {
+  detections: Detection[];
+  /** Events kept as dead letters instead (they could not be stored as events). */
+  quarantined: number;
 }
 
 export interface Pipeline {
   readonly rules: readonly RuleSpec[];
-  /** Runs events through the rules; throws rate_limited (nothing accepted) when over capacity. */
-  accept(events: readonly FbEvent[], source?: { position: SourcePosition }): Detection[];
+  /**
+   * Stores the events (per `events.store`) and runs them through the rules;
+   * resolves once they are durably stored. Throws `rate_limited` (over
+   * capacity) or `unavailable` (storage failing, shutting down, or `waitMs`
+   * passed): then nothing was accepted.
+   */
+  accept(events: readonly FbEvent[], opts?: AcceptOptions): Promise<AcceptResult>;
   /** Counts events refused by validation, for metrics. */
   countRejected(type: string, n?: number): void;
+  /** Replays stored events into the windows and re-raises unrecorded detections (at start). */
   rebuild(now: Date): Promise<number>;
-  /** Writes what is buffered now. */
+  /** Writes what is pending now (per-minute counts) and waits for queued writes. */
   flush(): Promise<void>;
-  /** Resolves when every queued detection has been handled. */
+  /** Resolves when every detection so far has been handled. */
   drain(): Promise<void>;
   start(): void;
+  /** Refuses new events, finishes queued writes (each answered 202 or 503), stops the handler loop. */
   stop(): Promise<void>;
   stats(): PipelineStats;
   engineStats(): ReturnType<RuleEngine['stats']>;
@@ -69,141 +117,120 @@ export interface PipelineOptions {
   onDetections(batch: readonly DetectionJob[]): Promise<void>;
   /** Which raw events to store: those some rule looks at (default), all, or none. */
   store?: 'matched' | 'all' | 'none';
+  /** Events waiting for storage at most; beyond it accept() refuses with rate_limited. */
   queueLimit?: number;
   retentionMs?: number;
+  /** How often per-minute counts are written when no events are (ms). */
   flushIntervalMs?: number;
+  /** Events written by one transaction at most. */
   batchSize?: number;
 }
 
-const MINUTE_US = 60_000_000;
 /** Detections handed to `onDetections` at once at most. */
 export const DETECTION_BATCH = 2000;
+/** While storage fails, one request per this many ms is let through to notice recovery. */
+const PROBE_EVERY_MS = 1000;
 
 export function createPipeline(opts: PipelineOptions): Pipeline {
   const engine = new RuleEngine(opts.rules);
-  const ruleByName = new Map(opts.rules.map((r) => [r.name, r]));
   const matchedTypes = new Set(opts.rules.flatMap((r) => r.match.map((m) => m.type)));
   const storePolicy = opts.store ?? 'matched';
   const queueLimit = opts.queueLimit ?? 1_000_000;
-  const batchSize = opts.batchSize ?? 5000;
-  const flushMs = opts.flushIntervalMs ?? 200;
-
-  let buffer: FbEvent[] = [];
-  let positions = new Map<string, SourcePosition>();
-  // minute bucket (ms) → type → [events, rejected, detections]
-  let minutes = new Map<number, Map<string, [number, number, number]>>();
-  const detQueue: DetectionJob[] = [];
-  let detRunning: Promise<void> | null = null;
-  let flushing: Promise<void> | null = null;
+  const flushMs = opts.flushIntervalMs ?? 1000;
+  const minutes = createMinuteCounts();
   let timer: NodeJS.Timeout | null = null;
+  let stopping = false;
   let lastRetention = 0;
-  const st: PipelineStats = {
+  let lastProbe = 0;
+  let deadLettersAtStart = 0;
+  const st = {
     accepted: 0,
     rejected: 0,
     detections: 0,
-    byType: new Map(),
-    rejectedByType: new Map(),
-    detectionsByRule: new Map(),
+    byType: new Map<string, number>(),
+    rejectedByType: new Map<string, number>(),
+    detectionsByRule: new Map<string, number>(),
     persisted: 0,
-    persistErrors: 0,
-    lastPersistError: null,
-    pendingPersist: 0,
-    pendingDetections: 0,
+    quarantined: 0,
     rebuiltEvents: 0,
+    reraised: 0,
   };
-
   const bump = (m: Map<string, number>, k: string, n = 1) => m.set(k, (m.get(k) ?? 0) + n);
-  function countMinute(tsUs: number, type: string, col: 0 | 1 | 2, n = 1): void {
-    const minute = Math.floor(tsUs / MINUTE_US) * 60_000;
-    let m = minutes.get(minute);
-    if (!m) minutes.set(minute, (m = new Map()));
-    let c = m.get(type);
-    if (!c) m.set(type, (c = [0, 0, 0]));
-    c[col] += n;
-  }
 
-  function runDetections(): void {
-    if (detRunning) return;
-    detRunning = (async () => {
-      let failures = 0;
-      while (detQueue.length > 0) {
-        const batch = detQueue.slice(0, DETECTION_BATCH);
-        try {
-          await opts.onDetections(batch);
-          detQueue.splice(0, batch.length);
-          failures = 0;
-        } catch (err) {
-          // The whole batch is retried (the handler is idempotent), after a pause that grows to 5 s.
-          failures++;
-          opts.logger.error({ err, detections: batch.length }, 'handling detections failed; will retry');
-          await new Promise((r) => setTimeout(r, Math.min(5000, 100 * 2 ** failures)));
-        }
+  const detections = createDetectionQueue({
+    db: opts.db,
+    logger: opts.logger,
+    clock: opts.clock,
+    rules: opts.rules,
+    onDetections: opts.onDetections,
+    batchSize: DETECTION_BATCH,
+  });
+
+  /** Runs accepted events through the rules (after they are stored). */
+  function run(events: readonly FbEvent[], out: Detection[]): void {
+    for (const ev of events) {
+      st.accepted++;
+      bump(st.byType, ev.type);
+      minutes.add(ev.tsUs, ev.type, 0);
+      let ds: Detection[];
+      try {
+        ds = engine.process(ev);
+      } catch (err) {
+        opts.logger.error({ err, type: ev.type }, 'the rule engine failed on an event; skipped');
+        continue;
       }
-    })().finally(() => {
-      detRunning = null;
-      if (detQueue.length > 0) runDetections();
-    });
+      for (const d of ds) {
+        st.detections++;
+        bump(st.detectionsByRule, d.rule);
+        minutes.add(ev.tsUs, `detection:${d.rule}`, 2);
+        out.push(d);
+      }
+    }
   }
 
-  async function flushOnce(): Promise<void> {
-    if (buffer.length === 0 && positions.size === 0 && minutes.size === 0) return;
-    const batch = buffer.length > batchSize ? buffer.splice(0, batchSize) : buffer.splice(0);
-    // Positions are only saved with the last part of the buffer: a position covers every event before it.
-    const pos = buffer.length === 0 ? positions : new Map<string, SourcePosition>();
-    if (buffer.length === 0) positions = new Map();
-    const mins = minutes;
-    minutes = new Map();
+  const results = new WeakMap<WriteJob, AcceptResult>();
+  const writer = createEventWriter({
+    db: opts.db,
+    logger: opts.logger,
+    clock: opts.clock,
+    maxEventsPerTx: opts.batchSize ?? 20_000,
+    hasExtras: () => minutes.size() > 0,
+    extras() {
+      const rows = minutes.take();
+      if (rows.length === 0) return null;
+      return { write: (q: Queryable) => addMinuteCounts(q, rows), restore: () => minutes.restore(rows) };
+    },
+    onCommitted(jobs) {
+      const fired: Detection[] = [];
+      for (const j of jobs) {
+        st.persisted += j.enc.stored;
+        st.quarantined += j.quarantined + j.enc.dead.length;
+        if (j.abandoned) continue; // its sender was answered 503 and sends the events again
+        const out: Detection[] = [];
+        run(j.events, out);
+        results.set(j, { detections: out, quarantined: j.quarantined + j.enc.dead.length });
+        fired.push(...out);
+      }
+      detections.record(fired);
+    },
+  });
+
+  function retention(): void {
     const now = opts.clock();
-    try {
-      await opts.db.tx(async (q) => {
-        await insertEvents(q, batch);
-        const rows: Parameters<typeof addMinuteCounts>[1] = [];
-        for (const [minute, byType] of mins)
-          for (const [type, c] of byType) rows.push({ minute: new Date(minute), type, events: c[0], rejected: c[1], detections: c[2] });
-        await addMinuteCounts(q, rows);
-        for (const p of pos.values()) await saveSourcePosition(q, p, now);
-      });
-      st.persisted += batch.length;
-    } catch (err) {
-      // Put everything back in front; the next flush retries. Nothing is dropped.
-      buffer = batch.concat(buffer);
-      for (const [k, p] of pos) if (!positions.has(k)) positions.set(k, p);
-      for (const [minute, byType] of mins)
-        for (const [type, c] of byType) for (const col of [0, 1, 2] as const) if (c[col]) countMinuteAt(minute, type, col, c[col]);
-      st.persistErrors++;
-      st.lastPersistError = (err as Error).message;
-      opts.logger.warn({ err }, 'storing events failed; will retry');
-      throw err;
-    }
-    if (opts.retentionMs && now.getTime() - lastRetention > 60_000) {
-      lastRetention = now.getTime();
-      deleteEventsBefore(opts.db, new Date(now.getTime() - opts.retentionMs)).catch((err: unknown) =>
-        opts.logger.warn({ err }, 'event retention failed'),
-      );
-    }
-  }
-  function countMinuteAt(minute: number, type: string, col: 0 | 1 | 2, n: number): void {
-    countMinute(minute * 1000, type, col, n);
-  }
-
-  async function flush(): Promise<void> {
-    while (flushing) await flushing.catch(() => {});
-    flushing = (async () => {
-      do await flushOnce();
-      while (buffer.length >= batchSize);
-    })();
-    try {
-      await flushing;
-    } finally {
-      flushing = null;
-    }
+    if (!opts.retentionMs || now.getTime() - lastRetention < 60_000) return;
+    lastRetention = now.getTime();
+    deleteEventsBefore(opts.db, new Date(now.getTime() - opts.retentionMs)).catch((err: unknown) =>
+      opts.logger.warn({ err }, 'event retention failed'),
+    );
   }
 
   function schedule(): void {
     timer = setTimeout(() => {
-      flush()
+      writer
+        .flushExtras()
         .catch(() => {})
         .finally(() => {
+          retention();
           if (timer) schedule();
         });
     }, flushMs);
@@ -211,70 +238,112 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
 
   return {
     rules: opts.rules,
-    accept(events, source) {
-      if (buffer.length + events.length > queueLimit || detQueue.length > 10_000) {
-        throw new AppError('rate_limited', `Firebreak is catching up (${buffer.length} events waiting to be stored); retry shortly`, {
+    async accept(events, aopts = {}) {
+      if (stopping) throw new AppError('unavailable', 'Firebreak is shutting down; send the events again shortly', { retryAfter: 5 });
+      const w = writer.status();
+      if (w.failing) {
+        if (Date.now() - lastProbe < PROBE_EVERY_MS) {
+          throw new AppError('unavailable', `events cannot be stored now (${w.lastError}); nothing was accepted, retry`, { retryAfter: 2 });
+        }
+        lastProbe = Date.now(); // this request tries the database: success ends the outage
+      }
+      const pending = writer.pendingEvents();
+      if (pending > 0 && pending + events.length > queueLimit) {
+        throw new AppError('rate_limited', `Firebreak is catching up (${pending} events waiting to be stored); retry shortly`, {
           retryAfter: 1,
         });
       }
-      const out: Detection[] = [];
-      for (const ev of events) {
-        st.accepted++;
-        bump(st.byType, ev.type);
-        countMinute(ev.tsUs, ev.type, 0);
-        if (storePolicy === 'all' || (storePolicy === 'matched' && matchedTypes.has(ev.type))) buffer.push(ev);
-        const ds = engine.process(ev);
-        for (const d of ds) {
-          const rule = ruleByName.get(d.rule)!;
-          st.detections++;
-          bump(st.detectionsByRule, d.rule);
-          countMinute(ev.tsUs, `detection:${d.rule}`, 2);
-          out.push(d);
-          detQueue.push({ d, rule });
+      const toStore = storePolicy === 'all' ? events : storePolicy === 'none' ? [] : events.filter((e) => matchedTypes.has(e.type));
+      const source = aopts.source ?? 'api';
+      const enc = encodeRequest(toStore, source);
+      if (enc.stored === 0 && enc.dead.length === 0 && !aopts.position) {
+        const out: Detection[] = [];
+        run(events, out); // nothing to store: accepted now
+        detections.record(out);
+        return { detections: out, quarantined: 0 };
+      }
+      const job: WriteJob = {
+        enc,
+        events,
+        source,
+        position: aopts.position,
+        abandoned: false,
+        quarantined: 0,
+        resolve: () => {},
+        reject: () => {},
+      };
+      const done = new Promise<void>((resolve, reject) => {
+        job.resolve = resolve;
+        job.reject = reject;
+      });
+      writer.enqueue(job);
+      if (!aopts.waitMs) await done;
+      else {
+        let t: NodeJS.Timeout | undefined;
+        const late = new Promise<never>((_, reject) => {
+          t = setTimeout(() => {
+            job.abandoned = true;
+            reject(new AppError('unavailable', 'storing the events is taking too long; nothing was accepted, retry', { retryAfter: 2 }));
+          }, aopts.waitMs);
+        });
+        try {
+          await Promise.race([done, late]);
+        } finally {
+          clearTimeout(t);
         }
       }
-      if (source) positions.set(source.position.source, source.position);
-      if (out.length) runDetections();
-      if (buffer.length >= batchSize && !flushing) flush().catch(() => {});
-      return out;
+      return results.get(job) ?? { detections: [], quarantined: job.quarantined };
     },
     countRejected(type, n = 1) {
       st.rejected += n;
       bump(st.rejectedByType, type, n);
-      countMinute(Date.now() * 1000, type, 1, n);
+      minutes.add(Date.now() * 1000, type, 1, n);
     },
     async rebuild(now) {
-      const horizonUs = Math.max(0, ...opts.rules.map((r) => r.windowUs + r.cooldownUs));
-      const sinceUs = now.getTime() * 1000 - horizonUs - 3_600_000_000; // + 1 h of slack for late log lines
-      let n = 0;
-      let cursor = sinceUs;
-      for (;;) {
-        const evs = await loadEventsSince(opts.db, cursor, 50_000);
-        for (const ev of evs) engine.process(ev); // detections already handled before the restart
-        n += evs.length;
-        if (evs.length < 50_000) break;
-        cursor = evs[evs.length - 1]!.tsUs;
-        if (n > 5_000_000) break;
-      }
-      st.rebuiltEvents = n;
-      return n;
+      const r = await rebuildWindows(opts.db, engine, opts.rules, now);
+      st.rebuiltEvents = r.events;
+      st.reraised = r.reraised.length;
+      if (r.reraised.length) opts.logger.warn({ detections: r.reraised.length }, 're-raising detections that were never recorded');
+      deadLettersAtStart = (await countDeadLetters(opts.db)).events;
+      detections.record(r.reraised);
+      detections.resume(); // unhandled detections left by the previous run
+      return r.events;
     },
-    flush,
+    async flush() {
+      await writer.idle();
+      await writer.flushExtras();
+    },
     async drain() {
-      while (detRunning || detQueue.length) await (detRunning ?? Promise.resolve());
+      await writer.idle();
+      await detections.drain();
     },
     start() {
-      if (!timer) schedule();
+      if (!timer && !stopping) schedule();
     },
     async stop() {
+      stopping = true;
       const t = timer;
       timer = null;
       if (t) clearTimeout(t);
-      await this.drain();
-      await flush().catch(() => {});
+      await writer.idle(); // queued requests are answered: 202 once stored, or 503
+      await writer.flushExtras().catch(() => {});
+      await detections.stop(); // what is not handled stays in the table for the next start
     },
     stats() {
-      return { ...st, pendingPersist: buffer.length, pendingDetections: detQueue.length };
+      const w = writer.status();
+      const d = detections.stats();
+      return {
+        ...st,
+        persistErrors: w.failures,
+        lastPersistError: w.failing ? w.lastError : null,
+        storageFailing: w.failing,
+        pendingPersist: writer.pendingEvents(),
+        pendingDetections: d.unrecorded + d.queued,
+        detectionFailures: d.failedAttempts,
+        detectionLastError: d.lastError,
+        deadLetters: deadLettersAtStart + st.quarantined,
+        reraisedDetections: st.reraised,
+      };
     },
     engineStats: () => engine.stats(),
   };

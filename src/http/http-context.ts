@@ -9,6 +9,8 @@ export interface HealthPart {
   check(): Promise<{ status: 'ok' | 'degraded' | 'down'; [k: string]: unknown }>;
   /** When true, a `down` status makes the whole answer 503. */
   critical?: boolean;
+  /** Cheap, synchronous: why the instance should take no traffic now (`/readyz` 503), or null. */
+  notReady?(): string | null;
 }
 
 /** What routes receive from main.ts. */

@@ -5,10 +5,13 @@
 import type { Detection } from '../domain/event.ts';
 import type { Queryable } from './db.ts';
 import { usToIso } from './event-repo.ts';
+import { insertDetections } from './detection-repo.ts';
 
 export interface CommittedDetection extends Detection {
   partition: number;
   entryId: string;
+  /** Its row in `detections` (null before the commit). */
+  detectionId?: string | null;
 }
 
 /** The partition's last processed entry id ('0-0' when none). */
@@ -44,6 +47,17 @@ export async function commitPartition(
       [d.rule, d.key, d.atUs, d.value, d.partition, d.entryId, c.instance],
     );
     if (r.rows.length > 0) inserted.push(d);
+  }
+  // Also in `detections`, as one process records them (the detections API reads it).
+  const ids = await insertDetections(q, inserted);
+  for (let i = 0; i < inserted.length; i++) {
+    inserted[i] = { ...inserted[i]!, detectionId: ids[i]! };
+    await q.query(`UPDATE cluster_detections SET detection_id = $4 WHERE rule = $1 AND key = $2 AND at_us = $3`, [
+      inserted[i]!.rule,
+      inserted[i]!.key,
+      inserted[i]!.atUs,
+      ids[i],
+    ]);
   }
   return { ok: true, inserted };
 }

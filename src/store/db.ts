@@ -79,6 +79,14 @@ class ServerDb implements Db {
     } catch (err) {
       throw wrapDbError(err);
     }
+    // pg-pool removes its own 'error' listener while a client is checked out: a connection that drops
+    // mid-transaction (server stopped, network cut) would emit an unhandled 'error' and end the process.
+    // The failure reaches the caller through the pending query; the listener only keeps the process up.
+    let broken: Error | undefined;
+    const onError = (err: Error) => {
+      broken = err;
+    };
+    client.on('error', onError);
     const q: Queryable = {
       query: async <R>(sql: string, params: unknown[] = []) => {
         try {
@@ -104,7 +112,9 @@ class ServerDb implements Db {
       await client.query('ROLLBACK').catch(() => {});
       throw err instanceof AppError ? err : wrapDbError(err);
     } finally {
-      client.release();
+      client.off('error', onError);
+      // A broken connection is destroyed instead of going back to the pool.
+      client.release(broken);
     }
   }
   async exec(sql: string): Promise<void> {
@@ -186,9 +196,9 @@ export interface OpenDbOptions {
 export async function openDb(opts: OpenDbOptions): Promise<Db> {
   if (opts.databaseUrl) {
     const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: opts.max ?? 10, connectionTimeoutMillis: 5000 });
-    pool.on('error', () => {
-      /* idle client errors surface on the next query */
-    });
+    // An idle client whose connection drops emits 'error' on the pool; pg-pool then discards it.
+    // Without this listener the process would crash; the next query reports the outage instead.
+    pool.on('error', () => {});
     const db = new ServerDb(pool);
     try {
       await db.query('SELECT 1');

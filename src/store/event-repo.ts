@@ -1,48 +1,85 @@
-/** Raw events in bulk, their per-minute aggregates, and retention. */
+/**
+ * Raw events in batches, their per-minute aggregates, and retention.
+ *
+ * A batch is one row: a JSON array of events (`tsUs`, `type`, `ip`, ... as in
+ * FbEvent), with its time range and the types inside, written by one group
+ * commit of the ingest pipeline. One row per batch instead of a row per event
+ * keeps the durable path as fast as detection alone (issue #13).
+ */
 import type { Queryable } from './db.ts';
 import type { FbEvent } from '../domain/event.ts';
 
-/** Inserts events in one statement (arrays unnested server-side). */
-export async function insertEvents(q: Queryable, events: readonly FbEvent[]): Promise<void> {
-  if (events.length === 0) return;
-  const ts: string[] = [];
-  const types: string[] = [];
-  const ips: (string | null)[] = [];
-  const users: (string | null)[] = [];
-  const data: string[] = [];
-  for (const e of events) {
-    ts.push(usToIso(e.tsUs));
-    types.push(e.type);
-    ips.push(e.ip ?? null);
-    users.push(e.user_id ?? null);
-    const { type: _t, tsUs: _ts, ip: _ip, user_id: _u, ...rest } = e;
-    data.push(JSON.stringify(rest));
-  }
-  await q.query(
-    `INSERT INTO events (ts, type, ip, user_id, data)
-     SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::jsonb[])`,
-    [ts, types, ips, users, data],
-  );
+/** One event as stored inside a batch; throws on what JSON cannot hold (cycles, BigInt, nesting too deep). */
+export function encodeEvent(ev: FbEvent): string {
+  const s = JSON.stringify(ev);
+  if (typeof s !== 'string') throw new Error('event is not JSON');
+  return s;
 }
 
-/** Events with `ts > sinceUs`, oldest first, for rebuilding windows. */
-export async function loadEventsSince(q: Queryable, sinceUs: number, limit: number): Promise<FbEvent[]> {
-  const r = await q.query<{ us: number; type: string; ip: string | null; user_id: string | null; data: Record<string, unknown> }>(
-    `SELECT (extract(epoch FROM ts) * 1000000)::bigint AS us, type, ip, user_id, data FROM events WHERE ts > $1 ORDER BY ts, id LIMIT $2`,
-    [usToIso(sinceUs), limit],
-  );
-  return r.rows.map((row) => {
-    const ev: FbEvent = { ...(row.data as Partial<FbEvent>), type: row.type, tsUs: Number(row.us) };
-    if (row.ip) ev.ip = row.ip;
-    if (row.user_id) ev.user_id = row.user_id;
-    return ev;
-  });
+/** Several events at once (the fast path); throws like encodeEvent if any one cannot be encoded. */
+export function encodeEvents(evs: readonly FbEvent[]): string {
+  const s = JSON.stringify(evs);
+  return s.slice(1, -1); // the elements, comma separated, to be joined with other requests' elements
 }
 
-export async function deleteEventsBefore(q: Queryable, before: Date): Promise<number> {
-  const r = await q.query<{ n: number }>(`WITH d AS (DELETE FROM events WHERE ts < $1 RETURNING 1) SELECT count(*)::int AS n FROM d`, [
-    before,
+export interface EventBatchRow {
+  tsMinUs: number;
+  tsMaxUs: number;
+  n: number;
+  types: string[];
+  /** Encoded events (encodeEvent / encodeEvents), comma separated. */
+  parts: string[];
+}
+
+/** Stores one batch of encoded events as one row. */
+export async function insertEventBatch(q: Queryable, b: EventBatchRow): Promise<void> {
+  if (b.n === 0) return;
+  await q.query(`INSERT INTO event_batches (ts_min, ts_max, n, types, data) VALUES ($1, $2, $3, $4, $5)`, [
+    usToIso(b.tsMinUs),
+    usToIso(b.tsMaxUs),
+    b.n,
+    b.types,
+    `[${b.parts.filter((p) => p !== '').join(',')}]`,
   ]);
+}
+
+export interface StoredBatch {
+  id: number;
+  events: FbEvent[];
+}
+
+/**
+ * Batches holding events newer than `sinceUs`, in the order they were stored,
+ * after batch `afterId`, `limit` batches at a time (the caller filters events).
+ */
+export async function loadEventBatchesSince(q: Queryable, sinceUs: number, afterId: number, limit: number): Promise<StoredBatch[]> {
+  const r = await q.query<{ id: number; data: string }>(
+    `SELECT id, data FROM event_batches WHERE ts_max > $1 AND id > $2 ORDER BY id LIMIT $3`,
+    [usToIso(sinceUs), afterId, limit],
+  );
+  return r.rows.map((row) => ({ id: Number(row.id), events: JSON.parse(row.data) as FbEvent[] }));
+}
+
+/**
+ * The id of the batch after which the batches newer than `sinceUs` hold at
+ * most `maxEvents` events (the rebuild keeps the newest events when there are
+ * more); 0 when they all fit.
+ */
+export async function firstBatchWithin(q: Queryable, sinceUs: number, maxEvents: number): Promise<number> {
+  const r = await q.query<{ id: number }>(
+    `SELECT id FROM (SELECT id, sum(n) OVER (ORDER BY id DESC) AS acc FROM event_batches WHERE ts_max > $1) x
+     WHERE acc > $2 ORDER BY id DESC LIMIT 1`,
+    [usToIso(sinceUs), maxEvents],
+  );
+  return r.rows[0] ? Number(r.rows[0].id) : 0;
+}
+
+/** Deletes batches whose newest event is older than `before`; returns the events deleted. */
+export async function deleteEventsBefore(q: Queryable, before: Date): Promise<number> {
+  const r = await q.query<{ n: number }>(
+    `WITH d AS (DELETE FROM event_batches WHERE ts_max < $1 RETURNING n) SELECT coalesce(sum(n), 0)::int AS n FROM d`,
+    [before],
+  );
   return r.rows[0]?.n ?? 0;
 }
 

@@ -78,15 +78,29 @@ for (const backend of testBackends()) {
       assert.equal((await t.call('POST', '/api/v1/events', [failed('198.51.100.3', 0)], null)).status, 401);
       assert.equal((await t.call('POST', '/api/v1/events', '[{"type":', ingest)).status, 400);
       assert.equal((await t.call('POST', '/api/v1/events', '42', ingest)).status, 400);
-      // Over the queue limit (1000 waiting to be stored, no flush running in this test): 429 with Retry-After, nothing accepted.
+      // Over the queue limit (1000 events waiting to be stored): 429 with Retry-After, nothing accepted.
+      // A transaction holding a lock on the events table keeps the first request waiting for its write.
+      let release!: () => void;
+      let held!: () => void;
+      const holding = new Promise<void>((r) => (held = r));
+      const hold = t.fb.deps.db.tx(async (q) => {
+        await q.query('LOCK TABLE event_batches IN EXCLUSIVE MODE');
+        held();
+        await new Promise<void>((r) => (release = r));
+      });
+      await holding;
       const before = t.fb.pipeline.stats().accepted;
-      const many = Array.from({ length: 1001 }, (_, i) => failed(`10.0.${i >> 8}.${i & 255}`, 0));
-      const r = await t.call('POST', '/api/v1/events', many, ingest);
+      const batch = (k: number) => Array.from({ length: 600 }, (_, i) => failed(`10.${k}.${i >> 8}.${i & 255}`, 0));
+      const first = t.call('POST', '/api/v1/events', batch(1), ingest);
+      while (t.fb.pipeline.stats().pendingPersist === 0) await new Promise((r) => setImmediate(r));
+      const r = await t.call('POST', '/api/v1/events', batch(2), ingest);
       assert.equal(r.status, 429);
       assert.equal(r.headers['retry-after'], '1');
-      assert.equal(t.fb.pipeline.stats().accepted, before, 'a refused batch is not half-accepted');
-      await t.fb.pipeline.flush();
-      assert.equal((await t.call('POST', '/api/v1/events', many.slice(0, 900), ingest)).status, 202, 'after catching up it accepts again');
+      release();
+      await hold;
+      assert.equal((await first).status, 202, 'the waiting request is answered once stored');
+      assert.equal(t.fb.pipeline.stats().accepted, before + 600, 'the refused batch is not half-accepted');
+      assert.equal((await t.call('POST', '/api/v1/events', batch(2), ingest)).status, 202, 'after catching up it accepts again');
     });
   });
 }

@@ -5,14 +5,19 @@ import type { FbEvent } from '../../domain/event.ts';
 import { eventFromObject } from '../../detect/event-object.ts';
 import { TimeScan } from '../../detect/parsers/time.ts';
 import type { Pipeline } from '../../detect/pipeline.ts';
-import type { PartitionedPipeline } from '../../cluster/partitioned-pipeline.ts';
 
 /**
  * POST /api/v1/events (role ingest): a JSON array of events, one JSON object,
  * or NDJSON (Content-Type: application/x-ndjson). Answers 202
- * {accepted, rejected: [{index, error}]}: a bad event is rejected with its
- * position and never takes the good ones down with it.
+ * {accepted, rejected: [{index, error}], quarantined} once the accepted events
+ * are stored: a bad event is rejected with its position and never takes the
+ * good ones down with it. When the pipeline is full: 429 with Retry-After;
+ * when storage fails or is too slow to answer within STORE_WAIT_MS: 503 with
+ * Retry-After. Then nothing of the request was accepted: send it again.
  */
+/** How long a request waits for its events to be stored before it is answered 503 (the answer stays under 1 s). */
+const STORE_WAIT_MS = 800;
+
 export function eventRoutes(pipeline: Pipeline) {
   return (app: FastifyInstance, ctx: HttpContext): void => {
     app.post('/api/v1/events', async (req, reply) => {
@@ -54,16 +59,15 @@ export function eventRoutes(pipeline: Pipeline) {
         if (r.ok) good.push(r.event);
         else rejected.push({ index: i, error: r.error });
       }
-      // Cluster mode: 202 only once the events are on their partition streams (503 while Redis is unreachable).
-      if ('acceptDurable' in pipeline) await (pipeline as PartitionedPipeline).acceptDurable(good);
-      else pipeline.accept(good); // throws rate_limited before accepting anything
+      // Throws rate_limited / unavailable with nothing accepted; resolves once stored.
+      const r = await pipeline.accept(good, { source: 'api', waitMs: STORE_WAIT_MS });
       if (rejected.length) {
         for (const r of rejected) {
           const t = (items[r.index] as { type?: unknown } | undefined)?.type;
           pipeline.countRejected(typeof t === 'string' && t.length <= 100 ? t : 'invalid');
         }
       }
-      return reply.code(202).send({ accepted: good.length, rejected });
+      return reply.code(202).send({ accepted: good.length, rejected, ...(r.quarantined ? { quarantined: r.quarantined } : {}) });
     });
   };
 }

@@ -7,6 +7,15 @@ export function healthRoutes(app: FastifyInstance, ctx: HttpContext): void {
 
   app.get('/readyz', async (_req, reply) => {
     if (!ctx.isReady()) return reply.code(503).send({ status: 'starting' });
+    const blocked = ctx.health.flatMap((p) => {
+      const why = p.notReady?.();
+      return why ? [{ name: p.name, why }] : [];
+    });
+    if (blocked.length) {
+      return reply
+        .code(503)
+        .send({ status: 'unavailable', failing: blocked.map((b) => b.name), error: blocked.map((b) => `${b.name}: ${b.why}`).join('; ') });
+    }
     try {
       await ctx.deps.db.query('SELECT 1');
       return { status: 'ready' };

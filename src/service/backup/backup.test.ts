@@ -141,7 +141,7 @@ for (const backend of testBackends()) {
         'postmortems',
         'action_items',
         'timers',
-        'events',
+        'event_batches',
         'schema_migrations',
         'decisions',
       ]) {

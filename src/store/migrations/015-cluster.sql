@@ -20,6 +20,8 @@ CREATE TABLE cluster_detections (
   partition  integer NOT NULL,
   entry_id   text NOT NULL,
   instance   text NOT NULL,
+  -- The same firing in `detections` (GET /api/v1/detections, linked to its incident).
+  detection_id bigint,
   handled_at timestamptz,
   created_at timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (rule, key, at_us)

@@ -1,0 +1,184 @@
+/**
+ * Detections as durable intents. A detection is recorded in the `detections`
+ * table first, then handed to the handler (`onDetections`) in batches in
+ * firing order, and marked handled once the handler resolves (incident and
+ * local actions written). A batch that fails is counted on its rows
+ * (`attempts`, `last_error`) and retried whole after a pause: the handler is
+ * idempotent. The table is the queue: memory holds at most `memoryLimit`
+ * detections; beyond that (or after a restart) they are read back from the
+ * table, oldest first. A detection not yet recorded when the process dies is
+ * re-raised by the rebuild at start (its events are stored: see rebuild.ts).
+ *
+ * The handler runs beside ingestion, never in front of it: ingest answers do
+ * not wait for it, and its transactions are short ones interleaved with the
+ * event writer's on the database's session.
+ */
+import type { Logger } from 'pino';
+import type { Db } from '../../store/db.ts';
+import type { Detection, DetectionJob } from '../../domain/event.ts';
+import type { RuleSpec } from '../../domain/rules/rule-spec.ts';
+import { insertDetections, loadUnhandledDetections, markDetectionsFailed, markDetectionsHandled } from '../../store/detection-repo.ts';
+
+export interface DetectionQueueOptions {
+  db: Db;
+  logger: Logger;
+  clock: () => Date;
+  rules: readonly RuleSpec[];
+  onDetections(batch: readonly DetectionJob[]): Promise<void>;
+  /** Detections handed to the handler at once at most. */
+  batchSize: number;
+  /** Recorded detections kept in memory at most; more wait in the table. */
+  memoryLimit?: number;
+}
+
+export interface DetectionQueue {
+  /** Records detections, then queues them for the handler. Never throws: retried until recorded. */
+  record(ds: readonly Detection[]): void;
+  /** Reads unhandled detections left in the table (at start). */
+  resume(): void;
+  /** Resolves when every detection recorded so far is handled (or the queue stops). */
+  drain(): Promise<void>;
+  stop(): Promise<void>;
+  stats(): { unrecorded: number; queued: number; handled: number; failedAttempts: number; lastError: string | null; backlog: boolean };
+}
+
+interface Queued {
+  id: string;
+  job: DetectionJob;
+}
+
+export function createDetectionQueue(opts: DetectionQueueOptions): DetectionQueue {
+  const ruleByName = new Map(opts.rules.map((r) => [r.name, r]));
+  const incidentTypes = Object.fromEntries(opts.rules.map((r) => [r.name, r.incident_type]));
+  const memoryLimit = opts.memoryLimit ?? 20_000;
+  let unrecorded: Detection[] = [];
+  const queue: Queued[] = [];
+  /** Unhandled rows may sit in the table beyond what memory holds (after a restart or an overflow). */
+  let inTable = false;
+  let lastQueuedId = '0';
+  let running: Promise<void> | null = null;
+  let stopped = false;
+  let wake: (() => void) | null = null;
+  const st = { handled: 0, failedAttempts: 0, lastError: null as string | null };
+
+  const pause = (ms: number) =>
+    new Promise<void>((r) => {
+      const t = setTimeout(() => ((wake = null), r()), ms);
+      wake = () => (clearTimeout(t), (wake = null), r());
+    });
+
+  async function recordPending(): Promise<boolean> {
+    if (unrecorded.length === 0) return true;
+    const ds = unrecorded;
+    unrecorded = [];
+    try {
+      const ids = await insertDetections(opts.db, ds);
+      for (let i = 0; i < ds.length; i++) {
+        if (queue.length >= memoryLimit || inTable) inTable = true;
+        else {
+          queue.push({ id: ids[i]!, job: { d: ds[i]!, rule: ruleByName.get(ds[i]!.rule)! } });
+          lastQueuedId = ids[i]!;
+        }
+      }
+      return true;
+    } catch (err) {
+      unrecorded = ds.concat(unrecorded);
+      st.lastError = `recording detections: ${(err as Error).message}`;
+      opts.logger.warn({ err, detections: ds.length }, 'recording detections failed; will retry');
+      return false;
+    }
+  }
+
+  async function refill(): Promise<void> {
+    const rows = await loadUnhandledDetections(opts.db, lastQueuedId, opts.batchSize);
+    if (rows.length < opts.batchSize) inTable = false;
+    for (const r of rows) {
+      lastQueuedId = r.id;
+      const rule = ruleByName.get(r.rule);
+      if (!rule) {
+        // The rule was removed from the configuration since: nothing can handle it.
+        await markDetectionsFailed(opts.db, [r.id], `rule ${r.rule} is not configured`);
+        await markDetectionsHandled(opts.db, [r.id], incidentTypes, opts.clock());
+        continue;
+      }
+      queue.push({ id: r.id, job: { d: { rule: r.rule, key: r.key, atUs: r.atUs, value: r.value }, rule } });
+    }
+  }
+
+  async function loop(): Promise<void> {
+    let failures = 0;
+    while (!stopped) {
+      if (!(await recordPending())) {
+        await pause(Math.min(5000, 200 * 2 ** failures++));
+        continue;
+      }
+      if (queue.length === 0 && inTable) {
+        try {
+          await refill();
+        } catch (err) {
+          st.lastError = `reading detections: ${(err as Error).message}`;
+          await pause(Math.min(5000, 200 * 2 ** failures++));
+          continue;
+        }
+      }
+      if (queue.length === 0) {
+        if (unrecorded.length === 0 && !inTable) return;
+        continue;
+      }
+      const batch = queue.slice(0, opts.batchSize);
+      const ids = batch.map((b) => b.id);
+      try {
+        await opts.onDetections(batch.map((b) => b.job));
+        await markDetectionsHandled(opts.db, ids, incidentTypes, opts.clock());
+        queue.splice(0, batch.length);
+        st.handled += batch.length;
+        st.lastError = null;
+        failures = 0;
+      } catch (err) {
+        st.failedAttempts++;
+        st.lastError = (err as Error).message;
+        opts.logger.error({ err, detections: batch.length }, 'handling detections failed; the batch will be retried');
+        await markDetectionsFailed(opts.db, ids, (err as Error).message).catch(() => {});
+        await pause(Math.min(5000, 200 * 2 ** failures++));
+      }
+    }
+  }
+
+  function kick(): void {
+    if (running || stopped) return;
+    running = loop()
+      .catch((err: unknown) => {
+        st.lastError = (err as Error).message;
+        opts.logger.error({ err }, 'detection queue failed');
+      })
+      .finally(() => {
+        running = null;
+        if (!stopped && (queue.length > 0 || unrecorded.length > 0 || inTable)) setTimeout(kick, 1000).unref();
+      });
+  }
+
+  return {
+    record(ds) {
+      if (ds.length === 0) return;
+      unrecorded.push(...ds);
+      wake?.();
+      kick();
+    },
+    resume() {
+      inTable = true;
+      kick();
+    },
+    async drain() {
+      while (!stopped && (running || queue.length > 0 || unrecorded.length > 0 || inTable)) {
+        if (!running) kick();
+        await (running ?? new Promise((r) => setTimeout(r, 10)));
+      }
+    },
+    async stop() {
+      stopped = true;
+      wake?.();
+      await running;
+    },
+    stats: () => ({ unrecorded: unrecorded.length, queued: queue.length, ...st, backlog: inTable }),
+  };
+}
