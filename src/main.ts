@@ -22,9 +22,7 @@ import { VERSION } from './version.ts';
 import { resolveRules } from './domain/rules/default-rules.ts';
 import type { DetectionJob } from './domain/event.ts';
 import { createPipeline, type Pipeline } from './detect/pipeline.ts';
-import { createPartitionedPipeline } from './cluster/partitioned-pipeline.ts';
-import { clusterHealthParts, registerClusterMetrics } from './cluster/cluster-status.ts';
-import { watchTokenRevocations } from './cluster/token-revocations.ts';
+import { clusterSourceConfig, createClusterPipeline, wireClusterServices } from './cluster/cluster-wiring.ts';
 import { handleDetection } from './service/detections/handle-detection.ts';
 import { eventRoutes } from './http/routes/events.ts';
 import { detectionRoutes } from './http/routes/detections.ts';
@@ -225,26 +223,15 @@ export async function createFirebreak(config: Config, opts: CreateOptions = {}):
     },
   };
   // Cluster mode (docs/cluster.md): detection partitioned on Redis Streams; otherwise the single-process pipeline.
-  const cluster = config.redis_url
-    ? createPartitionedPipeline({
-        ...pipelineOptions,
-        redisUrl: config.redis_url,
-        instance: config.instance,
-        partitions: config.cluster.partitions,
-        keyPrefix: config.cluster.key_prefix,
-        leaseMs: config.cluster.lease,
-        retainSlackMs: config.cluster.retain_slack,
-      })
-    : null;
+  const cluster = createClusterPipeline(config, pipelineOptions);
   const pipeline: Pipeline = cluster ?? createPipeline(pipelineOptions);
   await pipeline.rebuild(clock());
   const metrics = createMetrics({ db, pipeline, bus, probes: () => probes.states() });
   registerIngestMetrics(metrics.registry, pipeline, (fn) => metrics.addCollector(fn));
-  if (cluster) registerClusterMetrics(metrics, cluster, db);
   // Cluster mode: each instance follows its own host's files; positions are kept per instance.
   const sources = config.sources.map((cfg) =>
     createFileSource({
-      cfg: cluster ? { ...cfg, name: `${config.instance}/${cfg.name ?? `file:${cfg.path}`}` } : cfg,
+      cfg: clusterSourceConfig(config, cfg),
       db,
       pipeline,
       logger,
@@ -292,14 +279,10 @@ export async function createFirebreak(config: Config, opts: CreateOptions = {}):
     { name: 'detection', check: async () => detectionHealth(pipeline) },
   ];
 
-  if (cluster) health.push(...clusterHealthParts(cluster, db));
-
   const sessions = createSessionStore({ clock });
   const fromSession = sessionActor(deps, sessions);
-  const revocations =
-    cluster && config.database_url
-      ? watchTokenRevocations({ db, databaseUrl: config.database_url, logger, endSessions: (id) => sessions.deleteByToken(id) })
-      : null;
+  const clusterServices = cluster ? wireClusterServices({ cluster, config, db, logger, metrics, sessions }) : null;
+  if (clusterServices) health.push(...clusterServices.health);
   const ctx: HttpContext = {
     deps,
     scheduler,
@@ -372,7 +355,7 @@ export async function createFirebreak(config: Config, opts: CreateOptions = {}):
       await probes.stop();
       for (const src of sources) await src.stop();
       await pipeline.stop();
-      await revocations?.close();
+      await clusterServices?.close();
       await scheduler.stop();
       await escalator.stop();
       await runbookEngine.stop();
