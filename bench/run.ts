@@ -10,6 +10,7 @@ const BENCHES: Record<string, string> = {
   allowlist: './allowlist-start.ts',
   storm: './attack-storm.ts',
   'python-guard': './python-guard.ts',
+  cluster: './cluster.ts',
 };
 
 const only = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -7,6 +7,7 @@
  * through `overrides`). `${VAR}` inside string values is expanded from the
  * environment. An invalid file lists every problem with its path.
  */
+import { hostname } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { AppError, type ErrorDetail } from './errors.ts';
@@ -276,7 +277,35 @@ export const configSchema = z
       .prefault({}),
     data_dir: z.string().default('./data'),
     database_url: z.string().optional(),
+    /** Set: several instances share detection through Redis Streams (src/cluster, docs/cluster.md). */
     redis_url: z.string().optional(),
+    /** This instance's name in a cluster (leases, health); must differ between instances. */
+    instance: z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z0-9._-]{1,100}$/, 'letters, digits, dot, dash and underscore, at most 100')
+      .default(
+        () =>
+          hostname()
+            .replace(/[^A-Za-z0-9._-]/g, '-')
+            .slice(0, 100) || 'firebreak',
+      ),
+    /** Cluster mode (only with redis_url): partitions of the event streams and their leases. */
+    cluster: z
+      .object({
+        partitions: z.number().int().min(1).max(1024).default(16),
+        /** Prefix of every Redis key Firebreak writes; two clusters on one Redis need two prefixes. */
+        key_prefix: z
+          .string()
+          .regex(/^[A-Za-z0-9:._-]{1,100}$/)
+          .default('firebreak'),
+        /** A partition whose owner stops renewing is taken over after this long. */
+        lease: durationSchema.default(3_000).refine((ms) => ms >= 500, 'must be at least 500ms'),
+        /** Stream entries kept beyond the longest window + cooldown (late events, slow owners). */
+        retain_slack: durationSchema.default(3_600_000),
+      })
+      .strict()
+      .prefault({}),
     log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** Addresses and CIDR ranges never banned (loopback is always added). */
     allowlist: z.array(cidrString).default([]),
@@ -465,6 +494,7 @@ export function loadConfig(opts: LoadOptions): Config {
   if (env.FIREBREAK_DATA_DIR) raw.data_dir = env.FIREBREAK_DATA_DIR;
   if (env.DATABASE_URL) raw.database_url = env.DATABASE_URL;
   if (env.REDIS_URL) raw.redis_url = env.REDIS_URL;
+  if (env.FIREBREAK_INSTANCE) raw.instance = env.FIREBREAK_INSTANCE;
   if (env.LOG_LEVEL) raw.log_level = env.LOG_LEVEL;
   if (opts.overrides?.data_dir) raw.data_dir = opts.overrides.data_dir;
   if (opts.overrides?.database_url) raw.database_url = opts.overrides.database_url;

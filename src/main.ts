@@ -102,6 +102,7 @@ export async function createFirebreak(config: Config, opts: CreateOptions = {}):
       if (closed) return;
       closed = true;
       await http.app.close();
+      await http.close();
       await stopEngines(engines.all);
       await db.close();
     },

@@ -5,7 +5,9 @@
  */
 import { labelFolder } from '../domain/bounded-labels.ts';
 import type { RuleSpec } from '../domain/rules/rule-spec.ts';
-import { createPipeline, type Pipeline } from '../detect/pipeline.ts';
+import { createPipeline, type Pipeline, type PipelineOptions } from '../detect/pipeline.ts';
+import { clusterSourceConfig, createClusterPipeline } from '../cluster/cluster-wiring.ts';
+import type { PartitionedPipeline } from '../cluster/partitioned-pipeline.ts';
 import type { FileSource } from '../detect/file-source.ts';
 import { createLogSource } from '../detect/log-source.ts';
 import { handleDetections } from '../service/detections/handle-detections.ts';
@@ -16,6 +18,8 @@ import { detectionHealth, ingestHealth, ingestNotReady } from '../detect/ingest/
 
 export interface DetectionEngine extends Engine {
   readonly pipeline: Pipeline;
+  /** The partitioned pipeline in cluster mode (`redis_url` set, docs/cluster.md), else null. */
+  readonly cluster: PartitionedPipeline | null;
   readonly sources: FileSource[];
 }
 
@@ -23,7 +27,7 @@ export interface DetectionEngine extends Engine {
 export async function createDetectionEngine(opts: { deps: RespondDeps; rules: readonly RuleSpec[] }): Promise<DetectionEngine> {
   const { deps, rules } = opts;
   const { db, logger, clock, config } = deps;
-  const pipeline = createPipeline({
+  const pipelineOptions: PipelineOptions = {
     db,
     logger,
     rules,
@@ -33,17 +37,21 @@ export async function createDetectionEngine(opts: { deps: RespondDeps; rules: re
     typeLabel: labelFolder([...rules.flatMap((r) => r.match.map((m) => m.type)), ...config.metrics.event_types], config.metrics.max_labels),
     retentionMs: config.events.retention,
     onDetections: (batch) => handleDetections(deps, batch),
-  });
+  };
+  // Cluster mode: detection partitioned on Redis Streams; otherwise the single-process pipeline.
+  const cluster = createClusterPipeline(config, pipelineOptions);
+  const pipeline: Pipeline = cluster ?? createPipeline(pipelineOptions);
   await pipeline.rebuild(clock());
   const keyCapHealth = createDetectionHealth(
     pipeline,
     rules.map((r) => r.name),
   );
-  const sources = config.sources.map((cfg) => createLogSource({ cfg, db, pipeline, logger, clock }));
+  const sources = config.sources.map((cfg) => createLogSource({ cfg: clusterSourceConfig(config, cfg), db, pipeline, logger, clock }));
 
   return {
     name: 'detection',
     pipeline,
+    cluster,
     sources,
     handlers: {},
     async start({ background = true }: StartOptions = {}) {

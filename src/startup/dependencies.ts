@@ -28,11 +28,6 @@ export interface AppDeps {
 export async function buildDependencies(config: Config, db: Db, o: { logger: Logger; clock: () => Date }): Promise<AppDeps> {
   const { logger, clock } = o;
   const core: Deps = { db, config, clock, logger, bus: createBus(logger) };
-  if (config.redis_url) {
-    logger.warn(
-      'redis_url is set but not used yet: detection windows are kept per process, so run one instance (or send each key to the same one)',
-    );
-  }
 
   // Automated response (decisions, allowlist, actions). The notify action's
   // hook is record-only until channels are wired here (`notify:` option).

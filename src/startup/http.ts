@@ -14,12 +14,15 @@ import { VERSION } from '../version.ts';
 import type { AppDeps } from './dependencies.ts';
 import type { Engines } from './engines.ts';
 import { databaseHealth } from './database.ts';
+import { wireClusterServices } from '../cluster/cluster-wiring.ts';
 
 export interface Http {
   app: FastifyInstance;
   metrics: Metrics;
   /** /readyz answers `ready` from then on. */
   markReady(): void;
+  /** Ends what the HTTP side keeps open besides the app (cluster token-revocation listener). */
+  close(): Promise<void>;
 }
 
 export function buildHttp(d: AppDeps, engines: Engines): Http {
@@ -35,6 +38,10 @@ export function buildHttp(d: AppDeps, engines: Engines): Http {
   registerIngestMetrics(metrics.registry, pipeline, (fn) => metrics.addCollector(fn));
   const sessions = createSessionStore({ clock: core.clock });
   const fromSession = sessionActor(core, sessions);
+  const cluster = engines.detection.cluster;
+  const clusterServices = cluster
+    ? wireClusterServices({ cluster, config: core.config, db: core.db, logger: core.logger, metrics, sessions })
+    : null;
   let ready = false;
   const ctx: HttpContext = {
     deps: core,
@@ -47,9 +54,16 @@ export function buildHttp(d: AppDeps, engines: Engines): Http {
     metrics,
     version: VERSION,
     startedAt: new Date(),
-    health: [databaseHealth(core.db), ...engines.all.flatMap((e) => e.health())],
+    health: [databaseHealth(core.db), ...engines.all.flatMap((e) => e.health()), ...(clusterServices?.health ?? [])],
     actor: (req, permission) => requireActor(core, req, permission, fromSession),
     isReady: () => ready,
   };
-  return { app: buildApp(ctx), metrics, markReady: () => void (ready = true) };
+  return {
+    app: buildApp(ctx),
+    metrics,
+    markReady: () => void (ready = true),
+    close: async () => {
+      await clusterServices?.close();
+    },
+  };
 }

@@ -122,6 +122,13 @@ interface CachedToken {
   /** deps.clock() time of the last `last_used_at` update. */
   touchedAt: number;
 }
+/** Forgets every cached token: another instance revoked one (cluster mode, src/cluster/token-revocations.ts). */
+export function dropTokenCache(db: object): void {
+  const cache = tokenCache(db);
+  cache.entries.clear();
+  cache.generation++;
+}
+
 /** The cache and its generation: a lookup that began before a revocation does not fill the cache after it. */
 interface TokenCache {
   entries: Map<string, CachedToken>;
