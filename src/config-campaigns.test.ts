@@ -39,6 +39,7 @@ test('defaults: the per-key security rules group in 10 minutes, the others do no
     performance_degradation: null,
     database_connection_failure: null,
     data_corruption: null,
+    scanner: 600_000_000,
   });
 });
 

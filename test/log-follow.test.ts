@@ -33,7 +33,11 @@ test('followed sshd log: restart in the middle loses and doubles nothing; rotati
   const log = path.join(tdb.dataDir, 'auth.log');
   writeFileSync(log, 'old line before start: ignored\n' + line('192.0.2.99', 0).repeat(9));
   const cfg = path.join(tdb.dataDir, 'fb.yaml');
-  writeFileSync(cfg, `sources:\n  - { type: file, path: ${JSON.stringify(log)}, format: sshd }\n`);
+  // group: false: each address keeps an incident of its own (no campaign), so what each key counted shows.
+  writeFileSync(
+    cfg,
+    `sources:\n  - { type: file, path: ${JSON.stringify(log)}, format: sshd }\nrules:\n  brute_force_attempt: { group: false }\n`,
+  );
   const env = { FIREBREAK_ADMIN_TOKEN: ADMIN, FIREBREAK_DATA_DIR: tdb.dataDir, FIREBREAK_CONFIG: cfg };
   let srv = await startServer({ cwd: tdb.dataDir, env });
   try {

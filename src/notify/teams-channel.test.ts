@@ -91,7 +91,7 @@ test('Teams error answers: 4xx final, 429/5xx retryable with Retry-After; the si
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/workflows/x?sig=TOPSECRET`;
   const ch = createTeamsChannel({ name: 'ops-teams', url });
   const bad = await ch.send(msg);
-  assert.deepEqual(bad, { ok: false, status: 400, error: 'ops-teams: HTTP 400 Bad Request', retryable: false });
+  assert.deepEqual(bad, { ok: false, status: 400, error: 'ops-teams: HTTP 400', retryable: false });
   answer = { status: 429, headers: { 'retry-after': '7' }, body: '' };
   const busy = await ch.send(msg);
   assert.equal(busy.retryable, true);
