@@ -43,6 +43,26 @@ export interface FileSourceStatus {
   lastError: string | null;
 }
 
+/** A source's status before it has read anything (file and journald sources alike). */
+export function newSourceStatus(name: string, path: string, format: LogFormat): FileSourceStatus {
+  return {
+    name,
+    path,
+    format,
+    status: 'waiting',
+    position: 0,
+    lines: 0,
+    parsed: 0,
+    ignored: 0,
+    skipped: 0,
+    skipReasons: {},
+    clamped: 0,
+    rotations: 0,
+    truncations: 0,
+    lastError: null,
+  };
+}
+
 export interface FileSource {
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -76,22 +96,7 @@ export function createFileSource(opts: {
   let carry = '';
   let timer: NodeJS.Timeout | null = null;
   let polling: Promise<void> | null = null;
-  const st: FileSourceStatus = {
-    name,
-    path: opts.cfg.path,
-    format: opts.cfg.format,
-    status: 'waiting',
-    position: 0,
-    lines: 0,
-    parsed: 0,
-    ignored: 0,
-    skipped: 0,
-    skipReasons: {},
-    clamped: 0,
-    rotations: 0,
-    truncations: 0,
-    lastError: null,
-  };
+  const st = newSourceStatus(name, opts.cfg.path, opts.cfg.format);
 
   async function openCurrent(): Promise<boolean> {
     try {

@@ -25,7 +25,7 @@ import { AppError } from '../errors.ts';
 import { MAX_LINE_CHARS } from './parsers/index.ts';
 import { JournalJsonParser } from './parsers/journal-json.ts';
 import type { SshdMode } from './parsers/sshd-messages.ts';
-import type { FileSource, FileSourceStatus } from './file-source.ts';
+import { newSourceStatus, type FileSource } from './file-source.ts';
 import type { Pipeline } from './pipeline.ts';
 
 export interface JournaldSourceConfig {
@@ -54,22 +54,7 @@ export function createJournaldSource(opts: { cfg: JournaldSourceConfig; db: Db; 
   let retryTimer: NodeJS.Timeout | null = null;
   let pending: { events: FbEvent[]; position: SourcePosition } | null = null;
   let inFlight = false;
-  const st: FileSourceStatus = {
-    name,
-    path,
-    format: 'journal-json',
-    status: 'waiting',
-    position: 0,
-    lines: 0,
-    parsed: 0,
-    ignored: 0,
-    skipped: 0,
-    skipReasons: {},
-    clamped: 0,
-    rotations: 0,
-    truncations: 0,
-    lastError: null,
-  };
+  const st = newSourceStatus(name, path, 'journal-json');
 
   function args(): string[] {
     const a = ['--follow', '--output=json', '--no-pager', '--quiet'];

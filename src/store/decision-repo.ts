@@ -111,6 +111,24 @@ export async function insertDecision(q: Queryable, d: NewDecision): Promise<Deci
   return toDecision(r.rows[0]!);
 }
 
+/** The unnest() parameters of a multi-row decision insert, $1..$11 in the column order of both inserts below. */
+function unnestColumns(rows: readonly NewDecision[]): unknown[] {
+  const col = <K extends keyof NewDecision>(k: K) => rows.map((d) => d[k]);
+  return [
+    col('scope'),
+    col('value'),
+    col('type'),
+    col('net'),
+    col('origin'),
+    col('reason'),
+    col('incident_id'),
+    col('action_id'),
+    col('created_at'),
+    col('created_by'),
+    col('until'),
+  ];
+}
+
 /**
  * Inserts many decisions in one statement (imports, load tests). Each row
  * gets its own change sequence number. Rows conflicting with a live decision
@@ -118,7 +136,6 @@ export async function insertDecision(q: Queryable, d: NewDecision): Promise<Deci
  */
 export async function insertDecisions(q: Queryable, rows: readonly NewDecision[]): Promise<number> {
   if (rows.length === 0) return 0;
-  const col = <K extends keyof NewDecision>(k: K) => rows.map((d) => d[k]);
   const r = await q.query<{ n: number }>(
     `WITH ins AS (
        INSERT INTO decisions (scope, value, type, net, origin, reason, incident_id, action_id, created_at, created_by, until, new_seq)
@@ -128,19 +145,7 @@ export async function insertDecisions(q: Queryable, rows: readonly NewDecision[]
        ON CONFLICT (scope, value, type) WHERE ended_at IS NULL DO NOTHING
        RETURNING 1)
      SELECT count(*)::int AS n FROM ins`,
-    [
-      col('scope'),
-      col('value'),
-      col('type'),
-      col('net'),
-      col('origin'),
-      col('reason'),
-      col('incident_id'),
-      col('action_id'),
-      col('created_at'),
-      col('created_by'),
-      col('until'),
-    ],
+    unnestColumns(rows),
   );
   return r.rows[0]?.n ?? 0;
 }
@@ -297,7 +302,6 @@ export async function findLiveDecisionsMany(
  */
 export async function insertDecisionsReturning(q: Queryable, rows: readonly NewDecision[]): Promise<Decision[]> {
   if (rows.length === 0) return [];
-  const col = <K extends keyof NewDecision>(k: K) => rows.map((d) => d[k]);
   const r = await q.query<Row>(
     `INSERT INTO decisions (scope, value, type, net, origin, reason, incident_id, action_id, created_at, created_by, until, new_seq)
      SELECT s, v, t, n::inet, o, re, i::bigint, a, c, cb, u, nextval('decision_changes')
@@ -305,19 +309,7 @@ export async function insertDecisionsReturning(q: Queryable, rows: readonly NewD
          WITH ORDINALITY AS x(s, v, t, n, o, re, i, a, c, cb, u, ord)
       ORDER BY ord
      RETURNING ${COLUMNS}`,
-    [
-      col('scope'),
-      col('value'),
-      col('type'),
-      col('net'),
-      col('origin'),
-      col('reason'),
-      col('incident_id'),
-      col('action_id'),
-      col('created_at'),
-      col('created_by'),
-      col('until'),
-    ],
+    unnestColumns(rows),
   );
   return r.rows.map(toDecision);
 }
