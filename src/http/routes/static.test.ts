@@ -38,6 +38,7 @@ describe('dashboard static files', () => {
       deps: t.fb.deps,
       actor: () => Promise.reject(new Error('no auth in these tests')),
       isReady: () => true,
+      health: [],
     } as Partial<HttpContext> as HttpContext;
     app = buildApp({ ...ctx, webDist: root }, [healthRoutes, staticRoutes]);
     missing = buildApp({ ...ctx, webDist: path.join(dir, 'not-built') }, [healthRoutes, staticRoutes]);
@@ -119,7 +120,8 @@ describe('dashboard static files', () => {
       assert.doesNotMatch(r.body, /<title>dash/, url);
     }
     assert.deepEqual(JSON.parse((await get('/healthz', html)).body), { status: 'ok' });
-    assert.equal(JSON.parse((await get('/readyz', html)).body).status, 'ready');
+    const rz = await get('/readyz', html);
+    assert.equal(JSON.parse(rz.body).status, 'ready', rz.body);
     const metrics = await t.fb.app.inject({ method: 'GET', url: '/metrics', headers: html });
     assert.doesNotMatch(metrics.body, /<!doctype html>/i, 'the wired app keeps /metrics');
   });
