@@ -48,7 +48,10 @@ async function until<T>(what: string, fn: () => Promise<T | undefined | null | f
 
 function instanceConfig(name: string, prefix: string): string {
   const file = path.join(dir, `${name}.yaml`);
-  writeFileSync(file, `instance: ${name}\ncluster:\n  key_prefix: ${prefix}\n`);
+  // No campaigns here: each detection keeps an incident (and a timeline entry) of its own, so the test
+  // can check that every detection was handled exactly once, whichever instance owned its key.
+  const noGroups = ['brute_force_attempt', 'credential_stuffing', 'ddos', 'scanner'].map((r) => `  ${r}: { group: false }\n`).join('');
+  writeFileSync(file, `instance: ${name}\ncluster:\n  key_prefix: ${prefix}\nrules:\n${noGroups}`);
   return file;
 }
 
@@ -105,7 +108,10 @@ describe('cluster: 3 instances on PostgreSQL + Redis', () => {
       .split('\n')
       .map((l) => JSON.parse(l) as { rule: string; key: string; at: string; value: number });
     assert.ok(expected.length > 50, `the mix fires the rules (${expected.length})`);
-    assert.deepEqual(new Set(expected.map((d) => d.rule)).size, 5, 'every kind of rule in the mix fires');
+    assert.ok(
+      new Set(expected.map((d) => d.rule)).size >= 5,
+      'every kind of rule in the mix fires (brute force, credential stuffing, ddos, errors, latency, ...)',
+    );
 
     const nodes = [await start('a'), await start('b'), await start('c')];
     // Wait until the partitions are spread over the three (each owns some).
