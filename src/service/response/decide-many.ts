@@ -33,7 +33,7 @@ import { findAllowlisted } from '../../respond/allowlist-match.ts';
 import type { DecideOutcome } from '../../respond/action.ts';
 import type { Deps } from '../core/context.ts';
 import { loadAllowlist } from './allowlist.ts';
-import { checkDecisionGuard, checkDecisionInput, type DecideInput } from './decide.ts';
+import { checkDecisionGuard, checkDecisionInput, newDecisionRow, type DecideInput } from './decide.ts';
 
 export type DecideManyOutcome = Exclude<DecideOutcome, { status: 'refused' }> | { status: 'invalid'; error: AppError };
 
@@ -125,21 +125,7 @@ export async function decideManyInTx(
     }
     const current = plan.insert?.row.until ?? plan.extend?.until ?? (plan.live ? new Date(plan.live.until) : null);
     if (current === null) {
-      plan.insert = {
-        row: {
-          scope: input.scope,
-          value: t.value,
-          type: input.type,
-          net: t.net,
-          origin: input.origin,
-          reason: input.reason,
-          incident_id: input.incidentId,
-          action_id: input.actionId,
-          created_by: input.createdBy,
-          created_at: now,
-          until,
-        },
-      };
+      plan.insert = { row: newDecisionRow(input, t, now, until) };
       status[i] = 'created';
     } else if (current.getTime() >= until.getTime()) status[i] = 'existing';
     else {

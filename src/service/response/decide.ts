@@ -18,7 +18,14 @@ import { decisionGuardFor } from '../../respond/own-addresses.ts';
 import type { Cidr } from '../../domain/ip.ts';
 import { AppError } from '../../errors.ts';
 import type { Queryable } from '../../store/db.ts';
-import { endDecisions, extendDecision, findLiveDecision, insertDecision, lockDecisionChanges } from '../../store/decision-repo.ts';
+import {
+  endDecisions,
+  extendDecision,
+  findLiveDecision,
+  insertDecision,
+  lockDecisionChanges,
+  type NewDecision,
+} from '../../store/decision-repo.ts';
 import { countSucceededRuns } from '../../store/action-run-repo.ts';
 import {
   canonicalTarget,
@@ -80,6 +87,23 @@ export function checkDecisionGuard(config: Pick<Deps, 'config'>['config'], cidr:
   if (problem) throw new AppError('invalid', `refused: ${problem}`, { details: [{ path: 'value', message: problem }] });
 }
 
+/** The row a new decision of `input` on target `t` is, for the single and the batched path alike. */
+export function newDecisionRow(input: DecideInput, t: { value: string; net: string | null }, now: Date, until: Date): NewDecision {
+  return {
+    scope: input.scope,
+    value: t.value,
+    type: input.type,
+    net: t.net,
+    origin: input.origin,
+    reason: input.reason,
+    incident_id: input.incidentId,
+    action_id: input.actionId,
+    created_by: input.createdBy,
+    created_at: now,
+    until,
+  };
+}
+
 export async function decideInTx(
   q: Queryable,
   deps: Pick<Deps, 'config'>,
@@ -118,18 +142,6 @@ export async function decideInTx(
   } else if (live) {
     return { status: 'extended', decision: await extendDecision(q, live.id, until, input.reason), durationMs, offence };
   }
-  const decision = await insertDecision(q, {
-    scope: input.scope,
-    value: t.value,
-    type: input.type,
-    net: t.net,
-    origin: input.origin,
-    reason: input.reason,
-    incident_id: input.incidentId,
-    action_id: input.actionId,
-    created_by: input.createdBy,
-    created_at: now,
-    until,
-  });
+  const decision = await insertDecision(q, newDecisionRow(input, t, now, until));
   return { status: 'created', decision, durationMs, offence };
 }
