@@ -20,7 +20,7 @@ import type { Db } from '../store/db.ts';
 import type { DetectionJob, FbEvent } from '../domain/event.ts';
 import type { RuleSpec } from '../domain/rules/rule-spec.ts';
 import type { RuleKeyStats } from '../domain/rules/rule-engine.ts';
-import type { Pipeline, PipelineStats } from '../detect/pipeline.ts';
+import { emptyPipelineStats, type Pipeline } from '../detect/pipeline.ts';
 import { ClusterRedis, connectRedis, type RedisClient } from './cluster-redis.ts';
 import { PartitionRouter } from './partition-key.ts';
 import { PartitionOwner } from './partition-owner.ts';
@@ -74,25 +74,7 @@ export function createPartitionedPipeline(o: PartitionedPipelineOptions): Partit
   const storePolicy = o.store ?? 'matched';
   const queueLimit = o.queueLimit ?? 1_000_000;
   const recorder = new EventRecorder({ db: o.db, logger: o.logger, clock: o.clock, retentionMs: o.retentionMs, queueLimit });
-  const st: PipelineStats = {
-    accepted: 0,
-    rejected: 0,
-    detections: 0,
-    byType: new Map(),
-    rejectedByType: new Map(),
-    detectionsByRule: new Map(),
-    persisted: 0,
-    persistErrors: 0,
-    lastPersistError: null,
-    pendingPersist: 0,
-    pendingDetections: 0,
-    rebuiltEvents: 0,
-    storageFailing: false,
-    detectionFailures: 0,
-    detectionLastError: null,
-    deadLetters: 0,
-    reraisedDetections: 0,
-  };
+  const st = emptyPipelineStats();
   const bump = (m: Map<string, number>, k: string, n = 1) => m.set(k, (m.get(k) ?? 0) + n);
   const owner = new PartitionOwner({
     db: o.db,

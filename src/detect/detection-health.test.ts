@@ -1,30 +1,12 @@
 import { test, describe, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { createDetectionHealth, type DetectionHealthSource } from './detection-health.ts';
-import type { PipelineStats } from './pipeline.ts';
+import { emptyPipelineStats } from './pipeline.ts';
 import { startTestFirebreak, type TestFirebreak } from '../test-harness.ts';
 import { testBackends } from '../store/test-databases.ts';
 
 function fakeSource() {
-  const s: PipelineStats = {
-    accepted: 0,
-    rejected: 0,
-    detections: 0,
-    byType: new Map(),
-    rejectedByType: new Map(),
-    detectionsByRule: new Map(),
-    persisted: 0,
-    persistErrors: 0,
-    lastPersistError: null,
-    pendingPersist: 0,
-    pendingDetections: 0,
-    rebuiltEvents: 0,
-    storageFailing: false,
-    detectionFailures: 0,
-    detectionLastError: null,
-    deadLetters: 0,
-    reraisedDetections: 0,
-  };
+  const s = emptyPipelineStats();
   const rule = { rule: 'ddos', keys: 10, maxKeys: 10, evictedKeys: 0, droppedKeys: 0, dropping: false };
   const source: DetectionHealthSource = {
     stats: () => s,

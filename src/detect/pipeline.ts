@@ -104,6 +104,29 @@ export interface Pipeline {
   engineStats(): ReturnType<RuleEngine['stats']>;
 }
 
+/** Statistics before anything happened (a fresh pipeline of either kind, and tests). */
+export function emptyPipelineStats(): PipelineStats {
+  return {
+    accepted: 0,
+    rejected: 0,
+    detections: 0,
+    byType: new Map(),
+    rejectedByType: new Map(),
+    detectionsByRule: new Map(),
+    persisted: 0,
+    persistErrors: 0,
+    lastPersistError: null,
+    pendingPersist: 0,
+    pendingDetections: 0,
+    rebuiltEvents: 0,
+    storageFailing: false,
+    detectionFailures: 0,
+    detectionLastError: null,
+    deadLetters: 0,
+    reraisedDetections: 0,
+  };
+}
+
 export interface PipelineOptions {
   /** The label an event type is counted under (default: itself when a rule matches it, else `other`). */
   typeLabel?: (type: string) => string;
