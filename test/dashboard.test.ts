@@ -703,8 +703,8 @@ describe('dashboard views with every optional endpoint (stub API)', () => {
     mkdirSync(SHOTS, { recursive: true });
     t = await startTestFirebreak('embedded'); // for tokens only
     viewerToken = await t.makeToken('viewer', 'vic-viewer');
-    const sessions = createSessionStore();
-    const fromSession = sessionActor(t.fb.deps, sessions);
+    const sessions = createSessionStore(t.fb.deps);
+    const fromSession = sessionActor(sessions);
     const ctx = { deps: t.fb.deps, sessions, actor: (req, p) => requireActor(t.fb.deps, req, p, fromSession) } as HttpContext;
     stub = Fastify();
     stub.setErrorHandler((err, _req, reply) => sendError(reply, normalizeHttpError(err)));

@@ -43,7 +43,6 @@ export function wireClusterServices(o: {
   db: Db;
   logger: Logger;
   metrics: { registry: Registry; addCollector(fn: () => Promise<void> | void): void };
-  sessions: { deleteByToken(tokenId: string): void };
 }) {
   registerClusterMetrics(o.metrics, o.cluster, o.db);
   const revocations = o.config.database_url
@@ -51,7 +50,6 @@ export function wireClusterServices(o: {
         db: o.db,
         databaseUrl: o.config.database_url,
         logger: o.logger,
-        endSessions: (id) => o.sessions.deleteByToken(id),
       })
     : null;
   return {

@@ -36,12 +36,11 @@ export function buildHttp(d: AppDeps, engines: Engines): Http {
     maxLabels: core.config.metrics.max_labels,
   });
   registerIngestMetrics(metrics.registry, pipeline, (fn) => metrics.addCollector(fn));
-  const sessions = createSessionStore({ clock: core.clock });
-  const fromSession = sessionActor(core, sessions);
+  // In PostgreSQL: shared by every instance of a cluster, kept across restarts (service/access/sessions.ts).
+  const sessions = createSessionStore(core);
+  const fromSession = sessionActor(sessions);
   const cluster = engines.detection.cluster;
-  const clusterServices = cluster
-    ? wireClusterServices({ cluster, config: core.config, db: core.db, logger: core.logger, metrics, sessions })
-    : null;
+  const clusterServices = cluster ? wireClusterServices({ cluster, config: core.config, db: core.db, logger: core.logger, metrics }) : null;
   let ready = false;
   const ctx: HttpContext = {
     deps: core,

@@ -134,8 +134,8 @@ export function sessionRoutes(app: FastifyInstance, ctx: HttpContext): void {
       );
     }
     const old = readCookie(req, SESSION_COOKIE);
-    if (old) sessions.delete(old); // no session fixation: always a fresh id
-    const s = sessions.create({ tokenId: actor.id.replace(/^token:/, ''), role, name: actor.name });
+    if (old) await sessions.delete(old); // no session fixation: always a fresh id
+    const s = await sessions.create({ tokenId: actor.id.replace(/^token:/, ''), role, name: actor.name });
     ctx.deps.logger.info({ token_id: s.tokenId, role, ip: req.ip }, 'dashboard sign-in');
     setSessionCookies(req, reply, s.id, secure);
     return view(s);
@@ -143,7 +143,7 @@ export function sessionRoutes(app: FastifyInstance, ctx: HttpContext): void {
 
   app.get('/api/v1/session', async (req, reply) => {
     noStore(reply);
-    const s = await resolveSession(ctx.deps, sessions, req);
+    const s = await resolveSession(sessions, req);
     if (!s) {
       clearSessionCookies(req, reply, secure);
       throw new AppError('unauthorized', 'not signed in: POST /api/v1/session {"token": "..."} first');
@@ -153,9 +153,9 @@ export function sessionRoutes(app: FastifyInstance, ctx: HttpContext): void {
 
   app.delete('/api/v1/session', async (req, reply) => {
     noStore(reply);
-    const s = await resolveSession(ctx.deps, sessions, req); // checks the CSRF header
+    const s = await resolveSession(sessions, req); // checks the CSRF header
     if (s) {
-      sessions.delete(s.id);
+      await sessions.delete(s.id);
       ctx.deps.logger.info({ token_id: s.tokenId, ip: req.ip }, 'dashboard sign-out');
     }
     clearSessionCookies(req, reply, secure);
