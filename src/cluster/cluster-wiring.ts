@@ -4,7 +4,8 @@
  *   createClusterPipeline  → the partitioned pipeline when `redis_url` is set, else null
  *                            (then the single-process pipeline is used, untouched);
  *   clusterSourceConfig    → a followed file's position is kept per instance;
- *   wireClusterServices    → health parts, metrics, token revocations across instances.
+ *   wireClusterServices    → health parts, metrics, token revocations across instances;
+ *   createFailureLimits    → failed sign-in / bearer counters: in Redis in cluster mode, else in memory.
  */
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
@@ -14,6 +15,17 @@ import type { Registry } from 'prom-client';
 import { createPartitionedPipeline, type PartitionedPipeline } from './partitioned-pipeline.ts';
 import { clusterHealthParts, registerClusterMetrics } from './cluster-status.ts';
 import { watchTokenRevocations } from './token-revocations.ts';
+import { redisFailureCounter } from './redis-failure-counter.ts';
+import {
+  BEARER_MAX_FAILURES,
+  BEARER_WINDOW_MS,
+  LOGIN_MAX_FAILURES,
+  LOGIN_MAX_FAILURES_PER_ADDRESS,
+  LOGIN_WINDOW_MS,
+  memoryFailureCounter,
+  memoryFailureLimits,
+  type FailureLimits,
+} from '../domain/auth-limits.ts';
 
 export function createClusterPipeline(config: Config, opts: PipelineOptions): PartitionedPipeline | null {
   if (!config.redis_url) return null;
@@ -57,5 +69,47 @@ export function wireClusterServices(o: {
     async close() {
       await revocations?.close();
     },
+  };
+}
+
+/**
+ * The one place that chooses how failed authentications are counted: in
+ * Redis (on the pipeline's connection) in cluster mode, so the limits hold
+ * for the cluster as a whole; in memory otherwise. While Redis is unreachable
+ * sign-ins are refused (503) and bearer failures are counted per instance
+ * (src/cluster/redis-failure-counter.ts says why).
+ */
+export function createFailureLimits(cluster: PartitionedPipeline | null, logger: Logger): FailureLimits {
+  if (!cluster) return memoryFailureLimits();
+  const client = cluster.redis.client;
+  const base = `${cluster.redis.prefix}:fail`;
+  return {
+    signInByPrefix: redisFailureCounter({
+      client,
+      prefix: `${base}:signin-token`,
+      limit: LOGIN_MAX_FAILURES,
+      windowMs: LOGIN_WINDOW_MS,
+      what: 'sign-ins',
+      logger,
+      whenUnreachable: 'refuse',
+    }),
+    signInByAddress: redisFailureCounter({
+      client,
+      prefix: `${base}:signin-address`,
+      limit: LOGIN_MAX_FAILURES_PER_ADDRESS,
+      windowMs: LOGIN_WINDOW_MS,
+      what: 'sign-ins',
+      logger,
+      whenUnreachable: 'refuse',
+    }),
+    bearer: redisFailureCounter({
+      client,
+      prefix: `${base}:bearer`,
+      limit: BEARER_MAX_FAILURES,
+      windowMs: BEARER_WINDOW_MS,
+      what: 'bearer authentications',
+      logger,
+      whenUnreachable: memoryFailureCounter(BEARER_MAX_FAILURES, BEARER_WINDOW_MS),
+    }),
   };
 }

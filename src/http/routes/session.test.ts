@@ -7,6 +7,7 @@ import { createSessionStore, MAX_SESSIONS_PER_TOKEN, setSessionCookies, SESSION_
 import { sessionRoutes, LOGIN_MAX_FAILURES, LOGIN_MAX_FAILURES_PER_ADDRESS } from './session.ts';
 import { staticRoutes } from './static.ts';
 import type { HttpContext } from '../http-context.ts';
+import { memoryFailureLimits } from '../../domain/auth-limits.ts';
 
 interface Res {
   status: number;
@@ -309,7 +310,12 @@ for (const backend of testBackends()) {
 
     test('features name the optional endpoints this server has, ignoring the dashboard wildcard', async () => {
       const app = Fastify();
-      const ctx = { deps: t.fb.deps, sessions: createSessionStore(t.fb.deps), webDist: '/nonexistent' } as HttpContext;
+      const ctx = {
+        deps: t.fb.deps,
+        sessions: createSessionStore(t.fb.deps),
+        limits: memoryFailureLimits(),
+        webDist: '/nonexistent',
+      } as HttpContext;
       app.get('/api/v1/schedules', async () => ({ items: [] }));
       app.post('/api/v1/incidents/:id/steps/:stepId/approve', async () => ({}));
       sessionRoutes(app, ctx);
