@@ -5,7 +5,8 @@
  *                            (then the single-process pipeline is used, untouched);
  *   clusterSourceConfig    → a followed file's position is kept per instance;
  *   wireClusterServices    → health parts, metrics, token revocations across instances;
- *   createFailureLimits    → failed sign-in / bearer counters: in Redis in cluster mode, else in memory.
+ *   createFailureLimits    → failed sign-in / bearer counters: in Redis in cluster mode, else in memory;
+ *   createClusterProbeLeases → one instance at a time runs each health probe.
  */
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
@@ -16,6 +17,7 @@ import { createPartitionedPipeline, type PartitionedPipeline } from './partition
 import { clusterHealthParts, registerClusterMetrics } from './cluster-status.ts';
 import { watchTokenRevocations } from './token-revocations.ts';
 import { redisFailureCounter } from './redis-failure-counter.ts';
+import { createProbeLeases, type ProbeLeases } from './probe-leases.ts';
 import {
   BEARER_MAX_FAILURES,
   BEARER_WINDOW_MS,
@@ -26,6 +28,19 @@ import {
   memoryFailureLimits,
   type FailureLimits,
 } from '../domain/auth-limits.ts';
+
+/** In cluster mode with probes configured: the probe leases (probe-leases.ts); else null (every probe runs here). */
+export function createClusterProbeLeases(config: Config, logger: Logger): ProbeLeases | null {
+  if (!config.redis_url || config.probes.length === 0) return null;
+  return createProbeLeases({
+    redisUrl: config.redis_url,
+    keyPrefix: config.cluster.key_prefix,
+    instance: config.instance,
+    leaseMs: config.cluster.lease,
+    probes: config.probes.map((p) => p.name),
+    logger,
+  });
+}
 
 export function createClusterPipeline(config: Config, opts: PipelineOptions): PartitionedPipeline | null {
   if (!config.redis_url) return null;
@@ -51,6 +66,8 @@ export function clusterSourceConfig<T extends { name?: string; path?: string; un
 /** Health parts and metrics of the cluster, and token revocations announced to every instance. */
 export function wireClusterServices(o: {
   cluster: PartitionedPipeline;
+  /** The probe leases, shown next to the partition owners in `/api/health/detailed`. */
+  probeLeases: ProbeLeases | null;
   config: Config;
   db: Db;
   logger: Logger;
@@ -65,7 +82,7 @@ export function wireClusterServices(o: {
       })
     : null;
   return {
-    health: clusterHealthParts(o.cluster, o.db),
+    health: clusterHealthParts(o.cluster, o.db, o.probeLeases),
     async close() {
       await revocations?.close();
     },

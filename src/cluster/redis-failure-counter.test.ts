@@ -107,7 +107,10 @@ for (const backend of testBackends()) {
         const r = await t.call('POST', '/api/v1/session', { token: TEST_ADMIN_TOKEN }, null);
         assert.equal(r.status, 503, JSON.stringify(r.body));
         assert.equal(r.body.error.code, 'unavailable');
-        assert.match(r.body.error.message, /sign-ins are paused: Redis, which counts failed sign-ins for the whole cluster, is unreachable/);
+        assert.match(
+          r.body.error.message,
+          /sign-ins are paused: Redis, which counts failed sign-ins for the whole cluster, is unreachable/,
+        );
         assert.ok(Number(r.headers['retry-after']) > 0, 'Retry-After is set');
         assert.equal(r.headers['set-cookie'], undefined, 'no session');
         assert.equal((await t.call('GET', '/api/v1/incidents')).status, 200, 'bearer failures are counted per instance meanwhile');

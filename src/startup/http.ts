@@ -41,7 +41,9 @@ export function buildHttp(d: AppDeps, engines: Engines): Http {
   const fromSession = sessionActor(sessions);
   const cluster = engines.detection.cluster;
   const limits = createFailureLimits(cluster, core.logger);
-  const clusterServices = cluster ? wireClusterServices({ cluster, config: core.config, db: core.db, logger: core.logger, metrics }) : null;
+  const clusterServices = cluster
+    ? wireClusterServices({ cluster, probeLeases: engines.probes.leases, config: core.config, db: core.db, logger: core.logger, metrics })
+    : null;
   let ready = false;
   const ctx: HttpContext = {
     deps: core,
