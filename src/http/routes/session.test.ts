@@ -1,5 +1,8 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import pino from 'pino';
+import { createFirebreak, type Firebreak } from '../../main.ts';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import { startTestFirebreak, TEST_ADMIN_TOKEN, type TestFirebreak } from '../../test-harness.ts';
 import { testBackends } from '../../store/test-databases.ts';
@@ -329,6 +332,36 @@ for (const backend of testBackends()) {
       assert.equal(features.decisions, false, 'GET /* of the dashboard is not the decisions API');
       assert.equal(features.timeseries, false);
       await app.close();
+    });
+  });
+}
+
+for (const backend of testBackends()) {
+  describe(`dashboard sessions in the database (${backend})`, () => {
+    test('a session survives a restart, and the database holds only the hash of its id', async () => {
+      const t = await startTestFirebreak(backend);
+      let again: Firebreak | undefined;
+      try {
+        const r = await t.fb.app.inject({ method: 'POST', url: '/api/v1/session', payload: { token: TEST_ADMIN_TOKEN } });
+        assert.equal(r.statusCode, 200, r.body);
+        const line = ([] as string[]).concat(r.headers['set-cookie'] as string | string[]).find((c) => c.startsWith('fb_session='))!;
+        const cookie = line.split(';')[0]!;
+        const id = cookie.slice('fb_session='.length);
+        await t.fb.close();
+        again = await createFirebreak(t.config, { logger: pino({ level: 'silent' }), background: false });
+        const me = await again.app.inject({ method: 'GET', url: '/api/v1/session', headers: { cookie } });
+        assert.equal(me.statusCode, 200, `still signed in after the restart: ${me.body}`);
+        const rows = (await again.deps.db.query<{ id_hash: string; csrf: string }>('SELECT id_hash, csrf FROM dashboard_sessions')).rows;
+        assert.deepEqual(
+          rows.map((x) => x.id_hash),
+          [createHash('sha256').update(id).digest('hex')],
+          'stored as its SHA-256 hash',
+        );
+        assert.ok(!JSON.stringify(rows).includes(id), 'never the id itself');
+      } finally {
+        await again?.close();
+        await t.tdb.destroy();
+      }
     });
   });
 }
