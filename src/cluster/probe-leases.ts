@@ -63,7 +63,8 @@ export function createProbeLeases(o: {
     owns: (name) => active.has(name),
     ownedHere: () => names.filter((n) => active.has(n)),
     async owners() {
-      const holders = await redis.owners(names.length);
+      // Not connected (yet): unknown holders, shown as none (the cluster part says degraded) rather than failing the report.
+      const holders = client.isReady ? await redis.owners(names.length) : names.map(() => null);
       return names.map((probe, i) => ({ probe, owner: holders[i]?.split('/')[0] ?? null }));
     },
     start() {
