@@ -6,6 +6,7 @@
  * If Chromium cannot start, this test fails (it does not skip): the browser
  * is part of what is tested.
  */
+import { memoryFailureLimits } from '../src/domain/auth-limits.ts';
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -703,9 +704,14 @@ describe('dashboard views with every optional endpoint (stub API)', () => {
     mkdirSync(SHOTS, { recursive: true });
     t = await startTestFirebreak('embedded'); // for tokens only
     viewerToken = await t.makeToken('viewer', 'vic-viewer');
-    const sessions = createSessionStore();
-    const fromSession = sessionActor(t.fb.deps, sessions);
-    const ctx = { deps: t.fb.deps, sessions, actor: (req, p) => requireActor(t.fb.deps, req, p, fromSession) } as HttpContext;
+    const sessions = createSessionStore(t.fb.deps);
+    const fromSession = sessionActor(sessions);
+    const ctx = {
+      deps: t.fb.deps,
+      sessions,
+      limits: memoryFailureLimits(),
+      actor: (req, p) => requireActor(t.fb.deps, req, p, fromSession),
+    } as HttpContext;
     stub = Fastify();
     stub.setErrorHandler((err, _req, reply) => sendError(reply, normalizeHttpError(err)));
     stub.setNotFoundHandler((req, reply) =>

@@ -40,16 +40,21 @@ export function compareIds(a: string, b: string): number {
 }
 
 export class ClusterRedis {
+  /**
+   * `leaseKey` names lease i: partition leases by default; probe leases
+   * (probe-leases.ts) name theirs after the probe, with the same lease code.
+   */
   constructor(
     readonly client: RedisClient,
     readonly prefix: string,
+    private readonly leaseKey: (i: number) => string = (p) => `${prefix}:lease:${p}`,
   ) {}
 
   stream(p: number): string {
     return `${this.prefix}:events:${p}`;
   }
   lease(p: number): string {
-    return `${this.prefix}:lease:${p}`;
+    return this.leaseKey(p);
   }
   private get roster(): string {
     return `${this.prefix}:instances`;

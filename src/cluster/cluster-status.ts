@@ -1,6 +1,7 @@
 /**
  * What an operator sees of the cluster: `/api/health/detailed` parts
- * (`redis`, `cluster`: instances, partition owners, lag per partition) and
+ * (`redis`, `cluster`: instances, partition owners, lag per partition, probe
+ * owners) and
  * `/metrics` gauges (per-partition lag, lease changes).
  */
 import type { Registry } from 'prom-client';
@@ -8,6 +9,7 @@ import { Counter, Gauge } from 'prom-client';
 import type { Db } from '../store/db.ts';
 import { listPartitionCursors } from '../store/cluster-repo.ts';
 import type { PartitionedPipeline } from './partitioned-pipeline.ts';
+import type { ProbeLeases } from './probe-leases.ts';
 
 export interface PartitionStatus {
   partition: number;
@@ -36,7 +38,7 @@ export async function partitionStatus(pipeline: PartitionedPipeline, db: Db): Pr
 const idMs = (id: string) => Number(id.split('-')[0]);
 
 /** Health parts: `redis` (degraded while unreachable: ingest answers 503) and `cluster`. */
-export function clusterHealthParts(pipeline: PartitionedPipeline, db: Db) {
+export function clusterHealthParts(pipeline: PartitionedPipeline, db: Db, probeLeases: ProbeLeases | null = null) {
   return [
     {
       name: 'redis',
@@ -52,8 +54,12 @@ export function clusterHealthParts(pipeline: PartitionedPipeline, db: Db) {
       async check() {
         if (!pipeline.redisReady()) return { status: 'degraded' as const, instance: pipeline.instance, error: 'redis unreachable' };
         const now = Date.now();
-        const [instances, parts] = await Promise.all([pipeline.redis.liveInstances(now, 3 * 3_000), partitionStatus(pipeline, db)]);
-        const unowned = parts.filter((p) => p.owner === null).length;
+        const [instances, parts, probes] = await Promise.all([
+          pipeline.redis.liveInstances(now, 3 * 3_000),
+          partitionStatus(pipeline, db),
+          probeLeases?.owners() ?? [],
+        ]);
+        const unowned = parts.filter((p) => p.owner === null).length + probes.filter((p) => p.owner === null).length;
         return {
           status: unowned > 0 ? ('degraded' as const) : ('ok' as const),
           instance: pipeline.instance,
@@ -61,6 +67,9 @@ export function clusterHealthParts(pipeline: PartitionedPipeline, db: Db) {
           owned_here: [...pipeline.leases.owned()].sort((a, b) => a - b),
           lease_changes: pipeline.leases.changes(),
           partitions: parts,
+          // Each health probe runs on the instance holding its lease (probe-leases.ts).
+          probes,
+          probes_here: probeLeases?.ownedHere() ?? [],
         };
       },
     },

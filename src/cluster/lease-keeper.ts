@@ -10,13 +10,23 @@
  *     so a joining instance gets work without a restart.
  * A partition whose owner died is free once its lease expires (about `lease`
  * after the last renewal) and the next tick of any instance takes it.
+ *
+ * The same keeper holds the health probes' leases (probe-leases.ts): there
+ * "partition" i is probe i, its key named after the probe.
  */
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { ClusterRedis } from './cluster-redis.ts';
 
+/** What the keeper needs of Redis: leases by index and the instance roster. */
+export type LeaseStore = Pick<ClusterRedis, 'acquire' | 'renew' | 'release' | 'owners' | 'heartbeat' | 'liveInstances' | 'leave'>;
+
 export interface LeaseKeeperOptions {
-  redis: ClusterRedis;
+  redis: LeaseStore;
+  /** What a lease is of, for the log ('partition' by default). */
+  what?: string;
+  /** Leave the instance roster on stop (default true; false for a second keeper of the same instance). */
+  leaveOnStop?: boolean;
   instance: string;
   partitions: number;
   leaseMs: number;
@@ -44,6 +54,7 @@ export function createLeaseKeeper(o: LeaseKeeperOptions): LeaseKeeper {
   const owned = new Set<number>();
   const counts = { acquired: 0, lost: 0, released: 0 };
   const tickMs = Math.max(100, Math.floor(o.leaseMs / 3));
+  const what = o.what ?? 'partition';
   let timer: NodeJS.Timeout | null = null;
   let running: Promise<void> | null = null;
   // Start the scan at a different partition per instance, so instances starting together spread out.
@@ -61,13 +72,13 @@ export function createLeaseKeeper(o: LeaseKeeperOptions): LeaseKeeper {
     if (why === 'lost') {
       owned.delete(p);
       counts.lost++;
-      return o.onRelease(p, why).catch((err: unknown) => o.logger.warn({ err, partition: p }, 'stopping a partition failed'));
+      return o.onRelease(p, why).catch((err: unknown) => o.logger.warn({ err, [what]: p }, `stopping a ${what} failed`));
     }
     if (releasing.has(p)) return Promise.resolve();
     releasing.add(p);
     return o
       .onRelease(p, why)
-      .catch((err: unknown) => o.logger.warn({ err, partition: p }, 'stopping a partition failed'))
+      .catch((err: unknown) => o.logger.warn({ err, [what]: p }, `stopping a ${what} failed`))
       .then(() => o.redis.release(p, token))
       .catch(() => {})
       .finally(() => {
@@ -91,7 +102,7 @@ export function createLeaseKeeper(o: LeaseKeeperOptions): LeaseKeeper {
       [...owned].map(async (p) => {
         if (!releasing.has(p) && !o.stillOwned(p)) void drop(p, 'rebalance');
         if (!(await o.redis.renew(p, token, o.leaseMs))) {
-          o.logger.warn({ partition: p }, 'partition lease lost');
+          o.logger.warn({ [what]: p }, `${what} lease lost`);
           void drop(p, 'lost');
         }
       }),
@@ -126,7 +137,7 @@ export function createLeaseKeeper(o: LeaseKeeperOptions): LeaseKeeper {
         try {
           await o.onAcquire(p);
         } catch (err) {
-          o.logger.warn({ err, partition: p }, 'taking over a partition failed; handing it back');
+          o.logger.warn({ err, [what]: p }, `taking over a ${what} failed; handing it back`);
           void drop(p, 'rebalance');
         }
       }
@@ -134,7 +145,7 @@ export function createLeaseKeeper(o: LeaseKeeperOptions): LeaseKeeper {
     cursor = (cursor + 1) % o.partitions;
     if (keeping() > share) {
       const p = Math.max(...[...owned].filter((x) => !releasing.has(x)));
-      o.logger.info({ partition: p, share }, 'handing a partition back to balance the cluster');
+      o.logger.info({ [what]: p, share }, `handing a ${what} back to balance the cluster`);
       handedBack.set(p, now);
       void drop(p, 'rebalance');
     }
@@ -149,7 +160,7 @@ export function createLeaseKeeper(o: LeaseKeeperOptions): LeaseKeeper {
       running = tickOnce()
         .catch(async (err: unknown) => {
           // Redis unreachable: our leases may expire without us knowing; stop processing rather than risk two owners.
-          o.logger.warn({ err: (err as Error).message }, 'partition leases could not be renewed');
+          o.logger.warn({ err: (err as Error).message }, `${what} leases could not be renewed`);
           for (const p of [...owned]) void drop(p, 'lost');
         })
         .finally(() => (running = null));
@@ -169,7 +180,7 @@ export function createLeaseKeeper(o: LeaseKeeperOptions): LeaseKeeper {
       if (t) clearTimeout(t);
       while (running) await running;
       await Promise.all([...owned].map((p) => drop(p, 'stop')));
-      await o.redis.leave(o.instance).catch(() => {});
+      if (o.leaveOnStop !== false) await o.redis.leave(o.instance).catch(() => {});
     },
   };
   return keeper;

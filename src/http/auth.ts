@@ -13,23 +13,25 @@ import type { Permission } from '../domain/roles.ts';
 import type { Actor, Deps } from '../service/core/context.ts';
 import { authenticate } from '../service/access/tokens.ts';
 import { authorize } from '../service/access/authorize.ts';
-import { SlidingLimiter } from '../domain/failure-limiter.ts';
+import { BEARER_MAX_FAILURES, BEARER_WINDOW_MS, memoryFailureCounter, type FailureCounter } from '../domain/auth-limits.ts';
 
-export const BEARER_MAX_FAILURES = 100;
-export const BEARER_WINDOW_MS = 60_000;
+export { BEARER_MAX_FAILURES, BEARER_WINDOW_MS } from '../domain/auth-limits.ts';
 
-/** One limiter per application (its Deps), like the token cache per database. */
-const bearerLimiters = new WeakMap<object, SlidingLimiter>();
-function bearerLimiter(deps: Deps): SlidingLimiter {
-  let l = bearerLimiters.get(deps);
-  if (!l) bearerLimiters.set(deps, (l = new SlidingLimiter({ limit: BEARER_MAX_FAILURES, windowMs: BEARER_WINDOW_MS })));
+/** The in-memory counter of an application (its Deps) built without the context's (route tests). */
+const fallbackCounters = new WeakMap<object, FailureCounter>();
+function defaultCounter(deps: Deps): FailureCounter {
+  let l = fallbackCounters.get(deps);
+  if (!l) fallbackCounters.set(deps, (l = memoryFailureCounter(BEARER_MAX_FAILURES, BEARER_WINDOW_MS)));
   return l;
 }
 
-/** Authenticates a bearer token, counting failures per address; throws rate_limited while the address is over the limit. */
-export async function authenticateBearer(deps: Deps, token: string, ip: string): Promise<Actor> {
-  const limiter = bearerLimiter(deps);
-  const blocked = limiter.blockedForMs(ip, deps.clock().getTime());
+/**
+ * Authenticates a bearer token, counting failures per address on `limiter`
+ * (the context's: in Redis in cluster mode); throws rate_limited while the
+ * address is over the limit.
+ */
+export async function authenticateBearer(deps: Deps, token: string, ip: string, limiter = defaultCounter(deps)): Promise<Actor> {
+  const blocked = await limiter.blockedForMs(ip, deps.clock().getTime());
   if (blocked > 0) {
     throw new AppError('rate_limited', `too many failed authentications from this address; try again in ${Math.ceil(blocked / 1000)} s`, {
       retryAfter: Math.max(1, blocked / 1000),
@@ -39,8 +41,8 @@ export async function authenticateBearer(deps: Deps, token: string, ip: string):
     return await authenticate(deps, token, ip);
   } catch (err) {
     if (err instanceof AppError && err.code === 'unauthorized') {
-      limiter.record(ip, deps.clock().getTime());
-      if (limiter.blockedForMs(ip, deps.clock().getTime()) > 0)
+      await limiter.record(ip, deps.clock().getTime());
+      if ((await limiter.blockedForMs(ip, deps.clock().getTime())) > 0)
         deps.logger.warn({ ip }, 'bearer authentication limited: too many failures');
     }
     throw err;
@@ -57,10 +59,16 @@ export function bearerToken(req: FastifyRequest): string | undefined {
 export type ActorResolver = (req: FastifyRequest) => Promise<Actor | null>;
 
 /** Resolves the caller and checks the permission; throws 401/403 as AppError. */
-export async function requireActor(deps: Deps, req: FastifyRequest, permission: Permission, extra?: ActorResolver): Promise<Actor> {
+export async function requireActor(
+  deps: Deps,
+  req: FastifyRequest,
+  permission: Permission,
+  extra?: ActorResolver,
+  limiter?: FailureCounter,
+): Promise<Actor> {
   let actor: Actor | null = null;
   const token = bearerToken(req);
-  if (token) actor = await authenticateBearer(deps, token, req.ip);
+  if (token) actor = await authenticateBearer(deps, token, req.ip, limiter);
   else if (extra) actor = await extra(req);
   if (!actor) throw new AppError('unauthorized', 'missing token: send Authorization: Bearer <token>');
   authorize(actor, permission);

@@ -9,6 +9,7 @@ import type { HealthPart } from '../engine/engine.ts';
 import type { Scheduler } from '../engine/scheduler.ts';
 import type { Metrics } from './metrics.ts';
 import type { SessionStore } from './session-auth.ts';
+import type { FailureLimits } from '../domain/auth-limits.ts';
 
 /** What routes receive (built by src/startup/http.ts). */
 export interface HttpContext {
@@ -25,6 +26,8 @@ export interface HttpContext {
   runbooks: RunbookRuntime;
   /** Dashboard sessions. */
   sessions: SessionStore;
+  /** Failed sign-in and bearer authentication counters (in Redis in cluster mode). */
+  limits: FailureLimits;
   metrics: Metrics;
   /** Directory of the built dashboard; default `web/dist` of the package (routes/static.ts). */
   webDist?: string;

@@ -15,6 +15,7 @@ import { createRunbookEngine, type RunbookEngine } from '../engine/runbook-engin
 import { createAfterIncident, logReminders, type AfterIncident } from '../engine/after-incident.ts';
 import { createDetectionEngine, type DetectionEngine } from '../engine/detection.ts';
 import { createProbeEngine, type ProbeEngine } from '../engine/probes.ts';
+import { createClusterProbeLeases } from '../cluster/cluster-wiring.ts';
 import { createResponseEngine } from '../engine/response.ts';
 import { createSlaEngine } from '../engine/sla.ts';
 import { createStepIo } from '../service/runbooks/step-io.ts';
@@ -41,7 +42,7 @@ export async function buildEngines(d: AppDeps, catalog: Catalog, opts: CreateOpt
   const wake = () => void (background && scheduler.tick());
 
   const response = createResponseEngine(respond);
-  const probes = createProbeEngine(core);
+  const probes = createProbeEngine(core, createClusterProbeLeases(core.config, core.logger));
   const appDatabaseUrl = core.config.probes.find((p) => p.type === 'postgres')?.url;
   const runbooks = createRunbookEngine({
     deps: core,

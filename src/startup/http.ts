@@ -14,7 +14,7 @@ import { VERSION } from '../version.ts';
 import type { AppDeps } from './dependencies.ts';
 import type { Engines } from './engines.ts';
 import { databaseHealth } from './database.ts';
-import { wireClusterServices } from '../cluster/cluster-wiring.ts';
+import { createFailureLimits, wireClusterServices } from '../cluster/cluster-wiring.ts';
 
 export interface Http {
   app: FastifyInstance;
@@ -36,11 +36,13 @@ export function buildHttp(d: AppDeps, engines: Engines): Http {
     maxLabels: core.config.metrics.max_labels,
   });
   registerIngestMetrics(metrics.registry, pipeline, (fn) => metrics.addCollector(fn));
-  const sessions = createSessionStore({ clock: core.clock });
-  const fromSession = sessionActor(core, sessions);
+  // In PostgreSQL: shared by every instance of a cluster, kept across restarts (service/access/sessions.ts).
+  const sessions = createSessionStore(core);
+  const fromSession = sessionActor(sessions);
   const cluster = engines.detection.cluster;
+  const limits = createFailureLimits(cluster, core.logger);
   const clusterServices = cluster
-    ? wireClusterServices({ cluster, config: core.config, db: core.db, logger: core.logger, metrics, sessions })
+    ? wireClusterServices({ cluster, probeLeases: engines.probes.leases, config: core.config, db: core.db, logger: core.logger, metrics })
     : null;
   let ready = false;
   const ctx: HttpContext = {
@@ -51,11 +53,12 @@ export function buildHttp(d: AppDeps, engines: Engines): Http {
     pipeline,
     runbooks: engines.runbooks.runtime,
     sessions,
+    limits,
     metrics,
     version: VERSION,
     startedAt: new Date(),
     health: [databaseHealth(core.db), ...engines.all.flatMap((e) => e.health()), ...(clusterServices?.health ?? [])],
-    actor: (req, permission) => requireActor(core, req, permission, fromSession),
+    actor: (req, permission) => requireActor(core, req, permission, fromSession, limits.bearer),
     isReady: () => ready,
   };
   return {

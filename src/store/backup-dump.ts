@@ -29,6 +29,8 @@ export const SECRET_SETTINGS: readonly string[] = ['ack_link_secret'];
 
 /** Rows a backup leaves out, per table, as a SQL condition on the row. */
 function rowFilter(table: string): string {
+  // Dashboard sessions are not data worth restoring: a restored database starts with everyone signed out.
+  if (table === 'dashboard_sessions') return 'WHERE false';
   return table === 'settings' ? `WHERE key NOT IN (${SECRET_SETTINGS.map((k) => `'${k}'`).join(', ')})` : '';
 }
 

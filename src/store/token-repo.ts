@@ -1,6 +1,7 @@
 /** API tokens: only their SHA-256 hashes are stored. */
 import type { Queryable } from './db.ts';
 import type { Role } from '../domain/roles.ts';
+import { deleteTokenSessions } from './session-repo.ts';
 
 export interface TokenRecord {
   id: string;
@@ -64,8 +65,10 @@ export async function listTokens(q: Queryable, includeRevoked: boolean): Promise
   return r.rows.map(toRecord);
 }
 
+/** Revokes the token and ends its dashboard sessions (for every instance: they live in the database). */
 export async function revokeToken(q: Queryable, id: string, at: Date): Promise<TokenRecord | null> {
   const r = await q.query<Row>(`UPDATE tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL RETURNING *`, [id, at]);
+  if (r.rows[0]) await deleteTokenSessions(q, id);
   return r.rows[0] ? toRecord(r.rows[0]) : null;
 }
 

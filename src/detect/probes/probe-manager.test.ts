@@ -172,3 +172,35 @@ describe('probe checks', () => {
     await m2.stop();
   });
 });
+
+test('cluster mode: a probe runs only while this instance holds it, and forgets its state when it is held elsewhere', async () => {
+  let held = false;
+  let runs = 0;
+  const m = createProbeManager({
+    probes: [probe({ name: 'api', type: 'http', url: 'http://127.0.0.1:1/', interval: 20 })],
+    clock: () => new Date(),
+    logger: pino({ level: 'silent' }),
+    onDown: async () => {},
+    onUp: async () => {},
+    run: async () => (runs++, { ok: true, latencyMs: 1 }),
+    owns: () => held,
+  });
+  m.start();
+  try {
+    await new Promise((r) => setTimeout(r, 150));
+    assert.equal(runs, 0, 'held elsewhere: never run here');
+    held = true;
+    await new Promise((r) => setTimeout(r, 700));
+    assert.ok(runs >= 3, `runs once held (${runs})`);
+    assert.equal(m.state('api')!.status, 'up');
+    held = false;
+    await new Promise((r) => setTimeout(r, 600));
+    const after = runs;
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(runs, after, 'no runs once it is held elsewhere');
+    assert.equal(m.state('api')!.status, 'unknown', "the owner's view counts, not this instance's last one");
+    assert.equal(m.state('api')!.runs, after, 'the run count stays (a counter)');
+  } finally {
+    await m.stop();
+  }
+});

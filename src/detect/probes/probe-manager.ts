@@ -11,6 +11,11 @@
  *   down       fail                        → down
  *
  * Recovery is evidence for verification (runbook `probe` checks read `state()`).
+ *
+ * Cluster mode passes `owns`: a probe's loop runs the check only while this
+ * instance holds the probe (src/cluster/probe-leases.ts), so one instance
+ * probes each target. A probe no longer held here goes back to `unknown`
+ * (its owner's view is the current one, not this instance's last).
  */
 import type { Logger } from 'pino';
 import { redactSecrets, redactUrl } from '../../domain/redact-url.ts';
@@ -54,7 +59,12 @@ export interface ProbeManagerOptions {
   onUp(probe: ProbeConfig, state: ProbeState, downSince: string | null): Promise<void>;
   /** Replaces the check (tests). */
   run?: (probe: ProbeConfig) => Promise<ProbeResult>;
+  /** Cluster mode: whether this instance holds the probe now; loops skip the runs of probes held elsewhere. */
+  owns?: (name: string) => boolean;
 }
+
+/** How often a probe held elsewhere checks whether it became ours (a takeover starts probing within this). */
+const NOT_OWNED_RECHECK_MS = 500;
 
 export function createProbeManager(opts: ProbeManagerOptions): ProbeManager {
   const run = opts.run ?? runProbe;
@@ -65,22 +75,21 @@ export function createProbeManager(opts: ProbeManagerOptions): ProbeManager {
   const callbacks = new Set<Promise<void>>();
   let running = false;
 
-  for (const p of opts.probes) {
-    states.set(p.name, {
-      name: p.name,
-      type: p.type,
-      target: redactUrl(p.url.includes('://') ? p.url : `tcp://${p.url}`),
-      status: 'unknown',
-      consecutive_failures: 0,
-      failures_to_open: p.failures,
-      latency_ms: null,
-      last_error: null,
-      last_checked_at: null,
-      last_ok_at: null,
-      since: null,
-      runs: 0,
-    });
-  }
+  const initial = (p: ProbeConfig): ProbeState => ({
+    name: p.name,
+    type: p.type,
+    target: redactUrl(p.url.includes('://') ? p.url : `tcp://${p.url}`),
+    status: 'unknown',
+    consecutive_failures: 0,
+    failures_to_open: p.failures,
+    latency_ms: null,
+    last_error: null,
+    last_checked_at: null,
+    last_ok_at: null,
+    since: null,
+    runs: 0,
+  });
+  for (const p of opts.probes) states.set(p.name, initial(p));
 
   const notify = (what: string, fn: () => Promise<void>) => {
     const p = fn()
@@ -140,6 +149,12 @@ export function createProbeManager(opts: ProbeManagerOptions): ProbeManager {
     loops.set(
       probe.name,
       setTimeout(() => {
+        if (opts.owns && !opts.owns(probe.name)) {
+          const prev = states.get(probe.name)!;
+          if (prev.status !== 'unknown') states.set(probe.name, { ...initial(probe), runs: prev.runs });
+          loop(probe, Math.min(probe.interval, NOT_OWNED_RECHECK_MS));
+          return;
+        }
         checkNow(probe.name)
           .catch((err: unknown) => opts.logger.error({ error: redactSecrets(String(err)), probe: probe.name }, 'probe run failed'))
           .finally(() => loop(probe, probe.interval));

@@ -17,11 +17,12 @@ import { pullDecisionStream } from '../../service/response/bouncer-stream.ts';
 import { queryBouncerDecisions } from '../../service/response/bouncer-query.ts';
 import { HTTP_STATUS, normalizeHttpError } from '../error-map.ts';
 import type { HttpContext } from '../http-context.ts';
+import type { FailureLimits } from '../../domain/auth-limits.ts';
 
-async function bouncerActor(deps: Deps, req: FastifyRequest): Promise<Actor> {
+async function bouncerActor(deps: Deps, req: FastifyRequest, limits: FailureLimits): Promise<Actor> {
   const key = req.headers['x-api-key'];
   if (typeof key !== 'string' || key.trim() === '') throw new AppError('unauthorized', 'missing API key: send X-Api-Key: <bouncer token>');
-  const actor = await authenticateBearer(deps, key.trim(), req.ip);
+  const actor = await authenticateBearer(deps, key.trim(), req.ip, limits.bearer);
   authorize(actor, 'bouncer:read');
   return actor;
 }
@@ -38,7 +39,7 @@ export function bouncerRoutes(app: FastifyInstance, ctx: HttpContext): void {
   const deps = ctx.deps;
   const handle = (fn: (actor: Actor, req: FastifyRequest) => Promise<unknown>) => async (req: FastifyRequest, reply: FastifyReply) => {
     try {
-      const actor = await bouncerActor(deps, req);
+      const actor = await bouncerActor(deps, req, ctx.limits);
       if (req.method === 'HEAD') return reply.code(200).send();
       // `null` must go out as JSON null (CrowdSec's answer when nothing matches).
       return reply

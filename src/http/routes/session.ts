@@ -11,6 +11,8 @@
  * - per client address: LOGIN_MAX_FAILURES_PER_ADDRESS, higher, so the users
  *   behind one shared proxy are not locked out by one of them, while a guesser
  *   who varies the token is still stopped.
+ * In cluster mode both are counted in Redis, once for all instances; while
+ * Redis is unreachable sign-ins answer 503 with Retry-After (fail closed).
  * The client address is the socket's peer, or the X-Forwarded-For client when
  * the peer is a proxy listed in `server.trust_proxy` (Fastify's trustProxy).
  */
@@ -18,17 +20,13 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { AppError } from '../../errors.ts';
 import { can, ROLES, type Permission, type Role } from '../../domain/roles.ts';
-import { SlidingLimiter } from '../../domain/failure-limiter.ts';
+import type { FailureLimits } from '../../domain/auth-limits.ts';
 import { authenticate } from '../../service/access/tokens.ts';
 import { parseInput } from '../../service/core/validate.ts';
 import type { HttpContext } from '../http-context.ts';
 import { clearSessionCookies, readCookie, resolveSession, SESSION_COOKIE, setSessionCookies, type Session } from '../session-auth.ts';
 
-/** Failed sign-ins per token prefix per window. */
-export const LOGIN_MAX_FAILURES = 10;
-/** Failed sign-ins per client address per window. */
-export const LOGIN_MAX_FAILURES_PER_ADDRESS = 50;
-export const LOGIN_WINDOW_MS = 60_000;
+export { LOGIN_MAX_FAILURES, LOGIN_MAX_FAILURES_PER_ADDRESS, LOGIN_WINDOW_MS } from '../../domain/auth-limits.ts';
 /** As many characters as the token list shows (`fbk_` and six more). */
 export const TOKEN_PREFIX_CHARS = 10;
 
@@ -73,26 +71,26 @@ function hasApiRoute(app: FastifyInstance, method: string, url: string): boolean
   return r !== null && !(r.params && '*' in (r.params as Record<string, unknown>));
 }
 
-function createLoginLimiter(clock: () => Date) {
-  const byPrefix = new SlidingLimiter({ limit: LOGIN_MAX_FAILURES, windowMs: LOGIN_WINDOW_MS });
-  const byAddress = new SlidingLimiter({ limit: LOGIN_MAX_FAILURES_PER_ADDRESS, windowMs: LOGIN_WINDOW_MS });
+/** The sign-in limits on the counters of the context: in memory, or in Redis in cluster mode (shared by every instance). */
+function createLoginLimiter(clock: () => Date, limits: FailureLimits) {
+  const byPrefix = limits.signInByPrefix;
+  const byAddress = limits.signInByAddress;
   const refuse = (what: string, ms: number) =>
     new AppError('rate_limited', `too many failed sign-ins ${what}; try again in ${Math.ceil(ms / 1000)} s`, {
       retryAfter: Math.max(1, ms / 1000),
     });
   return {
     /** Throws rate_limited when this address, or this token prefix, failed too often lately. */
-    check(ip: string, token: string): void {
+    async check(ip: string, token: string): Promise<void> {
       const now = clock().getTime();
-      const a = byAddress.blockedForMs(ip, now);
+      const a = await byAddress.blockedForMs(ip, now);
       if (a > 0) throw refuse('from this address', a);
-      const p = byPrefix.blockedForMs(token.slice(0, TOKEN_PREFIX_CHARS), now);
+      const p = await byPrefix.blockedForMs(token.slice(0, TOKEN_PREFIX_CHARS), now);
       if (p > 0) throw refuse('with this token', p);
     },
-    fail(ip: string, token: string): void {
+    async fail(ip: string, token: string): Promise<void> {
       const now = clock().getTime();
-      byAddress.record(ip, now);
-      byPrefix.record(token.slice(0, TOKEN_PREFIX_CHARS), now);
+      await Promise.all([byAddress.record(ip, now), byPrefix.record(token.slice(0, TOKEN_PREFIX_CHARS), now)]);
     },
   };
 }
@@ -100,7 +98,7 @@ function createLoginLimiter(clock: () => Date) {
 /** The session routes, on the session store of the context (`ctx.sessions`). */
 export function sessionRoutes(app: FastifyInstance, ctx: HttpContext): void {
   const sessions = ctx.sessions;
-  const limiter = createLoginLimiter(ctx.deps.clock);
+  const limiter = createLoginLimiter(ctx.deps.clock, ctx.limits);
   const secure = ctx.deps.config.server.secure_cookies;
 
   const view = (s: Session): SessionView => ({
@@ -115,14 +113,14 @@ export function sessionRoutes(app: FastifyInstance, ctx: HttpContext): void {
   app.post('/api/v1/session', async (req: FastifyRequest, reply) => {
     noStore(reply);
     const { token } = parseInput(loginBody, req.body);
-    limiter.check(req.ip, token);
+    await limiter.check(req.ip, token);
     let actor;
     try {
       actor = await authenticate(ctx.deps, token, req.ip);
     } catch (err) {
       if (err instanceof AppError && err.code === 'unauthorized') {
-        limiter.fail(req.ip, token);
         ctx.deps.logger.warn({ ip: req.ip }, 'dashboard sign-in refused: invalid or revoked token');
+        await limiter.fail(req.ip, token); // Redis unreachable in cluster mode: 503 rather than an uncounted failure
       }
       throw err;
     }
@@ -134,8 +132,8 @@ export function sessionRoutes(app: FastifyInstance, ctx: HttpContext): void {
       );
     }
     const old = readCookie(req, SESSION_COOKIE);
-    if (old) sessions.delete(old); // no session fixation: always a fresh id
-    const s = sessions.create({ tokenId: actor.id.replace(/^token:/, ''), role, name: actor.name });
+    if (old) await sessions.delete(old); // no session fixation: always a fresh id
+    const s = await sessions.create({ tokenId: actor.id.replace(/^token:/, ''), role, name: actor.name });
     ctx.deps.logger.info({ token_id: s.tokenId, role, ip: req.ip }, 'dashboard sign-in');
     setSessionCookies(req, reply, s.id, secure);
     return view(s);
@@ -143,7 +141,7 @@ export function sessionRoutes(app: FastifyInstance, ctx: HttpContext): void {
 
   app.get('/api/v1/session', async (req, reply) => {
     noStore(reply);
-    const s = await resolveSession(ctx.deps, sessions, req);
+    const s = await resolveSession(sessions, req);
     if (!s) {
       clearSessionCookies(req, reply, secure);
       throw new AppError('unauthorized', 'not signed in: POST /api/v1/session {"token": "..."} first');
@@ -153,9 +151,9 @@ export function sessionRoutes(app: FastifyInstance, ctx: HttpContext): void {
 
   app.delete('/api/v1/session', async (req, reply) => {
     noStore(reply);
-    const s = await resolveSession(ctx.deps, sessions, req); // checks the CSRF header
+    const s = await resolveSession(sessions, req); // checks the CSRF header
     if (s) {
-      sessions.delete(s.id);
+      await sessions.delete(s.id);
       ctx.deps.logger.info({ token_id: s.tokenId, ip: req.ip }, 'dashboard sign-out');
     }
     clearSessionCookies(req, reply, secure);

@@ -100,7 +100,6 @@ export async function revokeToken(deps: Deps, actor: Actor, id: string): Promise
   // After the commit: no request authenticates with the revoked token from here on.
   const cache = tokenCache(deps.db);
   cache.entries.clear();
-  cache.byId.clear();
   cache.generation++;
   return revoked;
 }
@@ -132,35 +131,14 @@ export function dropTokenCache(db: object): void {
 /** The cache and its generation: a lookup that began before a revocation does not fill the cache after it. */
 interface TokenCache {
   entries: Map<string, CachedToken>;
-  /** Token id → live or not, for dashboard sessions (which hold the id, never the secret). */
-  byId: Map<string, { active: boolean; freshUntil: number }>;
   generation: number;
 }
 const tokenCaches = new WeakMap<object, TokenCache>();
 
 function tokenCache(db: object): TokenCache {
   let c = tokenCaches.get(db);
-  if (!c) tokenCaches.set(db, (c = { entries: new Map(), byId: new Map(), generation: 0 }));
+  if (!c) tokenCaches.set(db, (c = { entries: new Map(), generation: 0 }));
   return c;
-}
-
-/**
- * Whether the token with this id exists and is not revoked. Cached like
- * authenticate(): a revocation through this process is seen at once, one by
- * another process within TOKEN_CACHE_MS. Dashboard sessions ask on every use.
- */
-export async function isTokenActive(deps: Pick<Deps, 'db'>, id: string): Promise<boolean> {
-  const cache = tokenCache(deps.db);
-  const hit = cache.byId.get(id);
-  if (hit && performance.now() <= hit.freshUntil) return hit.active;
-  const generation = cache.generation;
-  const rec = await getToken(deps.db, id);
-  const active = rec !== null && rec.revoked_at === null;
-  if (cache.generation === generation) {
-    if (cache.byId.size >= TOKEN_CACHE_MAX) cache.byId.clear();
-    cache.byId.set(id, { active, freshUntil: performance.now() + TOKEN_CACHE_MS });
-  }
-  return active;
 }
 
 /** Resolves a presented secret to its actor, or throws unauthorized. */
