@@ -153,7 +153,7 @@ export interface PipelineOptions {
 }
 
 /** Detections handed to `onDetections` at once at most. */
-export const DETECTION_BATCH = 2000;
+export const DETECTION_BATCH = 10_000;
 /** While storage fails, one request per this many ms is let through to notice recovery. */
 const PROBE_EVERY_MS = 1000;
 

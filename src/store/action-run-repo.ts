@@ -178,7 +178,7 @@ export async function insertFinishedRuns(
                    $11::text[], $12::text[], $13::text[], $14::text[])
          WITH ORDINALITY AS x(id, i, st, a, t, p, rc, ma, rb, c, s, o, res, d, ord)
       ORDER BY ord
-     ON CONFLICT (id) DO NOTHING RETURNING *`,
+     ON CONFLICT (id) DO NOTHING RETURNING id`,
     [
       col('id'),
       col('incident_id'),
@@ -196,5 +196,33 @@ export async function insertFinishedRuns(
       col('decision_id'),
     ],
   );
-  return r.rows.map(toRun);
+  // Only the ids come back (a storm inserts 10,000 rows at once: reading every column back,
+  // jsonb included, cost as much as the insert); the rows are what was written.
+  const inserted = new Set((r.rows as unknown as { id: string }[]).map((x) => x.id));
+  return rows
+    .filter((x) => inserted.has(x.id))
+    .map((x) => {
+      const at = x.now.toISOString();
+      return {
+        id: x.id,
+        incident_id: String(x.incident_id),
+        step: x.step,
+        action: x.action,
+        target: x.target,
+        params: x.params,
+        reopen_count: x.reopen_count,
+        status: x.status,
+        outcome: x.outcome,
+        attempts: 1,
+        max_attempts: x.max_attempts,
+        next_attempt_at: null,
+        last_error: x.outcome === 'failed' && typeof x.result.message === 'string' ? x.result.message : null,
+        result: x.result,
+        decision_id: x.decision_id === null ? null : String(x.decision_id),
+        requested_by: x.requested_by,
+        created_at: at,
+        updated_at: at,
+        finished_at: at,
+      };
+    });
 }

@@ -19,10 +19,18 @@ export interface Queryable {
   exec(sql: string): Promise<void>;
 }
 
+export interface TxOptions {
+  /**
+   * `ingest`: the event writer's group commit. On the embedded database (one
+   * session) it goes ahead of other work waiting for the session; see EmbeddedDb.
+   */
+  priority?: 'ingest';
+}
+
 export interface Db extends Queryable {
   readonly kind: 'embedded' | 'server';
   /** Runs `fn` in one transaction; rolls back if it throws. */
-  tx<T>(fn: (q: Queryable) => Promise<T>): Promise<T>;
+  tx<T>(fn: (q: Queryable) => Promise<T>, opts?: TxOptions): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -130,13 +138,43 @@ class ServerDb implements Db {
   }
 }
 
+/** How long other work waits at most for queued ingest writes to go first (then it goes anyway: no starvation). */
+const INGEST_FIRST_MAX_MS = 50;
+
+/**
+ * PGlite runs every statement synchronously on the main thread, one session
+ * for the whole process. Two things keep ingestion answering within its
+ * deadline while bulk work (a storm's bans, bookkeeping) shares that session:
+ * - each statement inside a transaction is followed by one turn of the event
+ *   loop, so sockets are read and requests parsed between statements instead
+ *   of after a whole transaction of synchronous work;
+ * - the event writer's transactions (`priority: 'ingest'`) go first: other
+ *   transactions and queries wait while an ingest write is queued (at most
+ *   INGEST_FIRST_MAX_MS each), so an accepted request waits for at most the
+ *   one transaction already running, not for a queue of them.
+ */
 class EmbeddedDb implements Db {
   readonly kind = 'embedded' as const;
+  /** Ingest transactions asked for and not yet started. */
+  private ingestWaiting = 0;
+  private ingestGone: (() => void)[] = [];
   constructor(
     private readonly pg: PGlite,
     private readonly lock: DataDirLock,
   ) {}
+
+  /** Resolves once no ingest write is waiting for the session, or after INGEST_FIRST_MAX_MS. */
+  private ingestFirst(): Promise<void> | null {
+    if (this.ingestWaiting === 0) return null;
+    return new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, INGEST_FIRST_MAX_MS);
+      this.ingestGone.push(() => (clearTimeout(t), resolve()));
+    });
+  }
+
   async query<T>(sql: string, params: unknown[] = []): Promise<{ rows: T[] }> {
+    const wait = this.ingestFirst();
+    if (wait) await wait;
     try {
       const r = await this.pg.query<T>(sql, params);
       return { rows: r.rows };
@@ -144,13 +182,28 @@ class EmbeddedDb implements Db {
       throw wrapDbError(err);
     }
   }
-  async tx<T>(fn: (q: Queryable) => Promise<T>): Promise<T> {
+  async tx<T>(fn: (q: Queryable) => Promise<T>, opts: TxOptions = {}): Promise<T> {
+    const ingest = opts.priority === 'ingest';
+    if (ingest) this.ingestWaiting++;
+    else {
+      const wait = this.ingestFirst();
+      if (wait) await wait;
+    }
+    let started = !ingest;
+    const start = () => {
+      if (started) return;
+      started = true;
+      if (--this.ingestWaiting === 0) for (const done of this.ingestGone.splice(0)) done();
+    };
     try {
-      return await this.pg.transaction(async (t) =>
-        fn({
+      return await this.pg.transaction(async (t) => {
+        start();
+        return fn({
           query: async <R>(sql: string, params: unknown[] = []) => {
             try {
-              return { rows: (await t.query<R>(sql, params)).rows };
+              const rows = (await t.query<R>(sql, params)).rows;
+              if (!ingest) await new Promise((r) => setImmediate(r)); // let I/O in between statements (see above)
+              return { rows };
             } catch (err) {
               throw wrapDbError(err);
             }
@@ -162,10 +215,12 @@ class EmbeddedDb implements Db {
               throw wrapDbError(err);
             }
           },
-        }),
-      );
+        });
+      });
     } catch (err) {
       throw err instanceof AppError ? err : wrapDbError(err);
+    } finally {
+      start(); // a transaction that failed to begin no longer waits
     }
   }
   async exec(sql: string): Promise<void> {

@@ -332,7 +332,12 @@ export async function extendDecisions(q: Queryable, rows: readonly { id: string;
 export async function liveAddressesIn(q: Queryable, incidentId: string, type: string, cidrs: readonly string[]): Promise<string[]> {
   if (cidrs.length === 0) return [];
   const r = await q.query<{ value: string }>(
-    `SELECT value FROM decisions WHERE incident_id = $1 AND scope = 'ip' AND type = $2 AND ended_at IS NULL AND net <<= ANY($3::cidr[])`,
+    // Each of the campaign's addresses is looked up by its /24 or /64 in a hash of the ranges,
+    // not compared with every range (`net <<= ANY(...)`: members × ranges comparisons).
+    `SELECT value FROM decisions
+      WHERE incident_id = $1 AND scope = 'ip' AND type = $2 AND ended_at IS NULL
+        AND masklen(net) = CASE WHEN family(net) = 4 THEN 32 ELSE 128 END
+        AND network(set_masklen(net, CASE WHEN family(net) = 4 THEN 24 ELSE 64 END)) IN (SELECT unnest($3::cidr[]))`,
     [incidentId, type, cidrs],
   );
   return r.rows.map((x) => x.value);

@@ -20,6 +20,9 @@ import { insertDeadLetters } from '../../store/dead-letter-repo.ts';
 import { saveSourcePosition, type SourcePosition } from '../../store/source-position-repo.ts';
 import type { EncodedRequest } from './encode-request.ts';
 
+/** Ingestion's writes go ahead of other work on the embedded database's one session (store/db.ts). */
+const INGEST = { priority: 'ingest' } as const;
+
 export interface WriteJob {
   enc: EncodedRequest;
   /** Every event of the request (stored or not), for the rule engine once stored. */
@@ -89,7 +92,7 @@ export function createEventWriter(opts: EventWriterOptions): EventWriter {
         );
         for (const j of jobs) if (j.position) await saveSourcePosition(q, j.position, now);
         if (extras) await extras.write(q);
-      });
+      }, INGEST);
     } catch (err) {
       extras?.restore();
       throw err;
@@ -115,7 +118,7 @@ export function createEventWriter(opts: EventWriterOptions): EventWriter {
         now,
       );
       if (j.position) await saveSourcePosition(q, j.position, now);
-    });
+    }, INGEST);
     j.quarantined += j.enc.stored;
     j.enc = { ...j.enc, stored: 0, part: '', dead: [] };
   }

@@ -111,13 +111,21 @@ export async function revokeToken(deps: Deps, actor: Actor, id: string): Promise
  * time; revoking a token through this process drops the cache at once, and
  * another process (a CLI on a shared server database, a second instance)
  * sees the revocation within TOKEN_CACHE_MS. Unknown tokens are not cached.
+ *
+ * A token in use is looked up again in the background during the last
+ * TOKEN_REFRESH_AHEAD_MS of its entry, so a steady sender never waits for
+ * the lookup: on the embedded database it would queue behind whatever holds
+ * the one session (a storm's ban transactions), and an ingest answer with it.
  */
 export const TOKEN_CACHE_MS = 5_000;
+const TOKEN_REFRESH_AHEAD_MS = 2_000;
 const TOKEN_CACHE_MAX = 1_000;
 interface CachedToken {
   rec: TokenRecord;
   /** performance.now() after which the entry is looked up again. */
   freshUntil: number;
+  /** A background lookup of this entry is under way. */
+  refreshing: boolean;
   /** deps.clock() time of the last `last_used_at` update. */
   touchedAt: number;
 }
@@ -155,12 +163,17 @@ export async function authenticate(deps: Pick<Deps, 'db' | 'clock'>, secret: str
     if (!rec || rec.revoked_at || !timingSafeEqual(Buffer.from(hashToken(secret)), Buffer.from(hash))) {
       throw new AppError('unauthorized', 'invalid or revoked token');
     }
-    entry = { rec, freshUntil: performance.now() + TOKEN_CACHE_MS, touchedAt: rec.last_used_at ? Date.parse(rec.last_used_at) : -Infinity };
+    entry = {
+      rec,
+      freshUntil: performance.now() + TOKEN_CACHE_MS,
+      refreshing: false,
+      touchedAt: rec.last_used_at ? Date.parse(rec.last_used_at) : -Infinity,
+    };
     if (cache.generation === generation) {
       if (cache.entries.size >= TOKEN_CACHE_MAX) cache.entries.clear();
       cache.entries.set(hash, entry);
     }
-  }
+  } else if (!entry.refreshing && performance.now() > entry.freshUntil - TOKEN_REFRESH_AHEAD_MS) refreshAhead(deps, cache, hash, entry);
   const rec = entry.rec;
   const now = deps.clock();
   if (now.getTime() - entry.touchedAt > 60_000) {
@@ -168,6 +181,25 @@ export async function authenticate(deps: Pick<Deps, 'db' | 'clock'>, secret: str
     touchToken(deps.db, rec.id, now).catch(() => {});
   }
   return { id: `token:${rec.id}`, name: rec.name, role: rec.role as Role, ip };
+}
+
+/** Looks a cached token up again without anyone waiting; a revoked or deleted one leaves the cache, a live one stays TOKEN_CACHE_MS more. */
+function refreshAhead(deps: Pick<Deps, 'db'>, cache: TokenCache, hash: string, entry: CachedToken): void {
+  entry.refreshing = true;
+  const generation = cache.generation;
+  findTokenByHash(deps.db, hash)
+    .then((rec) => {
+      if (cache.generation !== generation || cache.entries.get(hash) !== entry) return;
+      if (!rec || rec.revoked_at) cache.entries.delete(hash);
+      else {
+        entry.rec = rec;
+        entry.freshUntil = performance.now() + TOKEN_CACHE_MS;
+      }
+    })
+    .catch(() => {}) // the entry expires as usual and the next request looks it up itself
+    .finally(() => {
+      entry.refreshing = false;
+    });
 }
 
 /**

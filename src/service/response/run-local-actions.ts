@@ -45,6 +45,9 @@ export interface LocalBatchResult {
 
 const CHUNK = 1000;
 
+/** Targets named in a grouped timeline entry's data (the audit record names them all). */
+const TIMELINE_SAMPLE = 20;
+
 const NO_REMOTE = async () => ({ ok: false, retryable: false, error: 'a local action may not call other systems' });
 
 export async function runLocalActions(deps: RespondDeps, actor: Actor, items: readonly LocalActionItem[]): Promise<LocalBatchResult> {
@@ -61,41 +64,75 @@ export async function runLocalActions(deps: RespondDeps, actor: Actor, items: re
     }
   }
   if (todo.length === 0) return { ran: [], replayed: 0, invalid };
-  // A few transactions of at most CHUNK actions: the embedded database has one session, and ingestion's reads wait behind them.
+  // Short transactions of at most CHUNK actions: the embedded database has one session, and ingestion waits behind each.
+  // Enforcement first: every chunk's decisions commit (bans on the bouncer stream) before any chunk's run records,
+  // timeline and audit are written, so the last ban of a storm does not wait for the bookkeeping of the first.
+  const chunks: Chunk[] = [];
+  for (let k = 0; k < todo.length; k += CHUNK) chunks.push({ todo: todo.slice(k, k + CHUNK), decided: null });
+  for (const c of chunks) {
+    try {
+      c.decided = await decideChunk(deps, actor, c.todo);
+    } catch (err) {
+      deps.logger.warn({ err, actions: c.todo.length }, 'batched local actions failed; running them one by one');
+    }
+  }
   const out: LocalBatchResult = { ran: [], replayed: 0, invalid };
-  for (let k = 0; k < todo.length; k += CHUNK) {
-    const r = await runChunk(deps, actor, todo.slice(k, k + CHUNK));
+  for (const c of chunks) {
+    let r: { ran: ActionRun[]; replayed: number } | null = null;
+    if (c.decided) {
+      try {
+        r = await recordChunk(deps, actor, c.decided);
+      } catch (err) {
+        deps.logger.warn({ err, actions: c.todo.length }, 'recording batched local actions failed; running them one by one');
+      }
+    }
+    r ??= await oneByOne(deps, actor, c.todo); // their decisions, if made, are found by action id: nothing is decided twice
     out.ran.push(...r.ran);
     out.replayed += r.replayed;
   }
   return out;
 }
 
-async function runChunk(
-  deps: RespondDeps,
-  actor: Actor,
-  todo: readonly { item: LocalActionItem; p: PreparedAction }[],
-): Promise<{ ran: ActionRun[]; replayed: number }> {
-  try {
-    return await runInOneTx(deps, actor, todo);
-  } catch (err) {
-    deps.logger.warn({ err, actions: todo.length }, 'batched local actions failed; running them one by one');
-    const ran: ActionRun[] = [];
-    let replayed = 0;
-    for (const { item } of todo) {
-      const r = await runAction(deps, actor, item.incident, item.req, { awaitRemote: false });
-      if (r.replayed) replayed++;
-      else ran.push(r);
-    }
-    return { ran, replayed };
-  }
+interface Chunk {
+  todo: readonly { item: LocalActionItem; p: PreparedAction }[];
+  decided: Decided | null;
 }
 
-async function runInOneTx(
+/** What phase A decided for a chunk, for phase B to record. */
+interface Decided {
+  now: Date;
+  work: readonly { item: LocalActionItem; p: PreparedAction }[];
+  results: ActionResult[];
+  decisionOf: Map<number, string>;
+  replayed: number;
+}
+
+/** runAction's durable path, item by item (after a batched transaction failed). */
+async function oneByOne(
   deps: RespondDeps,
   actor: Actor,
   todo: readonly { item: LocalActionItem; p: PreparedAction }[],
 ): Promise<{ ran: ActionRun[]; replayed: number }> {
+  const ran: ActionRun[] = [];
+  let replayed = 0;
+  for (const { item } of todo) {
+    const r = await runAction(deps, actor, item.incident, item.req, { awaitRemote: false });
+    if (r.replayed) replayed++;
+    else ran.push(r);
+  }
+  return { ran, replayed };
+}
+
+/**
+ * Phase A, one transaction: runs each action up to its decide() call, decides
+ * them all at once (with the decisions' audit records) and lets each finish.
+ * Bans are on the bouncer stream when it commits.
+ */
+async function decideChunk(
+  deps: RespondDeps,
+  actor: Actor,
+  todo: readonly { item: LocalActionItem; p: PreparedAction }[],
+): Promise<Decided> {
   return deps.db.tx(async (q) => {
     const now = deps.clock();
     const seen = await existingRunIds(
@@ -194,6 +231,21 @@ async function runInOneTx(
       a.answer(o);
     });
     const results = await Promise.all(executions);
+    await writeAuditMany(q, audits);
+    return { now, work, results, decisionOf, replayed: todo.length - work.length };
+  });
+}
+
+/**
+ * Phase B, one transaction: the finished run records (the idempotency
+ * records), one timeline entry and one audit record per incident, action and
+ * outcome.
+ */
+async function recordChunk(deps: RespondDeps, actor: Actor, d: Decided): Promise<{ ran: ActionRun[]; replayed: number }> {
+  const { now, work, results, decisionOf } = d;
+  return deps.db.tx(async (q) => {
+    const audits: Parameters<typeof writeAuditMany>[1][number][] = [];
+
     const statusOf = (r: ActionResult): ActionRunStatus =>
       r.outcome === 'succeeded' ? 'succeeded' : r.outcome === 'failed' ? 'failed' : 'skipped';
     const ran = await insertFinishedRuns(
@@ -215,27 +267,59 @@ async function runInOneTx(
         decision_id: decisionOf.get(i) ?? null,
       })),
     );
-    const entries: NewTimelineEntry[] = work.map(({ item, p }, i) => {
-      const r = results[i]!;
-      return {
+    // One timeline entry and one audit record per incident, action and outcome: a campaign's
+    // 800 bans of one batch are one line ("block_ip on 800 targets"), not 800 (its members
+    // panel lists each address and decision); a lone action keeps its own detailed entry.
+    const groups = new Map<string, number[]>();
+    work.forEach(({ item, p }, i) => {
+      const k = `${item.incident.id}\u0000${p.action.name}\u0000${results[i]!.outcome}`;
+      const g = groups.get(k);
+      if (g) g.push(i);
+      else groups.set(k, [i]);
+    });
+    const entries: NewTimelineEntry[] = [];
+    for (const idx of groups.values()) {
+      const { item, p } = work[idx[0]!]!;
+      const r = results[idx[0]!]!;
+      const kind = r.outcome === 'allowlisted' ? 'allowlisted' : 'action';
+      if (idx.length === 1) {
+        entries.push({
+          incidentId: item.incident.id,
+          at: now,
+          kind,
+          actor: actor.name,
+          message: `${p.action.name} ${p.target.key}: ${r.outcome}: ${r.message}`,
+          data: { action: p.action.name, target: p.target.key, outcome: r.outcome, attempt: 1, action_id: p.id, ...(r.data ?? {}) },
+        });
+        audits.push({
+          at: now,
+          actor: actor.name,
+          action: `action.${r.outcome}`,
+          target: `incident:${item.incident.id}`,
+          details: { action: p.action.name, target: p.target.key, action_id: p.id, attempt: 1 },
+        });
+        continue;
+      }
+      const targets = idx.map((i) => work[i]!.p.target.key);
+      entries.push({
         incidentId: item.incident.id,
         at: now,
-        kind: r.outcome === 'allowlisted' ? 'allowlisted' : 'action',
+        kind,
         actor: actor.name,
-        message: `${p.action.name} ${p.target.key}: ${r.outcome}: ${r.message}`,
-        data: { action: p.action.name, target: p.target.key, outcome: r.outcome, attempt: 1, action_id: p.id, ...(r.data ?? {}) },
-      };
-    });
-    await appendTimelineMany(q, entries);
-    for (const [i, { item, p }] of work.entries())
+        message: `${p.action.name} on ${idx.length} targets: ${r.outcome} (${targets.slice(0, 3).join(', ')}, …)`,
+        data: { action: p.action.name, outcome: r.outcome, attempt: 1, count: idx.length, targets: targets.slice(0, TIMELINE_SAMPLE) },
+      });
+      // The audit record names every target and action id: the trail stays complete.
       audits.push({
         at: now,
         actor: actor.name,
-        action: `action.${results[i]!.outcome}`,
+        action: `action.${r.outcome}`,
         target: `incident:${item.incident.id}`,
-        details: { action: p.action.name, target: p.target.key, action_id: p.id, attempt: 1 },
+        details: { action: p.action.name, count: idx.length, targets, action_ids: idx.map((i) => work[i]!.p.id), attempt: 1 },
       });
+    }
+    await appendTimelineMany(q, entries);
     await writeAuditMany(q, audits);
-    return { ran, replayed: todo.length - work.length };
+    return { ran, replayed: d.replayed };
   });
 }
