@@ -15,7 +15,7 @@
  * detection is handled (incident opened or appended) and marked handled.
  */
 import type { Logger } from 'pino';
-import type { Detection, DetectionJob } from '../domain/event.ts';
+import type { Detection, DetectionJob, DetectionsHandled } from '../domain/event.ts';
 import type { RuleSpec } from '../domain/rules/rule-spec.ts';
 import type { Db } from '../store/db.ts';
 import { addMinuteCounts } from '../store/event-repo.ts';
@@ -52,7 +52,7 @@ export interface PartitionOwnerOptions {
   instance: string;
   logger: Logger;
   clock: () => Date;
-  onDetections(batch: readonly DetectionJob[]): Promise<void>;
+  onDetections(batch: readonly DetectionJob[]): Promise<void | DetectionsHandled>;
   /** Counted when a detection is committed (stats, metrics). */
   onCommitted(d: Detection): void;
 }
@@ -191,7 +191,8 @@ export class PartitionOwner {
       // between instances opening incidents at once, PostgreSQL briefly away) before giving up on it.
       for (let attempt = 1; ; attempt++) {
         try {
-          await this.o.onDetections([{ d, rule }]);
+          const handled = await this.o.onDetections([{ d, rule }]);
+          if (handled?.behind) await handled.behind();
           break;
         } catch (err) {
           if (attempt >= 5) {

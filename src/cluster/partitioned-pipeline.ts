@@ -17,7 +17,7 @@
 import type { Logger } from 'pino';
 import { AppError } from '../errors.ts';
 import type { Db } from '../store/db.ts';
-import type { DetectionJob, FbEvent } from '../domain/event.ts';
+import type { DetectionJob, DetectionsHandled, FbEvent } from '../domain/event.ts';
 import type { RuleSpec } from '../domain/rules/rule-spec.ts';
 import type { RuleKeyStats } from '../domain/rules/rule-engine.ts';
 import { emptyPipelineStats, type Pipeline } from '../detect/pipeline.ts';
@@ -32,7 +32,7 @@ export interface PartitionedPipelineOptions {
   logger: Logger;
   rules: readonly RuleSpec[];
   clock: () => Date;
-  onDetections(batch: readonly DetectionJob[]): Promise<void>;
+  onDetections(batch: readonly DetectionJob[]): Promise<void | DetectionsHandled>;
   redisUrl: string;
   instance: string;
   partitions: number;

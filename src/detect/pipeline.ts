@@ -24,7 +24,7 @@ import { labelFolder } from '../domain/bounded-labels.ts';
 import type { Logger } from 'pino';
 import { AppError } from '../errors.ts';
 import type { Db, Queryable } from '../store/db.ts';
-import type { Detection, DetectionJob, FbEvent } from '../domain/event.ts';
+import type { Detection, DetectionJob, DetectionsHandled, FbEvent } from '../domain/event.ts';
 import { RuleEngine } from '../domain/rules/rule-engine.ts';
 import type { RuleSpec } from '../domain/rules/rule-spec.ts';
 import { addMinuteCounts, deleteEventsBefore } from '../store/event-repo.ts';
@@ -140,7 +140,7 @@ export interface PipelineOptions {
    * actions written). If it throws, the whole batch is retried later, so the
    * handler must be idempotent (openIncident dedups, action ids are stable).
    */
-  onDetections(batch: readonly DetectionJob[]): Promise<void>;
+  onDetections(batch: readonly DetectionJob[]): Promise<void | DetectionsHandled>;
   /** Which raw events to store: those some rule looks at (default), all, or none. */
   store?: 'matched' | 'all' | 'none';
   /** Events waiting for storage at most; beyond it accept() refuses with rate_limited. */

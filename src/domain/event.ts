@@ -56,3 +56,12 @@ export interface DetectionJob {
   d: Detection;
   rule: RuleSpec;
 }
+
+/**
+ * What handling a batch of detections may leave to do: enforcement is done
+ * when the handler resolves; `behind` writes the rest (run records, timeline,
+ * audit). The caller runs it, and only then counts the batch handled.
+ */
+export interface DetectionsHandled {
+  behind?: () => Promise<void>;
+}

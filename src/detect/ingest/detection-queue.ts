@@ -2,7 +2,9 @@
  * Detections as durable intents. A detection is recorded in the `detections`
  * table first, then handed to the handler (`onDetections`) in batches in
  * firing order, and marked handled once the handler resolves (incident and
- * local actions written). A batch that fails is counted on its rows
+ * local actions written) and what it left `behind` (run records, timeline,
+ * audit) is written. That second stage of one batch runs beside the handling
+ * of the next, so a storm's later bans do not wait for its earlier bookkeeping. A batch that fails is counted on its rows
  * (`attempts`, `last_error`) and retried whole after a pause: the handler is
  * idempotent. The table is the queue: memory holds at most `memoryLimit`
  * detections; beyond that (or after a restart) they are read back from the
@@ -15,7 +17,7 @@
  */
 import type { Logger } from 'pino';
 import type { Db } from '../../store/db.ts';
-import type { Detection, DetectionJob } from '../../domain/event.ts';
+import type { Detection, DetectionJob, DetectionsHandled } from '../../domain/event.ts';
 import type { RuleSpec } from '../../domain/rules/rule-spec.ts';
 import { insertDetections, loadUnhandledDetections, markDetectionsFailed, markDetectionsHandled } from '../../store/detection-repo.ts';
 
@@ -24,7 +26,7 @@ export interface DetectionQueueOptions {
   logger: Logger;
   clock: () => Date;
   rules: readonly RuleSpec[];
-  onDetections(batch: readonly DetectionJob[]): Promise<void>;
+  onDetections(batch: readonly DetectionJob[]): Promise<void | DetectionsHandled>;
   /** Detections handed to the handler at once at most. */
   batchSize: number;
   /** Recorded detections kept in memory at most; more wait in the table. */
@@ -57,6 +59,8 @@ export function createDetectionQueue(opts: DetectionQueueOptions): DetectionQueu
   let inTable = false;
   let lastQueuedId = '0';
   let running: Promise<void> | null = null;
+  /** Stage 2 of the last batch handed over (see finish). */
+  let behind: Promise<void> = Promise.resolve();
   let stopped = false;
   let wake: (() => void) | null = null;
   const st = { handled: 0, failedAttempts: 0, lastError: null as string | null };
@@ -125,23 +129,49 @@ export function createDetectionQueue(opts: DetectionQueueOptions): DetectionQueu
         if (unrecorded.length === 0 && !inTable) return;
         continue;
       }
-      const batch = queue.slice(0, opts.batchSize);
+      const batch = queue.splice(0, opts.batchSize);
       const ids = batch.map((b) => b.id);
+      let handled: void | DetectionsHandled;
       try {
-        await opts.onDetections(batch.map((b) => b.job));
-        await markDetectionsHandled(opts.db, ids, incidentTypes, opts.clock());
-        queue.splice(0, batch.length);
-        st.handled += batch.length;
-        st.lastError = null;
-        failures = 0;
+        handled = await opts.onDetections(batch.map((b) => b.job));
       } catch (err) {
-        st.failedAttempts++;
-        st.lastError = (err as Error).message;
-        opts.logger.error({ err, detections: batch.length }, 'handling detections failed; the batch will be retried');
-        await markDetectionsFailed(opts.db, ids, (err as Error).message).catch(() => {});
+        queue.unshift(...batch);
+        await failed(batch, err);
         await pause(Math.min(5000, 200 * 2 ** failures++));
+        continue;
       }
+      failures = 0;
+      // The batch's bookkeeping runs beside the next batch's enforcement; one batch's at a time.
+      await behind;
+      behind = finish(batch, ids, handled ?? {});
     }
+  }
+
+  /** Stage 2 of a batch: what the handler left behind, then the rows marked handled. */
+  async function finish(batch: Queued[], ids: string[], handled: DetectionsHandled): Promise<void> {
+    try {
+      if (handled.behind) await handled.behind();
+      await markDetectionsHandled(opts.db, ids, incidentTypes, opts.clock());
+      st.handled += batch.length;
+      st.lastError = null;
+    } catch (err) {
+      // Handled again whole (the handler is idempotent: its decisions are found in place).
+      queue.unshift(...batch);
+      await failed(batch, err);
+      await pause(1000);
+      kick();
+    }
+  }
+
+  async function failed(batch: readonly Queued[], err: unknown): Promise<void> {
+    st.failedAttempts++;
+    st.lastError = (err as Error).message;
+    opts.logger.error({ err, detections: batch.length }, 'handling detections failed; the batch will be retried');
+    await markDetectionsFailed(
+      opts.db,
+      batch.map((b) => b.id),
+      (err as Error).message,
+    ).catch(() => {});
   }
 
   function kick(): void {
@@ -169,15 +199,21 @@ export function createDetectionQueue(opts: DetectionQueueOptions): DetectionQueu
       kick();
     },
     async drain() {
-      while (!stopped && (running || queue.length > 0 || unrecorded.length > 0 || inTable)) {
-        if (!running) kick();
-        await (running ?? new Promise((r) => setTimeout(r, 10)));
+      for (;;) {
+        while (!stopped && (running || queue.length > 0 || unrecorded.length > 0 || inTable)) {
+          if (!running) kick();
+          await (running ?? new Promise((r) => setTimeout(r, 10)));
+        }
+        const b = behind;
+        await b;
+        if (stopped || (b === behind && !running && queue.length === 0 && unrecorded.length === 0 && !inTable)) return;
       }
     },
     async stop() {
       stopped = true;
       wake?.();
       await running;
+      await behind;
     },
     stats: () => ({ unrecorded: unrecorded.length, queued: queue.length, ...st, backlog: inTable }),
   };

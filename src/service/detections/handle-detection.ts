@@ -29,7 +29,9 @@ export { describeDetection, ruleActor } from './detected-incident.ts';
 export async function handleDetection(deps: Deps | RespondDeps, d: Detection, rule: RuleSpec): Promise<OpenIncidentResult> {
   if (rule.groupWindowUs !== undefined) {
     // Rules that group take the batched path (campaigns), here with a batch of one.
-    const [p] = await handleGrouped(deps, [{ d, rule }]);
+    const g = await handleGrouped(deps, [{ d, rule }]);
+    await g.behind(); // callers of this single path expect everything written
+    const p = g.placed[0];
     return { incident: p!.incident, outcome: p!.outcome === 'joined' || p!.outcome === 'replayed' ? 'appended' : p!.outcome };
   }
   const result = await openDetectedIncident(deps, d, rule);

@@ -8,23 +8,26 @@
  *   2. enforcement   every ban / rate limit of the batch in ONE transaction
  *                    (run-local-actions.ts), then the campaigns' range bans in one more:
  *                    on the bouncer stream and the middleware when they commit
- *   3. behind        remote actions (webhooks, notify) in the background with durable
- *                    retries; the runbook run and escalation start from the incident's
- *                    `incident.opened` event; the "+N addresses" entry on a timer
+ *   3. behind        the bans' run records, timeline entries and audit (returned as
+ *                    `behind`: the detection queue writes them while the next batch is
+ *                    decided); remote actions (webhooks, notify) in the background with
+ *                    durable retries; the runbook run and escalation start from the
+ *                    incident's `incident.opened` event; the "+N addresses" entry on a timer
  *
  * Rules without `group` keep the one-detection path (handle-detection.ts), in
  * firing order. Idempotent as a whole: the pipeline retries a batch that
  * threw, and a detection handled twice finds its incident, members and action
  * runs in place (deterministic action ids).
  */
-import type { DetectionJob } from '../../domain/event.ts';
+import type { DetectionJob, DetectionsHandled } from '../../domain/event.ts';
 import type { Deps } from '../core/context.ts';
 import type { RespondDeps } from '../response/respond-deps.ts';
 import { handleGrouped } from './handle-grouped.ts';
 import { handleDetection } from './handle-detection.ts';
 
-export async function handleDetections(deps: Deps | RespondDeps, batch: readonly DetectionJob[]): Promise<void> {
+export async function handleDetections(deps: Deps | RespondDeps, batch: readonly DetectionJob[]): Promise<DetectionsHandled> {
   const grouped = batch.filter((j) => j.rule.groupWindowUs !== undefined);
-  if (grouped.length > 0) await handleGrouped(deps, grouped);
+  const behind = grouped.length > 0 ? (await handleGrouped(deps, grouped)).behind : undefined;
   for (const j of batch) if (j.rule.groupWindowUs === undefined) await handleDetection(deps, j.d, j.rule);
+  return behind ? { behind } : {};
 }

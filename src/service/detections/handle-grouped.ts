@@ -9,15 +9,21 @@ import type { Incident } from '../../domain/incident.ts';
 import type { Deps } from '../core/context.ts';
 import type { RespondDeps } from '../response/respond-deps.ts';
 import { runIncidentActions } from '../response/run-incident-actions.ts';
-import { runLocalActions, type LocalActionItem } from '../response/run-local-actions.ts';
+import { decideLocalActions, type LocalActionItem } from '../response/run-local-actions.ts';
 import type { ActionRunRequest } from '../response/run-action.ts';
 import { placeDetections, type Placed } from './place-detections.ts';
 import { plannedActions } from './member-actions.ts';
 import { rangeBans } from './ban-ranges.ts';
 import { ruleActor } from './detected-incident.ts';
 
-/** Steps 1–3 for detections of rules that group; returns where each went. */
-export async function handleGrouped(deps: Deps | RespondDeps, jobs: readonly DetectionJob[]): Promise<Placed[]> {
+/**
+ * Steps 1–3 for detections of rules that group; returns where each went and
+ * the bookkeeping left `behind` (the bans' run records, timeline, audit).
+ */
+export async function handleGrouped(
+  deps: Deps | RespondDeps,
+  jobs: readonly DetectionJob[],
+): Promise<{ placed: Placed[]; behind: () => Promise<void> }> {
   const byRule = new Map<string, DetectionJob[]>();
   for (const j of jobs) {
     let l = byRule.get(j.rule.name);
@@ -26,7 +32,7 @@ export async function handleGrouped(deps: Deps | RespondDeps, jobs: readonly Det
   }
   const placed: Placed[] = [];
   for (const list of byRule.values()) placed.push(...(await placeDetections(deps, list[0]!.rule, list)));
-  if (!('response' in deps)) return placed;
+  if (!('response' in deps)) return { placed, behind: async () => {} };
 
   const local = new Map<string, { rule: RuleSpec; items: LocalActionItem[] }>();
   const remote: { rule: RuleSpec; view: Incident; reqs: ActionRunRequest[] }[] = [];
@@ -39,14 +45,16 @@ export async function handleGrouped(deps: Deps | RespondDeps, jobs: readonly Det
   }
   // One transaction for every rule's bans: the actor differs per rule, so one batch per rule (usually one rule).
   const banned = new Map<string, { incident: Incident; rule: RuleSpec; addresses: Set<string> }>();
+  const records: (() => Promise<unknown>)[] = [];
   for (const { rule, items } of local.values()) {
     if (items.length === 0) continue;
-    const r = await runLocalActions(deps, ruleActor(rule), items);
+    const r = await decideLocalActions(deps, ruleActor(rule), items);
+    records.push(r.record);
     for (const bad of r.invalid)
       deps.logger.warn({ rule: rule.name, action: bad.item.req.action, reason: bad.reason }, 'rule action skipped');
     if (rule.groupWindowUs === undefined) continue;
-    for (const run of r.ran) {
-      if (run.action !== 'block_ip' || run.status !== 'succeeded' || !run.target.startsWith('ip:')) continue;
+    for (const run of r.decided) {
+      if (run.action !== 'block_ip' || run.outcome !== 'succeeded' || !run.target.startsWith('ip:')) continue;
       let e = banned.get(run.incident_id);
       if (!e) {
         const inc = items.find((i) => i.incident.id === run.incident_id)!.incident;
@@ -64,12 +72,20 @@ export async function handleGrouped(deps: Deps | RespondDeps, jobs: readonly Det
       if (!e) byActor.set(rule.name, (e = { rule, items: [] }));
       e.items.push(item);
     }
-    for (const { rule, items } of byActor.values()) await runLocalActions(deps, ruleActor(rule), items);
+    for (const { rule, items } of byActor.values()) {
+      const r = await decideLocalActions(deps, ruleActor(rule), items);
+      records.push(r.record);
+    }
   }
   // Behind enforcement: webhooks and notifications, with durable retries.
   for (const { rule, view, reqs } of remote)
     deps.response.background(`rule ${rule.name} actions for ${view.dedup_key ?? view.id}`, () =>
       runIncidentActions(deps, ruleActor(rule), view, reqs, { invalid: 'skip', awaitRemote: false }),
     );
-  return placed;
+  return {
+    placed,
+    behind: async () => {
+      for (const record of records) await record();
+    },
+  };
 }

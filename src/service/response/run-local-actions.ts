@@ -50,7 +50,34 @@ const TIMELINE_SAMPLE = 20;
 
 const NO_REMOTE = async () => ({ ok: false, retryable: false, error: 'a local action may not call other systems' });
 
+/** An action of the batch as phase A decided it (its run record follows in phase B). */
+export interface DecidedAction {
+  incident_id: string;
+  action: string;
+  target: string;
+  outcome: string;
+}
+
+export interface LocalDecisions {
+  /** Actions decided now (replayed ones, whose run existed, are not listed). */
+  decided: DecidedAction[];
+  invalid: LocalBatchResult['invalid'];
+  /** Phase B: writes the run records, timeline and audit. Call once. */
+  record(): Promise<LocalBatchResult>;
+}
+
+/** Phase A and then phase B (see decideLocalActions). */
 export async function runLocalActions(deps: RespondDeps, actor: Actor, items: readonly LocalActionItem[]): Promise<LocalBatchResult> {
+  return (await decideLocalActions(deps, actor, items)).record();
+}
+
+/**
+ * Phase A for every chunk: the decisions are committed (bans on the bouncer
+ * stream) when it resolves; `record()` is phase B. Between the two, a crash
+ * loses nothing: the detection is handled again, its decisions are found by
+ * target (`existing`) and its runs are written then.
+ */
+export async function decideLocalActions(deps: RespondDeps, actor: Actor, items: readonly LocalActionItem[]): Promise<LocalDecisions> {
   const invalid: LocalBatchResult['invalid'] = [];
   const seen = new Set<string>();
   const todo: { item: LocalActionItem; p: PreparedAction }[] = [];
@@ -63,39 +90,59 @@ export async function runLocalActions(deps: RespondDeps, actor: Actor, items: re
       todo.push({ item, p });
     }
   }
-  if (todo.length === 0) return { ran: [], replayed: 0, invalid };
+  if (todo.length === 0) return { decided: [], invalid, record: async () => ({ ran: [], replayed: 0, invalid }) };
   // Short transactions of at most CHUNK actions: the embedded database has one session, and ingestion waits behind each.
   // Enforcement first: every chunk's decisions commit (bans on the bouncer stream) before any chunk's run records,
   // timeline and audit are written, so the last ban of a storm does not wait for the bookkeeping of the first.
   const chunks: Chunk[] = [];
-  for (let k = 0; k < todo.length; k += CHUNK) chunks.push({ todo: todo.slice(k, k + CHUNK), decided: null });
+  for (let k = 0; k < todo.length; k += CHUNK) chunks.push({ todo: todo.slice(k, k + CHUNK), decided: null, done: null });
   for (const c of chunks) {
     try {
       c.decided = await decideChunk(deps, actor, c.todo);
     } catch (err) {
       deps.logger.warn({ err, actions: c.todo.length }, 'batched local actions failed; running them one by one');
+      c.done = await oneByOne(deps, actor, c.todo); // enforcement still comes first, through runAction's durable path
     }
   }
-  const out: LocalBatchResult = { ran: [], replayed: 0, invalid };
+  const decided: DecidedAction[] = [];
   for (const c of chunks) {
-    let r: { ran: ActionRun[]; replayed: number } | null = null;
-    if (c.decided) {
-      try {
-        r = await recordChunk(deps, actor, c.decided);
-      } catch (err) {
-        deps.logger.warn({ err, actions: c.todo.length }, 'recording batched local actions failed; running them one by one');
-      }
-    }
-    r ??= await oneByOne(deps, actor, c.todo); // their decisions, if made, are found by action id: nothing is decided twice
-    out.ran.push(...r.ran);
-    out.replayed += r.replayed;
+    if (c.decided)
+      c.decided.work.forEach(({ item, p }, i) =>
+        decided.push({
+          incident_id: item.incident.id,
+          action: p.action.name,
+          target: p.target.key,
+          outcome: c.decided!.results[i]!.outcome,
+        }),
+      );
+    for (const run of c.done?.ran ?? [])
+      decided.push({ incident_id: run.incident_id, action: run.action, target: run.target, outcome: run.outcome ?? run.status });
   }
-  return out;
+  const record = async (): Promise<LocalBatchResult> => {
+    const out: LocalBatchResult = { ran: [], replayed: 0, invalid };
+    for (const c of chunks) {
+      let r = c.done;
+      if (!r && c.decided) {
+        try {
+          r = await recordChunk(deps, actor, c.decided);
+        } catch (err) {
+          deps.logger.warn({ err, actions: c.todo.length }, 'recording batched local actions failed; running them one by one');
+        }
+      }
+      r ??= await oneByOne(deps, actor, c.todo); // their decisions, if made, are found by target: nothing is decided twice
+      out.ran.push(...r.ran);
+      out.replayed += r.replayed;
+    }
+    return out;
+  };
+  return { decided, invalid, record };
 }
 
 interface Chunk {
   todo: readonly { item: LocalActionItem; p: PreparedAction }[];
   decided: Decided | null;
+  /** Run one by one after the batched transaction failed: nothing left for phase B. */
+  done: { ran: ActionRun[]; replayed: number } | null;
 }
 
 /** What phase A decided for a chunk, for phase B to record. */
