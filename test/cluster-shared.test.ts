@@ -15,10 +15,10 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createClient } from 'redis';
 import { createTestDatabase, type TestDatabase } from '../src/store/test-databases.ts';
 import { LOGIN_MAX_FAILURES } from '../src/domain/auth-limits.ts';
 import { startServer, type ServerProcess } from './support/process.ts';
+import { deleteRedisPrefix } from './support/redis-keys.ts';
 
 const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -128,10 +128,7 @@ before(async () => {
 after(async () => {
   for (const s of Object.values(nodes)) if (s.proc.exitCode === null && s.proc.signalCode === null) await s.stop();
   await new Promise((r) => target?.close(r));
-  const r = createClient({ url: REDIS_URL });
-  await r.connect();
-  for await (const keys of r.scanIterator({ MATCH: `${PREFIX}*`, COUNT: 500 })) if (keys.length) await r.del(keys);
-  r.destroy();
+  await deleteRedisPrefix(REDIS_URL, PREFIX);
   await db?.destroy();
   rmSync(dir, { recursive: true, force: true });
 });
