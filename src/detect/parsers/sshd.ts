@@ -130,11 +130,10 @@ export class SshdParser extends BaseLineParser {
     this.repeat = 1;
     this.clamped = 0;
     this.also = null;
-    // Work on the line alone (a V8 sliced string: no copy), so that no search for a missing word can run
-    // through the rest of a multi-megabyte read chunk: hostile lines cost their own length, no more.
-    const text = b === 0 && e === chunk.length ? chunk : chunk.slice(b, e);
-    e = text.length;
-    b = 0;
+    // The line is read in place in the chunk, [b, e): no substring per line, and charCodeAt on the flat
+    // chunk is cheaper than on a sliced string. Every search stops at the line's end (indexIn, tokenEnd…),
+    // so a hostile line still costs its own length, no more.
+    const text = chunk;
     const h = this.head;
     if (!h.read(text, b, e)) return this.no(h.skip, h.reason);
     let m = h.msg;
