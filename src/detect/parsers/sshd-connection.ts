@@ -3,7 +3,7 @@
  * reading them): closes and disconnects, change of user, tcp-wrappers refusals, negotiation failures,
  * protocol banners.
  */
-import { at, endsAt } from './time.ts';
+import { at, endsAt, indexIn, lastIndexIn } from './time.ts';
 import {
   DDOS,
   EXTRA,
@@ -36,16 +36,18 @@ export function other(text: string, p: number, end: number, mb: number, disconne
   const preauth = endsAt(text, ' [preauth]', e);
   if (preauth) e -= 10;
   for (let k = 0; k < 2; k++) {
-    const sp = text.lastIndexOf(' ', e - 1);
+    const sp = lastIndexIn(text, ' ', e - 1, p);
     if (sp < p) break;
-    const prev = text.lastIndexOf(' ', sp - 1);
+    const prev = lastIndexIn(text, ' ', sp - 1, p - 1);
     const word = prev >= p - 1 ? sp - prev - 1 : -1;
     if (word === 4 && at(text, 'port', prev + 1) && allDigits(text, sp + 1, e)) e = prev;
     else if (word === 2 && at(text, 'on', prev + 1)) e = prev;
     else break;
   }
-  const a = u < 0 ? p : text.lastIndexOf(' ', e - 1) + 1;
-  if (a < (u < 0 ? p : u) || text.lastIndexOf(' ', e - 1) >= a) return;
+  // The last space before `e`, looked for only as far back as it can matter (at `u - 1`, or `p`).
+  const lastSpace = lastIndexIn(text, ' ', e - 1, u < 0 ? p : u - 1);
+  const a = u < 0 ? p : lastSpace + 1;
+  if (a < (u < 0 ? p : u) || lastSpace >= a) return;
   if (u >= 0) span(r, u, a - 1 >= u ? a - 1 : u);
   let kind = 0;
   if (mb & DDOS) kind = preauth ? FAIL : NOFAIL;
@@ -72,13 +74,13 @@ export function changeOfUser(text: string, p: number, end: number, r: SshdMatch)
   let a = -1;
   let ae = -1;
   let n = 0;
-  for (let c = text.indexOf(CHANGE, p); c >= 0 && c < end && n < 2; c = text.indexOf(CHANGE, c + 1)) {
+  for (let c = indexIn(text, CHANGE, p, end); c >= 0 && n < 2; c = indexIn(text, CHANGE, c + 1, end)) {
     // Backwards from the colon: ` port <digits>`, then the address token.
     let d = c;
     while (d > p && isDigit(text.charCodeAt(d - 1))) d--;
     if (d === c || !endsAt(text, ' port ', d)) continue;
     const e = d - 6;
-    const s = text.lastIndexOf(' ', e - 1);
+    const s = lastIndexIn(text, ' ', e - 1, p);
     if (s < p) continue;
     if (n++ === 0) {
       a = s + 1;
@@ -113,7 +115,7 @@ export function receivedDisconnect(text: string, p: number, end: number, mb: num
   let kind = 0;
   if (code === 11) kind = NOFAIL;
   else if (code === 3) {
-    const af = text.lastIndexOf(': Auth fail', end);
+    const af = lastIndexIn(text, ': Auth fail', end, q - 1);
     kind = af > q - 2 && suffixEnds(text, af + 11, end) ? FAIL : 0;
   } else if (code === 14 && mb & EXTRA) {
     while (text.charCodeAt(q) === 32) q++;
@@ -127,11 +129,10 @@ export function receivedDisconnect(text: string, p: number, end: number, mb: num
 /** `refused connect from <name> (<addr>)` (tcp wrappers): the address in the final parentheses. */
 export function refusedConnect(text: string, p: number, end: number, r: SshdMatch): void {
   const e = trimEnd(text, p, end);
-  const lp = text.lastIndexOf(' (', e);
+  const lp = lastIndexIn(text, ' (', e, p);
   // `<name> (<addr>)`: one word, then the address alone in the parentheses.
-  const inner = text.indexOf(' ', lp + 2);
-  if (lp < p || text.charCodeAt(e - 1) !== 41 || (inner >= 0 && inner < e)) return;
-  if (text.lastIndexOf(' ', lp - 1) >= p) return;
+  if (lp < p || text.charCodeAt(e - 1) !== 41 || indexIn(text, ' ', lp + 2, e) >= 0) return;
+  if (lastIndexIn(text, ' ', lp - 1, p) >= p) return;
   setAddr(r, lp + 2, e - 1, FAIL);
 }
 
@@ -148,8 +149,8 @@ export function negotiate(text: string, p: number, end: number, r: SshdMatch): v
 
 /** `<alg> found<suffix>` with `<alg>` one to three words. */
 export function found(text: string, p: number, end: number, word: string): boolean {
-  const f = text.indexOf(word, p);
-  if (f < 0 || f > end) return false;
+  const f = indexIn(text, word, p, end + 1);
+  if (f < 0) return false;
   let spaces = 0;
   for (let i = p; i < f; i++) if (text.charCodeAt(i) === 32) spaces++;
   return spaces <= 2;
@@ -170,7 +171,8 @@ export function kex(text: string, p: number, r: SshdMatch): void {
 /** `Bad protocol version identification '<client text>' from <addr>[ port N]`: from the end. */
 export function badVersion(text: string, p: number, end: number, r: SshdMatch): void {
   const e = trimEnd(text, p, end);
-  for (let f = text.lastIndexOf("' from ", e); f >= p - 1; f = text.lastIndexOf("' from ", f - 1)) {
+  const lo = p > 0 ? p - 1 : 0;
+  for (let f = lastIndexIn(text, "' from ", e, lo); f >= p - 1; f = lastIndexIn(text, "' from ", f - 1, lo)) {
     const te = tokenEnd(text, f + 7, e);
     if (onPort(text, te, e) >= e) return setAddr(r, f + 7, te, FAIL);
     if (f === 0) return;
@@ -179,11 +181,12 @@ export function badVersion(text: string, p: number, end: number, r: SshdMatch): 
 
 /** `SSH: Server;Ltype: (Authname|Version|Kex);Remote: <addr>-<port>;<Field>:` (helper). */
 export function sshServer(text: string, p: number, end: number, r: SshdMatch): void {
-  const semi = text.indexOf(';Remote: ', p);
-  if (semi < 0 || semi > p + 8) return;
+  const semi = indexIn(text, ';Remote: ', p, p + 9);
+  if (semi < 0) return;
   const a = semi + 9;
-  const next = text.indexOf(';', a);
-  const dash = text.lastIndexOf('-', next);
-  if (next < 0 || next > end || dash <= a || !allDigits(text, dash + 1, next)) return;
+  const next = indexIn(text, ';', a, end + 1);
+  if (next < 0) return;
+  const dash = lastIndexIn(text, '-', next, a + 1);
+  if (dash <= a || !allDigits(text, dash + 1, next)) return;
   setAddr(r, a, dash, NOFAIL);
 }

@@ -2,7 +2,7 @@
  * Shared pieces of the sshd message grammar (sshd-messages.ts, sshd-connection.ts): the match
  * record, the modes, and the anchored readers of addresses, ports and fail2ban's suffixes.
  */
-import { at } from './time.ts';
+import { at, lastIndexIn } from './time.ts';
 
 export const FAIL = 1;
 export const NOFAIL = 2;
@@ -54,10 +54,10 @@ export function setAddr(r: SshdMatch, a: number, ae: number, kind: number): void
   r.kind = kind;
 }
 
-/** End of the token at `p`: the next space, or `end`. */
+/** End of the token at `p`: the next space, or `end` (a loop that stops there: see indexIn). */
 export function tokenEnd(text: string, p: number, end: number): number {
-  const sp = text.indexOf(' ', p);
-  return sp < 0 || sp > end ? end : sp;
+  for (let i = p < 0 ? 0 : p; i < end; i++) if (text.charCodeAt(i) === 32) return i;
+  return end;
 }
 
 export function tokenAt(text: string, p: number, end: number, kind: number, r: SshdMatch): void {
@@ -103,7 +103,7 @@ export function tailEnds(text: string, p: number, end: number, tail: number): bo
  * ` from x` comes before it.
  */
 export function fromAtEnd(text: string, u: number, end: number, tail: number, kind: number, r: SshdMatch): void {
-  for (let f = text.lastIndexOf(' from ', end - 6); f >= u; f = text.lastIndexOf(' from ', f - 1)) {
+  for (let f = lastIndexIn(text, ' from ', end - 6, u); f >= u; f = lastIndexIn(text, ' from ', f - 1, u)) {
     const a = f + 6;
     const te = tokenEnd(text, a, end);
     if (tailEnds(text, te, end, tail)) {

@@ -16,7 +16,7 @@
  * `aggressive` (both).
  */
 
-import { at } from './time.ts';
+import { at, indexIn, lastIndexIn } from './time.ts';
 import {
   DDOS,
   EXTRA,
@@ -146,8 +146,8 @@ function authFailure(text: string, p: number, end: number, r: SshdMatch): void {
 
 /** `Failed <method> for [invalid user ]<user> from <addr> port <n> ssh2[: <auth info>]`; see the module comment. */
 function failed(text: string, p: number, end: number, r: SshdMatch): void {
-  const sp = text.indexOf(' for ', p);
-  if (sp < 0 || sp >= end || text.lastIndexOf(' ', sp - 1) >= p) return;
+  const sp = indexIn(text, ' for ', p, end);
+  if (sp < 0 || lastIndexIn(text, ' ', sp - 1, p) >= p) return;
   const pub = sp - p === 9 && at(text, 'publickey', p);
   let u = sp + 5;
   const invalid = at(text, 'invalid user ', u);
@@ -163,7 +163,7 @@ function failed(text: string, p: number, end: number, r: SshdMatch): void {
   let bareEnd = -1;
   let nBare = 0;
   // From `u`: an empty user name is logged as `user  from` (the space at `u` starts ` from `).
-  for (let f = text.indexOf(' from ', u); f >= 0 && f < end && nFull < 2; f = text.indexOf(' from ', f + 1)) {
+  for (let f = indexIn(text, ' from ', u, end); f >= 0 && nFull < 2; f = indexIn(text, ' from ', f + 1, end)) {
     const a = f + 6;
     const te = tokenEnd(text, a, end);
     let q = onPort(text, te, end);
@@ -196,8 +196,8 @@ function failed(text: string, p: number, end: number, r: SshdMatch): void {
 
 /** `Accepted <method> for <user> from <addr> port <n> …`: the user is one word (sshd knows it). */
 function accepted(text: string, p: number, end: number, r: SshdMatch): void {
-  const sp = text.indexOf(' for ', p);
-  if (sp < 0 || sp >= end || text.lastIndexOf(' ', sp - 1) >= p) return;
+  const sp = indexIn(text, ' for ', p, end);
+  if (sp < 0 || lastIndexIn(text, ' ', sp - 1, p) >= p) return;
   const u = sp + 5;
   const ue = tokenEnd(text, u, end);
   if (ue === u || !at(text, ' from ', ue)) return;
@@ -254,7 +254,7 @@ function keyIs(text: string, p: number, n: number, key: string): boolean {
 
 /** `User <u> from <addr> not allowed because <reason>` / `User <u> not allowed because account is locked`. */
 function userNotAllowed(text: string, p: number, end: number, r: SshdMatch): void {
-  const n = text.lastIndexOf(' not allowed because ', end);
+  const n = lastIndexIn(text, ' not allowed because ', end, p);
   if (n < p) return;
   const why = n + 21;
   const e = trimEnd(text, why, end);
@@ -266,7 +266,7 @@ function userNotAllowed(text: string, p: number, end: number, r: SshdMatch): voi
     r.kind = FAIL;
     return;
   }
-  const sp = text.lastIndexOf(' ', n - 1);
+  const sp = lastIndexIn(text, ' ', n - 1, p + 4);
   if (sp < p + 4 || !at(text, ' from ', sp - 5)) return;
   span(r, p, sp - 5);
   setAddr(r, sp + 1, n, FAIL);

@@ -21,7 +21,7 @@
  * same file moves to the next year (Dec 31 → Jan 1).
  */
 import type { SkipKind } from './index.ts';
-import { TimeScan, addMonthsUs, at, scanRfc3339, scanSyslogTime } from './time.ts';
+import { TimeScan, addMonthsUs, at, indexIn, scanRfc3339, scanSyslogTime } from './time.ts';
 import { ZoneClock } from './time-zone.ts';
 
 /** A head no line starts with (a NUL cannot start a timestamp). */
@@ -156,8 +156,8 @@ export class SyslogHeaderReader {
     for (let n = 0; n <= MAX_HEAD_TOKENS; n++) {
       if (p >= e || text.charCodeAt(p) !== 32) return this.no('unparseable', 'invalid syslog header');
       while (text.charCodeAt(p) === 32 && p < e) p++;
-      let sp = text.indexOf(' ', p);
-      if (sp < 0 || sp > e) sp = e;
+      let sp = p;
+      while (sp < e && text.charCodeAt(sp) !== 32) sp++;
       const m = sshdTag(text, p, sp);
       if (m > 0) {
         this.pid = tagPid;
@@ -175,12 +175,12 @@ export class SyslogHeaderReader {
     if (!scanRfc3339(text, b, scan, false)) return this.no('unparseable', 'invalid timestamp');
     this.tsUs = scan.zoned ? scan.us : this.zone.toUtc(scan.us);
     let p = scan.end + 1;
-    let sp = text.indexOf(' ', p);
-    if (text.charCodeAt(scan.end) !== 32 || sp < 0 || sp >= e) return this.no('unparseable', 'invalid syslog header');
+    let sp = indexIn(text, ' ', p, e);
+    if (text.charCodeAt(scan.end) !== 32 || sp < 0) return this.no('unparseable', 'invalid syslog header');
     this.hostHash = hashOf(text, p, sp);
     p = sp + 1;
-    sp = text.indexOf(' ', p);
-    if (sp < 0 || sp >= e) return this.no('unparseable', 'invalid syslog header');
+    sp = indexIn(text, ' ', p, e);
+    if (sp < 0) return this.no('unparseable', 'invalid syslog header');
     const app = sp - p;
     if (!((app === 4 && at(text, 'sshd', p)) || (app === 12 && at(text, 'sshd-session', p)))) return this.no('ignored', 'other program');
     // PROCID MSGID STRUCTURED-DATA
@@ -188,11 +188,11 @@ export class SyslogHeaderReader {
     let pid = 0;
     for (; isDigit(text.charCodeAt(p)) && p < e; p++) pid = pid * 10 + text.charCodeAt(p) - 48;
     if (text.charCodeAt(p) === 45) p++;
-    sp = text.indexOf(' ', p);
-    if (sp !== p || sp >= e) return this.no('unparseable', 'invalid syslog header');
+    sp = indexIn(text, ' ', p, e);
+    if (sp !== p) return this.no('unparseable', 'invalid syslog header');
     this.pid = pid;
-    sp = text.indexOf(' ', sp + 1);
-    if (sp < 0 || sp >= e) return this.no('unparseable', 'invalid syslog header');
+    sp = indexIn(text, ' ', sp + 1, e);
+    if (sp < 0) return this.no('unparseable', 'invalid syslog header');
     p = sp + 1;
     if (text.charCodeAt(p) === 45) p++;
     else {
@@ -209,7 +209,7 @@ export class SyslogHeaderReader {
     if (at(text, 'kernel:', m)) {
       let k = m + 7;
       if (text.charCodeAt(k) === 32) k++;
-      const close = text.charCodeAt(k) === 91 ? text.indexOf(']', k) : -1;
+      const close = text.charCodeAt(k) === 91 ? indexIn(text, ']', k, e) : -1;
       if (close > 0 && close < e && close - k < 24) {
         m = close + 1;
         if (text.charCodeAt(m) === 58) m++;
@@ -217,7 +217,7 @@ export class SyslogHeaderReader {
       }
     }
     if (at(text, '[ID ', m)) {
-      const close = text.indexOf('] ', m);
+      const close = indexIn(text, '] ', m, e);
       if (close > 0 && close < e && close - m < 40) m = close + 2;
     }
     this.msg = m;

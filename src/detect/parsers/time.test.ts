@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TimeScan, civilToUs, formatTsUs, scanRfc3339 } from './time.ts';
+import { TimeScan, civilToUs, formatTsUs, indexIn, lastIndexIn, scanRfc3339 } from './time.ts';
 
 test('formatTsUs: whole seconds without a fraction, else trailing zeros trimmed', () => {
   const base = Date.UTC(2026, 2, 2, 8, 0, 4) * 1000;
@@ -36,4 +36,23 @@ test('scanRfc3339 agrees with Date.parse, offsets and fractions included', () =>
     assert.equal(ok ? s.us : null, want, text);
   }
   assert.ok(Number.isNaN(civilToUs(2026, 4, 31, 0, 0, 0, 0)));
+});
+
+test('indexIn and lastIndexIn give what indexOf and lastIndexOf give, within their bounds', () => {
+  const texts = ['', ' ', 'a from b from c', ' from ', 'x from', 'from  from ', 'aaa', '  ', 'a b  c '];
+  const lits = [' ', ' from ', 'from', 'a', '  '];
+  for (const t of texts)
+    for (const lit of lits)
+      for (let p = -2; p <= t.length + 2; p++)
+        for (let b = -1; b <= t.length + 2; b++) {
+          const f = t.indexOf(lit, p);
+          assert.equal(
+            indexIn(t, lit, p, b),
+            f >= 0 && f < b ? f : -1,
+            `indexIn(${JSON.stringify(t)}, ${JSON.stringify(lit)}, ${p}, ${b})`,
+          );
+          if (b < 0) continue;
+          const l = t.lastIndexOf(lit, p);
+          assert.equal(lastIndexIn(t, lit, p, b), l >= b ? l : -1, `lastIndexIn(${JSON.stringify(t)}, ${JSON.stringify(lit)}, ${p}, ${b})`);
+        }
 });

@@ -220,3 +220,24 @@ export function at(text: string, lit: string, i: number): boolean {
 export function endsAt(text: string, lit: string, e: number): boolean {
   return text.charCodeAt(e - 1) === lit.charCodeAt(lit.length - 1) && text.endsWith(lit, e);
 }
+
+/**
+ * `text.indexOf(lit, p)` when that match starts before `end`, else -1. The sshd parser reads each line in
+ * place in the multi-megabyte read chunk (no substring per line), so a search must stop at the line's end:
+ * a builtin indexOf would run on into the following lines when the line lacks the word, and a hostile
+ * file could make every line cost the rest of the chunk.
+ */
+export function indexIn(text: string, lit: string, p: number, end: number): number {
+  const c0 = lit.charCodeAt(0);
+  for (let i = p < 0 ? 0 : p; i < end; i++) if (text.charCodeAt(i) === c0 && at(text, lit, i)) return i;
+  return -1;
+}
+
+/** `text.lastIndexOf(lit, from)` when that match starts at or after `lo` (>= 0), else -1; bounded like indexIn. */
+export function lastIndexIn(text: string, lit: string, from: number, lo: number): number {
+  const c0 = lit.charCodeAt(0);
+  let i = from < 0 ? 0 : from;
+  if (i > text.length - lit.length) i = text.length - lit.length;
+  for (; i >= lo; i--) if (text.charCodeAt(i) === c0 && at(text, lit, i)) return i;
+  return -1;
+}
