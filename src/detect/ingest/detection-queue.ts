@@ -1,15 +1,20 @@
 /**
- * Detections as durable intents. A detection is recorded in the `detections`
- * table first, then handed to the handler (`onDetections`) in batches in
- * firing order, and marked handled once the handler resolves (incident and
- * local actions written) and what it left `behind` (run records, timeline,
- * audit) is written. That second stage of one batch runs beside the handling
- * of the next, so a storm's later bans do not wait for its earlier bookkeeping. A batch that fails is counted on its rows
- * (`attempts`, `last_error`) and retried whole after a pause: the handler is
- * idempotent. The table is the queue: memory holds at most `memoryLimit`
- * detections; beyond that (or after a restart) they are read back from the
- * table, oldest first. A detection not yet recorded when the process dies is
- * re-raised by the rebuild at start (its events are stored: see rebuild.ts).
+ * Detections as durable intents, handled in two stages per batch, in firing order:
+ *
+ *   1. the handler (`onDetections`): incidents placed, bans and locks decided
+ *   2. what it left `behind` (run records, timeline, audit), then the detections
+ *      recorded in the `detections` table and marked handled, in one transaction
+ *
+ * Stage 2 of one batch runs beside stage 1 of the next, so a storm's later bans
+ * wait neither for its earlier bookkeeping nor for recording its detections. A
+ * detection not yet recorded when the process dies is re-raised by the rebuild
+ * at start (its events are stored: see rebuild.ts), and the handler is
+ * idempotent, so it is handled again and finds what was done in place.
+ *
+ * Memory holds at most `memoryLimit` detections: beyond that (or after a
+ * restart) they are recorded at once and read back from the table, oldest
+ * first. A batch that fails is counted on its recorded rows (`attempts`,
+ * `last_error`) and retried whole after a pause.
  *
  * The handler runs beside ingestion, never in front of it: ingest answers do
  * not wait for it, and its transactions are short ones interleaved with the
@@ -34,7 +39,7 @@ export interface DetectionQueueOptions {
 }
 
 export interface DetectionQueue {
-  /** Records detections, then queues them for the handler. Never throws: retried until recorded. */
+  /** Queues detections for the handler (recorded with their handling, see recordPending). Never throws. */
   record(ds: readonly Detection[]): void;
   /** Reads unhandled detections left in the table (at start). */
   resume(): void;
@@ -45,7 +50,8 @@ export interface DetectionQueue {
 }
 
 interface Queued {
-  id: string;
+  /** Its row in `detections`; null until it is recorded (stage 2, see finish). */
+  id: string | null;
   job: DetectionJob;
 }
 
@@ -71,8 +77,21 @@ export function createDetectionQueue(opts: DetectionQueueOptions): DetectionQueu
       wake = () => (clearTimeout(t), (wake = null), r());
     });
 
+  /**
+   * New detections go to the in-memory queue as they are: they are recorded
+   * with their handling's bookkeeping (finish), off the path to the ban. A
+   * crash before that loses nothing: their events are stored, and the rebuild
+   * at start re-raises every firing that is not recorded. Beyond the memory
+   * limit (or behind detections already waiting in the table) they are
+   * recorded now and read back later, in firing order.
+   */
   async function recordPending(): Promise<boolean> {
     if (unrecorded.length === 0) return true;
+    if (!inTable) {
+      const take = unrecorded.splice(0, Math.max(0, memoryLimit - queue.length));
+      for (const d of take) queue.push({ id: null, job: { d, rule: ruleByName.get(d.rule)! } });
+      if (unrecorded.length === 0) return true;
+    }
     const ds = unrecorded;
     unrecorded = [];
     try {
@@ -130,7 +149,6 @@ export function createDetectionQueue(opts: DetectionQueueOptions): DetectionQueu
         continue;
       }
       const batch = queue.splice(0, opts.batchSize);
-      const ids = batch.map((b) => b.id);
       let handled: void | DetectionsHandled;
       try {
         handled = await opts.onDetections(batch.map((b) => b.job));
@@ -143,15 +161,30 @@ export function createDetectionQueue(opts: DetectionQueueOptions): DetectionQueu
       failures = 0;
       // The batch's bookkeeping runs beside the next batch's enforcement; one batch's at a time.
       await behind;
-      behind = finish(batch, ids, handled ?? {});
+      behind = finish(batch, handled ?? {});
     }
   }
 
   /** Stage 2 of a batch: what the handler left behind, then the rows marked handled. */
-  async function finish(batch: Queued[], ids: string[], handled: DetectionsHandled): Promise<void> {
+  async function finish(batch: Queued[], handled: DetectionsHandled): Promise<void> {
     try {
       if (handled.behind) await handled.behind();
-      await markDetectionsHandled(opts.db, ids, incidentTypes, opts.clock());
+      const fresh = batch.filter((b) => b.id === null);
+      const now = opts.clock();
+      await opts.db.tx(async (q) => {
+        // Recorded and marked handled in one transaction: a refill never reads them as waiting.
+        const ids = await insertDetections(
+          q,
+          fresh.map((b) => b.job.d),
+        );
+        fresh.forEach((b, i) => (b.id = ids[i]!));
+        await markDetectionsHandled(
+          q,
+          batch.map((b) => b.id!),
+          incidentTypes,
+          now,
+        );
+      });
       st.handled += batch.length;
       st.lastError = null;
     } catch (err) {
@@ -167,11 +200,22 @@ export function createDetectionQueue(opts: DetectionQueueOptions): DetectionQueu
     st.failedAttempts++;
     st.lastError = (err as Error).message;
     opts.logger.error({ err, detections: batch.length }, 'handling detections failed; the batch will be retried');
-    await markDetectionsFailed(
-      opts.db,
-      batch.map((b) => b.id),
-      (err as Error).message,
-    ).catch(() => {});
+    // A failing detection is recorded now, so its attempts and error are visible (GET /api/v1/detections).
+    const fresh = batch.filter((b) => b.id === null);
+    try {
+      const ids = await insertDetections(
+        opts.db,
+        fresh.map((b) => b.job.d),
+      );
+      fresh.forEach((b, i) => (b.id = ids[i]!));
+      await markDetectionsFailed(
+        opts.db,
+        batch.flatMap((b) => (b.id === null ? [] : [b.id])),
+        (err as Error).message,
+      );
+    } catch {
+      // The database is away too: the batch stays in memory (and the rebuild re-raises what is not recorded).
+    }
   }
 
   function kick(): void {
