@@ -16,7 +16,7 @@
  * `aggressive` (both).
  */
 
-import { at } from './time.ts';
+import { at } from '../../domain/time.ts';
 import {
   DDOS,
   EXTRA,

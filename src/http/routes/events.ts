@@ -2,8 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import { AppError } from '../../errors.ts';
 import type { HttpContext } from '../http-context.ts';
 import type { FbEvent } from '../../domain/event.ts';
-import { eventFromObject } from '../../detect/event-object.ts';
-import { TimeScan } from '../../detect/parsers/time.ts';
+import { eventFromObject } from '../../domain/event-object.ts';
+import { TimeScan } from '../../domain/time.ts';
 
 /**
  * POST /api/v1/events (role ingest): a JSON array of events, one JSON object,

@@ -10,9 +10,9 @@
  * nesting, a megabyte of text) is refused here, before anything stores it or
  * recurses into it.
  */
-import type { FbEvent } from '../domain/event.ts';
-import { canonicalIp } from '../domain/ip.ts';
-import { TimeScan, scanRfc3339 } from './parsers/time.ts';
+import type { FbEvent } from './event.ts';
+import { canonicalIp } from './ip.ts';
+import { TimeScan, scanRfc3339 } from './time.ts';
 
 const KNOWN = new Set([
   'type',
