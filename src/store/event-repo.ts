@@ -1,14 +1,20 @@
 /**
  * Raw events in batches, their per-minute aggregates, and retention.
  *
- * A batch is one row: a JSON array of events (`tsUs`, `type`, `ip`, ... as in
- * FbEvent), with its time range and the types inside, written by one group
- * commit of the ingest pipeline. One row per batch instead of a row per event
- * keeps the durable path as fast as detection alone (issue #13).
+ * A batch is one row: a JSON array of events, with its time range and the
+ * types inside, written by one group commit of the ingest pipeline. One row
+ * per batch instead of a row per event keeps the durable path as fast as
+ * detection alone (issue #13). An element is either an FbEvent (`tsUs`,
+ * `type`, `ip`, ...: log followers, JSON-array requests, rows written before)
+ * or the Event object exactly as an NDJSON request sent it (`ts` as RFC 3339:
+ * the validated line's own text, stored without encoding it again); decoding
+ * turns both into the same FbEvent.
  */
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { Queryable } from './db.ts';
 import type { FbEvent } from '../domain/event.ts';
+import { eventFromObject } from '../domain/event-object.ts';
+import { TimeScan } from '../domain/time.ts';
 
 /** One event as stored inside a batch; throws on what JSON cannot hold (cycles, BigInt, nesting too deep). */
 export function encodeEvent(ev: FbEvent): string {
@@ -44,10 +50,28 @@ export async function insertEventBatch(q: Queryable, b: EventBatchRow): Promise<
   ]);
 }
 
-/** The events of a stored batch's `data`. */
+/**
+ * The events of a stored batch's `data`. An element stored as the request's
+ * Event object (it has `ts`; an FbEvent never has) is validated again into the
+ * FbEvent the pipeline made of it when it was accepted; one that no longer
+ * validates (rules of a later version) is left out.
+ */
 export function decodeEventBatch(data: string): FbEvent[] {
   const json = data.startsWith('[') ? data : inflateRawSync(Buffer.from(data, 'base64')).toString('utf8');
-  return JSON.parse(json) as FbEvent[];
+  const els = JSON.parse(json) as (FbEvent & { ts?: unknown })[];
+  let scan: TimeScan | undefined;
+  let out: FbEvent[] | undefined;
+  for (let i = 0; i < els.length; i++) {
+    const el = els[i]!;
+    if (el.ts === undefined) {
+      out?.push(el);
+      continue;
+    }
+    if (!out) out = els.slice(0, i);
+    const r = eventFromObject(el, (scan ??= new TimeScan()));
+    if (r.ok) out.push(r.event);
+  }
+  return out ?? els;
 }
 
 export interface StoredBatch {

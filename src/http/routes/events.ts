@@ -23,9 +23,12 @@ export function eventRoutes(app: FastifyInstance, ctx: HttpContext): void {
     await ctx.actor(req, 'events:write');
     const maxBatch = ctx.deps.config.events.max_batch;
     let items: unknown[];
+    /** NDJSON: each item's line, stored as sent instead of encoding the event again. */
+    let texts: string[] | undefined;
     const parseErrors: { index: number; error: string }[] = [];
     if (typeof req.body === 'string') {
       items = [];
+      texts = [];
       const lines = req.body.split('\n');
       let index = 0;
       for (const line of lines) {
@@ -36,6 +39,7 @@ export function eventRoutes(app: FastifyInstance, ctx: HttpContext): void {
           parseErrors.push({ index, error: 'invalid JSON' });
           items.push(undefined);
         }
+        texts.push(line);
         index++;
       }
     } else if (Array.isArray(req.body)) items = req.body;
@@ -45,6 +49,7 @@ export function eventRoutes(app: FastifyInstance, ctx: HttpContext): void {
 
     const scan = new TimeScan();
     const good: FbEvent[] = [];
+    const goodTexts: string[] | undefined = texts ? [] : undefined;
     const rejected: { index: number; error: string }[] = [];
     const parseErrorAt = new Map(parseErrors.map((e) => [e.index, e.error]));
     for (let i = 0; i < items.length; i++) {
@@ -54,11 +59,13 @@ export function eventRoutes(app: FastifyInstance, ctx: HttpContext): void {
         continue;
       }
       const r = eventFromObject(items[i], scan);
-      if (r.ok) good.push(r.event);
-      else rejected.push({ index: i, error: r.error });
+      if (r.ok) {
+        good.push(r.event);
+        goodTexts?.push(texts![i]!);
+      } else rejected.push({ index: i, error: r.error });
     }
     // Throws rate_limited / unavailable with nothing accepted; resolves once stored.
-    const r = await pipeline.accept(good, { source: 'api', waitMs: STORE_WAIT_MS });
+    const r = await pipeline.accept(good, { source: 'api', waitMs: STORE_WAIT_MS, texts: goodTexts });
     if (rejected.length) {
       for (const r of rejected) {
         const t = (items[r.index] as { type?: unknown } | undefined)?.type;
