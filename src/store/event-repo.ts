@@ -10,7 +10,7 @@
  * the validated line's own text, stored without encoding it again); decoding
  * turns both into the same FbEvent.
  */
-import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { deflateRaw, inflateRawSync } from 'node:zlib';
 import type { Queryable } from './db.ts';
 import type { FbEvent } from '../domain/event.ts';
 import { eventFromObject } from '../domain/event-object.ts';
@@ -36,17 +36,35 @@ export interface EventBatchRow {
   types: string[];
   /** Encoded events (encodeEvent / encodeEvents), comma separated. */
   parts: string[];
+  /** packEventBatch(parts), when the caller packed them before its transaction. */
+  data?: string;
+}
+
+/**
+ * The `data` of a batch: its parts as one JSON array, deflated and in
+ * base64. Deflating runs on the libuv thread pool (another core), so the
+ * main thread goes on parsing requests meanwhile; one output chunk for the
+ * whole batch, so one round trip to the pool.
+ */
+export function packEventBatch(parts: readonly string[]): Promise<string> {
+  const json = Buffer.from(`[${parts.filter((p) => p !== '').join(',')}]`);
+  return new Promise((resolve, reject) =>
+    deflateRaw(json, { level: 1, chunkSize: Math.min(json.length + 1024, 64 << 20) }, (err, out) =>
+      err ? reject(err) : resolve(out.toString('base64')),
+    ),
+  );
 }
 
 /** Stores one batch of encoded events as one row. */
 export async function insertEventBatch(q: Queryable, b: EventBatchRow): Promise<void> {
   if (b.n === 0) return;
+  const data = b.data ?? (await packEventBatch(b.parts));
   await q.query(`INSERT INTO event_batches (ts_min, ts_max, n, types, data) VALUES ($1, $2, $3, $4, $5)`, [
     usToIso(b.tsMinUs),
     usToIso(b.tsMaxUs),
     b.n,
     b.types,
-    deflateRawSync(`[${b.parts.filter((p) => p !== '').join(',')}]`, { level: 1 }).toString('base64'),
+    data,
   ]);
 }
 
