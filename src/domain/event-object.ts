@@ -87,62 +87,112 @@ export function attrsProblem(attrs: Record<string, unknown>, budget: number): st
 export type EventObjectResult = { ok: true; event: FbEvent } | { ok: false; error: string };
 
 export function eventFromObject(raw: unknown, scan: TimeScan = new TimeScan()): EventObjectResult {
-  const no = (error: string): EventObjectResult => ({ ok: false, error });
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return no('not a JSON object');
+  const r = validateEvent(raw, scan);
+  return typeof r === 'string' ? { ok: false, error: r } : { ok: true, event: r };
+}
+
+/** The last `type` that passed TYPE_RE: traffic repeats a handful of types, so the regex runs rarely. */
+let lastType = '';
+const SIZE_ERROR = `the event must be at most ${MAX_EVENT_BYTES / 1024} KB as JSON`;
+
+/**
+ * eventFromObject without the result object (the ingest hot path): the
+ * FbEvent, or the reason it is rejected as a string.
+ */
+export function validateEvent(raw: unknown, scan: TimeScan): FbEvent | string {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return 'not a JSON object';
   const o = raw as Record<string, unknown>;
-  if (typeof o.type !== 'string' || o.type === '') return no('type must be a non-empty string');
-  if (!TYPE_RE.test(o.type)) return no('type must be 1-100 characters of letters, digits, _ . : -');
-  if (typeof o.ts !== 'string') return no('ts must be an RFC 3339 string');
-  if (!scanRfc3339(o.ts, 0, scan, true) || scan.end !== o.ts.length)
-    return no('ts must be an RFC 3339 string with a zone, e.g. 2026-03-02T08:00:00Z');
-  const ev: FbEvent = { type: o.type, tsUs: scan.us };
-  if (o.ip !== undefined && o.ip !== null) {
-    const ip = typeof o.ip === 'string' ? canonicalIp(o.ip) : null;
-    if (ip === null) return no('ip must be an IPv4 or IPv6 address');
-    ev.ip = ip;
+  const type = o.type;
+  if (typeof type !== 'string' || type === '') return 'type must be a non-empty string';
+  if (type !== lastType) {
+    if (!TYPE_RE.test(type)) return 'type must be 1-100 characters of letters, digits, _ . : -';
+    lastType = type;
   }
-  if (o.user_id !== undefined && o.user_id !== null) {
-    if (typeof o.user_id === 'string' && o.user_id.length <= 500) ev.user_id = o.user_id;
-    else if (typeof o.user_id === 'number' && Number.isFinite(o.user_id)) ev.user_id = String(o.user_id);
-    else return no('user_id must be a string');
+  const ts = o.ts;
+  if (typeof ts !== 'string') return 'ts must be an RFC 3339 string';
+  if (!scanRfc3339(ts, 0, scan, true) || scan.end !== ts.length)
+    return 'ts must be an RFC 3339 string with a zone, e.g. 2026-03-02T08:00:00Z';
+  const ev: FbEvent = { type, tsUs: scan.us };
+  /** Known fields present (null counts: a key of `o` all the same); more keys than these means unknown ones. */
+  let known = 2;
+  let bytes = 60 + type.length + ts.length;
+  const ip = o.ip;
+  if (ip !== undefined) {
+    known++;
+    if (ip !== null) {
+      const c = typeof ip === 'string' ? canonicalIp(ip) : null;
+      if (c === null) return 'ip must be an IPv4 or IPv6 address';
+      ev.ip = c;
+    }
   }
-  for (const f of STRING_FIELDS) {
+  const userId = o.user_id;
+  if (userId !== undefined) {
+    known++;
+    if (userId !== null) {
+      if (typeof userId === 'string' && userId.length <= 500) ev.user_id = userId;
+      else if (typeof userId === 'number' && Number.isFinite(userId)) ev.user_id = String(userId);
+      else return 'user_id must be a string';
+      bytes += ev.user_id.length;
+    }
+  }
+  for (let i = 0; i < STRING_FIELDS.length; i++) {
+    const f = STRING_FIELDS[i]!;
     const v = o[f];
-    if (v === undefined || v === null) continue;
-    if (typeof v !== 'string') return no(`${f} must be a string`);
+    if (v === undefined) continue;
+    known++;
+    if (v === null) continue;
+    if (typeof v !== 'string') return `${f} must be a string`;
     ev[f] = v;
+    bytes += v.length;
   }
-  if (o.status !== undefined && o.status !== null) {
-    if (!Number.isInteger(o.status) || (o.status as number) < 100 || (o.status as number) > 599)
-      return no('status must be an HTTP status code (100-599)');
-    ev.status = o.status as number;
+  const status = o.status;
+  if (status !== undefined) {
+    known++;
+    if (status !== null) {
+      if (!Number.isInteger(status) || (status as number) < 100 || (status as number) > 599)
+        return 'status must be an HTTP status code (100-599)';
+      ev.status = status as number;
+    }
   }
-  if (o.bytes !== undefined && o.bytes !== null) {
-    if (!Number.isInteger(o.bytes) || (o.bytes as number) < 0) return no('bytes must be a non-negative integer');
-    ev.bytes = o.bytes as number;
+  const nbytes = o.bytes;
+  if (nbytes !== undefined) {
+    known++;
+    if (nbytes !== null) {
+      if (!Number.isInteger(nbytes) || (nbytes as number) < 0) return 'bytes must be a non-negative integer';
+      ev.bytes = nbytes as number;
+    }
   }
-  if (o.latency_ms !== undefined && o.latency_ms !== null) {
-    if (typeof o.latency_ms !== 'number' || !(o.latency_ms >= 0) || !Number.isFinite(o.latency_ms))
-      return no('latency_ms must be a non-negative number');
-    ev.latency_ms = o.latency_ms;
+  const latency = o.latency_ms;
+  if (latency !== undefined) {
+    known++;
+    if (latency !== null) {
+      if (typeof latency !== 'number' || !(latency >= 0) || !Number.isFinite(latency)) return 'latency_ms must be a non-negative number';
+      ev.latency_ms = latency;
+    }
   }
   let attrs: Record<string, unknown> | undefined;
-  if (o.attrs !== undefined && o.attrs !== null) {
-    if (typeof o.attrs !== 'object' || Array.isArray(o.attrs)) return no('attrs must be an object');
-    attrs = o.attrs as Record<string, unknown>;
+  const givenAttrs = o.attrs;
+  if (givenAttrs !== undefined) {
+    known++;
+    if (givenAttrs !== null) {
+      if (typeof givenAttrs !== 'object' || Array.isArray(givenAttrs)) return 'attrs must be an object';
+      attrs = givenAttrs as Record<string, unknown>;
+    }
   }
-  for (const k in o) {
-    if (KNOWN.has(k)) continue;
-    if (attrs === undefined || attrs === o.attrs) attrs = { ...(attrs ?? {}) };
-    attrs[k] = o[k];
-  }
-  let bytes = 60 + o.type.length + o.ts.length + (ev.user_id?.length ?? 0);
-  for (const f of STRING_FIELDS) bytes += ev[f]?.length ?? 0;
-  if (bytes > MAX_EVENT_BYTES) return no(`the event must be at most ${MAX_EVENT_BYTES / 1024} KB as JSON`);
+  // Unknown top-level fields go into attrs: looked for only when `o` has more keys than the known ones seen.
+  let keys = 0;
+  for (const _k in o) if (++keys > known) break;
+  if (keys > known)
+    for (const k in o) {
+      if (KNOWN.has(k)) continue;
+      if (attrs === undefined || attrs === givenAttrs) attrs = { ...(attrs ?? {}) };
+      attrs[k] = o[k];
+    }
+  if (bytes > MAX_EVENT_BYTES) return SIZE_ERROR;
   if (attrs !== undefined) {
     const problem = attrsProblem(attrs, MAX_EVENT_BYTES - bytes);
-    if (problem !== null) return no(problem);
+    if (problem !== null) return problem;
     ev.attrs = attrs;
   }
-  return { ok: true, event: ev };
+  return ev;
 }

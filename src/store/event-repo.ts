@@ -13,7 +13,7 @@
 import { deflateRaw, inflateRawSync } from 'node:zlib';
 import type { Queryable } from './db.ts';
 import type { FbEvent } from '../domain/event.ts';
-import { eventFromObject } from '../domain/event-object.ts';
+import { validateEvent } from '../domain/event-object.ts';
 import { TimeScan } from '../domain/time.ts';
 
 /** One event as stored inside a batch; throws on what JSON cannot hold (cycles, BigInt, nesting too deep). */
@@ -86,8 +86,8 @@ export function decodeEventBatch(data: string): FbEvent[] {
       continue;
     }
     if (!out) out = els.slice(0, i);
-    const r = eventFromObject(el, (scan ??= new TimeScan()));
-    if (r.ok) out.push(r.event);
+    const ev = validateEvent(el, (scan ??= new TimeScan()));
+    if (typeof ev !== 'string') out.push(ev);
   }
   return out ?? els;
 }
