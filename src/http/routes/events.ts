@@ -47,7 +47,7 @@ export function eventRoutes(app: FastifyInstance, ctx: HttpContext): void {
 
     const scan = new TimeScan();
     const good: FbEvent[] = [];
-    const goodTexts: string[] | undefined = texts ? [] : undefined;
+    const goodTexts: string[] | undefined = texts && ctx.deps.config.events.store !== 'none' ? [] : undefined;
     const rejected: { index: number; error: string }[] = [];
     for (let i = 0; i < items.length; i++) {
       const item = items[i];
