@@ -14,7 +14,7 @@ import { SSHD_MODES, type SshdMode } from '../detect/parsers/sshd-messages.ts';
 import { compileLogFormat } from '../detect/parsers/nginx-format.ts';
 import { isTimeZone } from '../detect/parsers/time-zone.ts';
 import { parseCidr } from '../domain/ip.ts';
-import { formatTsUs } from '../detect/parsers/time.ts';
+import { formatTsUs } from '../domain/time.ts';
 import { replayFiles, type ReplaySummary } from '../detect/replay.ts';
 
 /** Where the command writes and what environment it reads. */

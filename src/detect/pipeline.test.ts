@@ -12,7 +12,8 @@ import type { Db } from '../store/db.ts';
 import { migrate } from '../store/migrate.ts';
 import { listDeadLetters } from '../store/dead-letter-repo.ts';
 import { listDetectionRows } from '../store/detection-repo.ts';
-import { encodeEvents, insertEventBatch } from '../store/event-repo.ts';
+import { encodeEvents, insertEventBatch, loadEventBatchesSince } from '../store/event-repo.ts';
+import { eventFromObject } from '../domain/event-object.ts';
 
 const logger = pino({ level: 'silent' });
 const T0 = Date.parse('2026-03-02T08:00:00Z') * 1000;
@@ -90,6 +91,70 @@ for (const backend of testBackends()) {
         assert.deepEqual(handled2, []);
         // The window continues: the cooldown holds, a 6th failure fires nothing.
         assert.equal((await p2.accept([failed('198.51.100.7', 6)])).detections.length, 0);
+        await p2.stop();
+      } finally {
+        await db.close();
+        await tdb.destroy();
+      }
+    });
+
+    test('rebuild after a restart: NDJSON lines stored as sent, JSON-array and log events, and an old row give the same events and windows', async () => {
+      const tdb = await createTestDatabase(backend);
+      const db = await tdb.open();
+      await migrate(db);
+      try {
+        const at = (k: number) => new Date(T0 / 1000 + k * 1000).toISOString();
+        const raw = (k: number, o: Record<string, unknown>) => ({ type: 'auth.login_failed', ts: at(k), ...o });
+        const valid = (o: unknown) => {
+          const r = eventFromObject(o);
+          assert.ok(r.ok);
+          return r.event;
+        };
+        // A row written by the previous version (FbEvents): the first failure of each address.
+        const old = [valid(raw(0, { ip: '198.51.100.20' })), valid(raw(0, { ip: '2001:db8::20' }))];
+        await insertEventBatch(db, {
+          tsMinUs: old[0]!.tsUs,
+          tsMaxUs: old[0]!.tsUs,
+          n: 2,
+          types: ['auth.login_failed'],
+          parts: [encodeEvents(old)],
+        });
+        const p = make(db, async () => {});
+        // NDJSON: the lines as sent (spaces, a non-canonical address, a numeric user id, unknown fields into attrs).
+        const lines = [
+          ` { "type": "auth.login_failed", "ts": "${at(1)}", "ip": "198.51.100.20", "user_id": 42, "tenant": "a", "attrs": {"x": [1]} } `,
+          JSON.stringify(raw(1, { ip: '2001:DB8:0:0:0:0:0:20', route: '/login' })),
+          JSON.stringify({ type: 'http.request', ts: at(1), ip: '198.51.100.20', status: 200, latency_ms: 1.5 }),
+        ];
+        const ndjson = lines.map((l) => valid(JSON.parse(l)));
+        await p.accept(ndjson, { source: 'api', texts: lines });
+        // A JSON-array request and a followed log: FbEvents, stored encoded.
+        const array = [valid(raw(2, { ip: '198.51.100.20' })), valid(raw(2, { ip: '2001:db8::20' }))];
+        await p.accept(array, { source: 'api' });
+        const log = [valid(raw(3, { ip: '198.51.100.20' })), valid(raw(3, { ip: '2001:db8::20' }))];
+        await p.accept(log, {
+          source: 'source:auth',
+          position: { source: 'auth', path: '/var/log/auth.log', inode: '1', position: 10, carry: '' },
+        });
+        await p.stop();
+
+        const stored = (await loadEventBatchesSince(db, 0, 0, 100)).flatMap((b) => b.events);
+        assert.deepEqual(stored, [...old, ...ndjson, ...array, ...log], 'each shape decodes to the FbEvent the live engine saw');
+        assert.equal(stored[2]!.user_id, '42');
+        assert.deepEqual(stored[2]!.attrs, { x: [1], tenant: 'a' });
+        assert.equal(stored[3]!.ip, '2001:db8::20');
+
+        const p2 = make(db, async () => {});
+        assert.equal(await p2.rebuild(new Date(T0 / 1000 + 60_000)), 9);
+        // Four failures per address stored in four shapes: the fifth fires only if every one was replayed.
+        const fifth = await p2.accept([valid(raw(4, { ip: '198.51.100.20' })), valid(raw(4, { ip: '2001:db8::20' }))]);
+        assert.deepEqual(
+          fifth.detections.map((d) => [d.rule, d.key, d.value]),
+          [
+            ['brute_force_attempt', 'ip:198.51.100.20', 5],
+            ['brute_force_attempt', 'ip:2001:db8::20', 5],
+          ],
+        );
         await p2.stop();
       } finally {
         await db.close();

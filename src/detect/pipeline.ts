@@ -30,7 +30,7 @@ import type { RuleSpec } from '../domain/rules/rule-spec.ts';
 import { addMinuteCounts, deleteEventsBefore } from '../store/event-repo.ts';
 import { countDeadLetters } from '../store/dead-letter-repo.ts';
 import type { SourcePosition } from '../store/source-position-repo.ts';
-import { encodeRequest } from './ingest/encode-request.ts';
+import { encodeRequest, type EncodedRequest } from './ingest/encode-request.ts';
 import { createEventWriter, type WriteJob } from './ingest/event-writer.ts';
 import { createDetectionQueue } from './ingest/detection-queue.ts';
 import { rebuildWindows } from './ingest/rebuild.ts';
@@ -72,6 +72,12 @@ export interface AcceptOptions {
   source?: string;
   /** Stop waiting for storage after this long and throw `unavailable` (an HTTP answer within its deadline). */
   waitMs?: number;
+  /**
+   * The JSON text each event was validated from (`texts[i]` for `events[i]`:
+   * one JSON object, an NDJSON line), stored as it is instead of encoding the
+   * event again.
+   */
+  texts?: readonly string[];
 }
 
 export interface AcceptResult {
@@ -281,9 +287,22 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
           retryAfter: 1,
         });
       }
-      const toStore = storePolicy === 'all' ? events : storePolicy === 'none' ? [] : events.filter((e) => matchedTypes.has(e.type));
       const source = aopts.source ?? 'api';
-      const enc = encodeRequest(toStore, source);
+      let enc: EncodedRequest;
+      if (storePolicy === 'all') enc = encodeRequest(events, source, aopts.texts);
+      else if (storePolicy === 'none') enc = encodeRequest([], source);
+      else {
+        const texts = aopts.texts;
+        const toStore: FbEvent[] = [];
+        const toStoreTexts: string[] | undefined = texts ? [] : undefined;
+        for (let i = 0; i < events.length; i++) {
+          const e = events[i]!;
+          if (!matchedTypes.has(e.type)) continue;
+          toStore.push(e);
+          toStoreTexts?.push(texts![i]!);
+        }
+        enc = encodeRequest(toStore, source, toStoreTexts);
+      }
       if (enc.stored === 0 && enc.dead.length === 0 && !aopts.position) {
         const out: Detection[] = [];
         run(events, out); // nothing to store: accepted now

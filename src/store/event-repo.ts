@@ -1,14 +1,20 @@
 /**
  * Raw events in batches, their per-minute aggregates, and retention.
  *
- * A batch is one row: a JSON array of events (`tsUs`, `type`, `ip`, ... as in
- * FbEvent), with its time range and the types inside, written by one group
- * commit of the ingest pipeline. One row per batch instead of a row per event
- * keeps the durable path as fast as detection alone (issue #13).
+ * A batch is one row: a JSON array of events, with its time range and the
+ * types inside, written by one group commit of the ingest pipeline. One row
+ * per batch instead of a row per event keeps the durable path as fast as
+ * detection alone (issue #13). An element is either an FbEvent (`tsUs`,
+ * `type`, `ip`, ...: log followers, JSON-array requests, rows written before)
+ * or the Event object exactly as an NDJSON request sent it (`ts` as RFC 3339:
+ * the validated line's own text, stored without encoding it again); decoding
+ * turns both into the same FbEvent.
  */
-import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { deflateRaw, inflateRawSync } from 'node:zlib';
 import type { Queryable } from './db.ts';
 import type { FbEvent } from '../domain/event.ts';
+import { validateEvent } from '../domain/event-object.ts';
+import { TimeScan } from '../domain/time.ts';
 
 /** One event as stored inside a batch; throws on what JSON cannot hold (cycles, BigInt, nesting too deep). */
 export function encodeEvent(ev: FbEvent): string {
@@ -30,24 +36,60 @@ export interface EventBatchRow {
   types: string[];
   /** Encoded events (encodeEvent / encodeEvents), comma separated. */
   parts: string[];
+  /** packEventBatch(parts), when the caller packed them before its transaction. */
+  data?: string;
+}
+
+/**
+ * The `data` of a batch: its parts as one JSON array, deflated and in
+ * base64. Deflating runs on the libuv thread pool (another core), so the
+ * main thread goes on parsing requests meanwhile; one output chunk for the
+ * whole batch, so one round trip to the pool.
+ */
+export function packEventBatch(parts: readonly string[]): Promise<string> {
+  const json = Buffer.from(`[${parts.filter((p) => p !== '').join(',')}]`);
+  return new Promise((resolve, reject) =>
+    deflateRaw(json, { level: 1, chunkSize: Math.min(json.length + 1024, 64 << 20) }, (err, out) =>
+      err ? reject(err) : resolve(out.toString('base64')),
+    ),
+  );
 }
 
 /** Stores one batch of encoded events as one row. */
 export async function insertEventBatch(q: Queryable, b: EventBatchRow): Promise<void> {
   if (b.n === 0) return;
+  const data = b.data ?? (await packEventBatch(b.parts));
   await q.query(`INSERT INTO event_batches (ts_min, ts_max, n, types, data) VALUES ($1, $2, $3, $4, $5)`, [
     usToIso(b.tsMinUs),
     usToIso(b.tsMaxUs),
     b.n,
     b.types,
-    deflateRawSync(`[${b.parts.filter((p) => p !== '').join(',')}]`, { level: 1 }).toString('base64'),
+    data,
   ]);
 }
 
-/** The events of a stored batch's `data`. */
+/**
+ * The events of a stored batch's `data`. An element stored as the request's
+ * Event object (it has `ts`; an FbEvent never has) is validated again into the
+ * FbEvent the pipeline made of it when it was accepted; one that no longer
+ * validates (rules of a later version) is left out.
+ */
 export function decodeEventBatch(data: string): FbEvent[] {
   const json = data.startsWith('[') ? data : inflateRawSync(Buffer.from(data, 'base64')).toString('utf8');
-  return JSON.parse(json) as FbEvent[];
+  const els = JSON.parse(json) as (FbEvent & { ts?: unknown })[];
+  let scan: TimeScan | undefined;
+  let out: FbEvent[] | undefined;
+  for (let i = 0; i < els.length; i++) {
+    const el = els[i]!;
+    if (el.ts === undefined) {
+      out?.push(el);
+      continue;
+    }
+    if (!out) out = els.slice(0, i);
+    const ev = validateEvent(el, (scan ??= new TimeScan()));
+    if (typeof ev !== 'string') out.push(ev);
+  }
+  return out ?? els;
 }
 
 export interface StoredBatch {

@@ -4,7 +4,7 @@
  * addresses, a request flood from one address, bursts of server errors and
  * a slow phase, with microsecond timestamps. Events are in time order.
  */
-import { formatTsUs } from '../../src/detect/parsers/time.ts';
+import { formatTsUs } from '../../src/domain/time.ts';
 
 export interface MixEvent {
   type: string;

@@ -15,7 +15,7 @@ import type { Logger } from 'pino';
 import { AppError } from '../../errors.ts';
 import type { Db, Queryable } from '../../store/db.ts';
 import type { FbEvent } from '../../domain/event.ts';
-import { insertEventBatch } from '../../store/event-repo.ts';
+import { insertEventBatch, packEventBatch } from '../../store/event-repo.ts';
 import { insertDeadLetters } from '../../store/dead-letter-repo.ts';
 import { saveSourcePosition, type SourcePosition } from '../../store/source-position-repo.ts';
 import type { EncodedRequest } from './encode-request.ts';
@@ -67,24 +67,26 @@ export function createEventWriter(opts: EventWriterOptions): EventWriter {
   const st = { failing: false, lastError: null as string | null, lastFailureAt: 0, failures: 0, transactions: 0 };
 
   async function writeTx(jobs: readonly WriteJob[], withExtras: boolean): Promise<void> {
+    let n = 0;
+    let tsMin = Infinity;
+    let tsMax = -Infinity;
+    const types = new Set<string>();
+    const parts: string[] = [];
+    for (const j of jobs) {
+      if (j.enc.stored === 0) continue;
+      n += j.enc.stored;
+      parts.push(j.enc.part);
+      if (j.enc.tsMinUs < tsMin) tsMin = j.enc.tsMinUs;
+      if (j.enc.tsMaxUs > tsMax) tsMax = j.enc.tsMaxUs;
+      for (const t of j.enc.types) types.add(t);
+    }
+    // Deflated on the thread pool before the transaction opens (PGlite has one session: not held meanwhile).
+    const data = n > 0 ? await packEventBatch(parts) : '';
     const extras = withExtras ? opts.extras() : null;
     const now = opts.clock();
     try {
       await opts.db.tx(async (q) => {
-        let n = 0;
-        let tsMin = Infinity;
-        let tsMax = -Infinity;
-        const types = new Set<string>();
-        const parts: string[] = [];
-        for (const j of jobs) {
-          if (j.enc.stored === 0) continue;
-          n += j.enc.stored;
-          parts.push(j.enc.part);
-          if (j.enc.tsMinUs < tsMin) tsMin = j.enc.tsMinUs;
-          if (j.enc.tsMaxUs > tsMax) tsMax = j.enc.tsMaxUs;
-          for (const t of j.enc.types) types.add(t);
-        }
-        await insertEventBatch(q, { tsMinUs: tsMin, tsMaxUs: tsMax, n, types: [...types], parts });
+        await insertEventBatch(q, { tsMinUs: tsMin, tsMaxUs: tsMax, n, types: [...types], parts, data });
         await insertDeadLetters(
           q,
           jobs.flatMap((j) => j.enc.dead),

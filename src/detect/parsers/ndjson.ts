@@ -12,8 +12,8 @@
  */
 import type { FbEvent } from '../../domain/event.ts';
 import { BaseLineParser } from './base-parser.ts';
-import { TimeScan } from './time.ts';
-import { eventFromObject } from '../event-object.ts';
+import { TimeScan } from '../../domain/time.ts';
+import { eventFromObject } from '../../domain/event-object.ts';
 
 /** Parser for one NDJSON file: the same validation as HTTP ingestion (event-object.ts). */
 export class NdjsonParser extends BaseLineParser {

@@ -19,7 +19,7 @@
 import type { FbEvent } from '../../domain/event.ts';
 import { canonicalIp } from '../../domain/ip.ts';
 import { BaseLineParser } from './base-parser.ts';
-import { civilToUs, digitsAt } from './time.ts';
+import { civilToUs, digitsAt } from '../../domain/time.ts';
 import { ZoneClock } from './time-zone.ts';
 
 const CLIENT = ', client: ';

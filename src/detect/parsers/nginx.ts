@@ -23,7 +23,7 @@ import type { FbEvent } from '../../domain/event.ts';
 import { canonicalIp, IpMatcher } from '../../domain/ip.ts';
 import { BaseLineParser } from './base-parser.ts';
 import { compileLogFormat, Field, type CompiledFormat, type Step } from './nginx-format.ts';
-import { TimeScan, scanClfTime, scanRfc3339 } from './time.ts';
+import { TimeScan, scanClfTime, scanRfc3339 } from '../../domain/time.ts';
 
 const REASON: Record<number, string> = {
   [Field.Addr]: 'invalid address',

@@ -3,7 +3,7 @@
  * reading them): closes and disconnects, change of user, tcp-wrappers refusals, negotiation failures,
  * protocol banners.
  */
-import { at, endsAt, indexIn, lastIndexIn } from './time.ts';
+import { at, endsAt, indexIn, lastIndexIn } from '../../domain/time.ts';
 import {
   DDOS,
   EXTRA,

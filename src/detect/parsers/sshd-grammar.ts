@@ -2,7 +2,7 @@
  * Shared pieces of the sshd message grammar (sshd-messages.ts, sshd-connection.ts): the match
  * record, the modes, and the anchored readers of addresses, ports and fail2ban's suffixes.
  */
-import { at, lastIndexIn } from './time.ts';
+import { at, lastIndexIn } from '../../domain/time.ts';
 
 export const FAIL = 1;
 export const NOFAIL = 2;

@@ -16,7 +16,7 @@
  * `aggressive` (both).
  */
 
-import { at, indexIn, lastIndexIn } from './time.ts';
+import { at, indexIn, lastIndexIn } from '../../domain/time.ts';
 import {
   DDOS,
   EXTRA,

@@ -32,7 +32,7 @@ import { BaseLineParser } from './base-parser.ts';
 import { FAIL, NOFAIL, SshdMatch, classify, modeBits } from './sshd-messages.ts';
 import { SyslogHeaderReader } from './syslog-header.ts';
 import { ZoneClock } from './time-zone.ts';
-import { at } from './time.ts';
+import { at } from '../../domain/time.ts';
 
 const FAILED = 'auth.login_failed';
 const SUCCEEDED = 'auth.login_succeeded';

@@ -21,7 +21,7 @@
  * same file moves to the next year (Dec 31 → Jan 1).
  */
 import type { SkipKind } from './index.ts';
-import { TimeScan, addMonthsUs, at, indexIn, scanRfc3339, scanSyslogTime } from './time.ts';
+import { TimeScan, addMonthsUs, at, indexIn, scanRfc3339, scanSyslogTime } from '../../domain/time.ts';
 import { ZoneClock } from './time-zone.ts';
 
 /** A head no line starts with (a NUL cannot start a timestamp). */

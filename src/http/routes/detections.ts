@@ -9,7 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import type { HttpContext } from '../http-context.ts';
 import { listDetections } from '../../service/detections/list-detections.ts';
 import { listDeadLetters } from '../../service/detections/list-dead-letters.ts';
-import { formatTsUs } from '../../detect/parsers/time.ts';
+import { formatTsUs } from '../../domain/time.ts';
 
 export function detectionRoutes(app: FastifyInstance, ctx: HttpContext): void {
   app.get('/api/v1/detections', async (req) => {

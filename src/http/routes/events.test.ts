@@ -2,6 +2,8 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestFirebreak, type TestFirebreak } from '../../test-harness.ts';
 import { testBackends } from '../../store/test-databases.ts';
+import { decodeEventBatch } from '../../store/event-repo.ts';
+import { inflateRawSync } from 'node:zlib';
 
 const failed = (ip: string, sec: number) => ({
   type: 'auth.login_failed',
@@ -65,6 +67,13 @@ for (const backend of testBackends()) {
       );
       assert.match(r.body.rejected[1].error, /ts/);
       assert.match(r.body.rejected[2].error, /ip/);
+      // Stored as the line was sent, read back as the FbEvent the rules saw.
+      const rows = (await t.fb.deps.db.query<{ data: string }>('SELECT data FROM event_batches')).rows;
+      assert.ok(rows.some((row) => inflateRawSync(Buffer.from(row.data, 'base64')).toString().includes(body.split('\n')[0]!)));
+      const stored = rows.flatMap((row) => decodeEventBatch(row.data)).filter((e) => e.ip === '198.51.100.1');
+      assert.deepEqual(stored, [
+        { type: 'auth.login_failed', tsUs: Date.parse('2026-03-02T08:00:00Z') * 1000, ip: '198.51.100.1', user_id: 'root' },
+      ]);
       const arr = await t.call('POST', '/api/v1/events', [failed('198.51.100.2', 0), { type: 5 }, 'x'], ingest);
       assert.equal(arr.body.accepted, 1);
       assert.deepEqual(

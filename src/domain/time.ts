@@ -1,8 +1,8 @@
 /**
- * Timestamp scanning for the log parsers, hand-rolled over char codes (no
- * regex, no Date objects on the hot path), and RFC 3339 formatting of
- * microsecond timestamps. All results are integer microseconds since the
- * Unix epoch, UTC.
+ * Timestamp scanning for the log parsers and event validation
+ * (event-object.ts), hand-rolled over char codes (no regex, no Date objects
+ * on the hot path), and RFC 3339 formatting of microsecond timestamps. All
+ * results are integer microseconds since the Unix epoch, UTC.
  */
 
 /** Where a scan ended and what it read. One instance per parser: scans allocate nothing. */
