@@ -351,6 +351,11 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
       st.rebuiltEvents = r.events;
       st.reraised = r.reraised.length;
       if (r.reraised.length) opts.logger.warn({ detections: r.reraised.length }, 're-raising detections that were never recorded');
+      if (r.invalid)
+        opts.logger.warn(
+          { events: r.invalid, error: r.invalidError },
+          'stored events that no longer pass validation were not replayed into the windows',
+        );
       deadLettersAtStart = (await countDeadLetters(opts.db)).events;
       detections.record(r.reraised);
       detections.resume(); // unhandled detections left by the previous run

@@ -72,9 +72,9 @@ export async function insertEventBatch(q: Queryable, b: EventBatchRow): Promise<
  * The events of a stored batch's `data`. An element stored as the request's
  * Event object (it has `ts`; an FbEvent never has) is validated again into the
  * FbEvent the pipeline made of it when it was accepted; one that no longer
- * validates (rules of a later version) is left out.
+ * validates (rules of a later version) is left out and counted in `invalid`.
  */
-export function decodeEventBatch(data: string): FbEvent[] {
+export function decodeEventBatch(data: string, invalid?: { n: number; first: string | null }): FbEvent[] {
   const json = data.startsWith('[') ? data : inflateRawSync(Buffer.from(data, 'base64')).toString('utf8');
   const els = JSON.parse(json) as (FbEvent & { ts?: unknown })[];
   let scan: TimeScan | undefined;
@@ -88,6 +88,10 @@ export function decodeEventBatch(data: string): FbEvent[] {
     if (!out) out = els.slice(0, i);
     const ev = validateEvent(el, (scan ??= new TimeScan()));
     if (typeof ev !== 'string') out.push(ev);
+    else if (invalid) {
+      invalid.n++;
+      invalid.first ??= ev;
+    }
   }
   return out ?? els;
 }
@@ -95,6 +99,10 @@ export function decodeEventBatch(data: string): FbEvent[] {
 export interface StoredBatch {
   id: number;
   events: FbEvent[];
+  /** Stored events that no longer validate (a later version's limits): counted, not replayed. */
+  invalid: number;
+  /** The first one's validation error. */
+  invalidError: string | null;
 }
 
 /**
@@ -106,7 +114,11 @@ export async function loadEventBatchesSince(q: Queryable, sinceUs: number, after
     `SELECT id, data FROM event_batches WHERE ts_max > $1 AND id > $2 ORDER BY id LIMIT $3`,
     [usToIso(sinceUs), afterId, limit],
   );
-  return r.rows.map((row) => ({ id: Number(row.id), events: decodeEventBatch(row.data) }));
+  return r.rows.map((row) => {
+    const invalid = { n: 0, first: null as string | null };
+    const events = decodeEventBatch(row.data, invalid);
+    return { id: Number(row.id), events, invalid: invalid.n, invalidError: invalid.first };
+  });
 }
 
 /**

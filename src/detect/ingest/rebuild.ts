@@ -27,15 +27,19 @@ export async function rebuildWindows(
   engine: RuleEngine,
   rules: readonly RuleSpec[],
   now: Date,
-): Promise<{ events: number; reraised: Detection[] }> {
+): Promise<{ events: number; reraised: Detection[]; invalid: number; invalidError: string | null }> {
   const horizonUs = Math.max(0, ...rules.map((r) => r.windowUs + r.cooldownUs));
   const sinceUs = now.getTime() * 1000 - horizonUs - 3_600_000_000;
   let afterId = await firstBatchWithin(db, sinceUs, MAX_EVENTS);
   let n = 0;
+  let invalid = 0;
+  let invalidError: string | null = null;
   const fired: Detection[] = [];
   for (;;) {
     const batches = await loadEventBatchesSince(db, sinceUs, afterId, PAGE);
     for (const b of batches) {
+      invalid += b.invalid;
+      invalidError ??= b.invalidError;
       for (const ev of b.events as FbEvent[]) {
         if (!(ev.tsUs > sinceUs)) continue;
         n++;
@@ -52,5 +56,5 @@ export async function rebuildWindows(
     const known = await recordedDetections(db, chunk);
     for (const d of chunk) if (!known.has(detectionIdentity(d.rule, d.key, d.atUs))) reraised.push(d);
   }
-  return { events: n, reraised };
+  return { events: n, reraised, invalid, invalidError };
 }
