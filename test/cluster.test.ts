@@ -17,6 +17,7 @@ import { createTestDatabase, type TestDatabase } from '../src/store/test-databas
 import { attackMix } from './support/attack-mix.ts';
 import { freePort, runCli, startServer, type ServerProcess } from './support/process.ts';
 import { deleteRedisPrefix } from './support/redis-keys.ts';
+import { waitFor } from './support/wait-for.ts';
 
 const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -36,15 +37,9 @@ async function call(base: string, method: string, url: string, body?: unknown, h
   return { status: r.status, headers: r.headers, body: text ? (JSON.parse(text) as Record<string, unknown>) : null };
 }
 
-async function until<T>(what: string, fn: () => Promise<T | undefined | null | false>, ms = 60_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn().catch(() => undefined);
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+/** waitFor, with a failing poll (an instance restarting) counted as not yet. */
+const until = <T>(what: string, fn: () => Promise<T | undefined | null | false>, ms = 60_000): Promise<T> =>
+  waitFor(what, () => fn().catch(() => undefined), ms, 100) as Promise<T>;
 
 function instanceConfig(name: string, prefix: string): string {
   const file = path.join(dir, `${name}.yaml`);
