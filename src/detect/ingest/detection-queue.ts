@@ -171,20 +171,22 @@ export function createDetectionQueue(opts: DetectionQueueOptions): DetectionQueu
       if (handled.behind) await handled.behind();
       const fresh = batch.filter((b) => b.id === null);
       const now = opts.clock();
-      await opts.db.tx(async (q) => {
+      const ids = await opts.db.tx(async (q) => {
         // Recorded and marked handled in one transaction: a refill never reads them as waiting.
         const ids = await insertDetections(
           q,
           fresh.map((b) => b.job.d),
         );
-        fresh.forEach((b, i) => (b.id = ids[i]!));
+        const fresher = new Map(fresh.map((b, i) => [b, ids[i]!]));
         await markDetectionsHandled(
           q,
-          batch.map((b) => b.id!),
+          batch.map((b) => b.id ?? fresher.get(b)!),
           incidentTypes,
           now,
         );
+        return ids;
       });
+      fresh.forEach((b, i) => (b.id = ids[i]!)); // only once committed: a rolled-back insert is inserted again on retry
       st.handled += batch.length;
       st.lastError = null;
     } catch (err) {
