@@ -18,8 +18,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import { startServer } from '../test/support/process.ts';
+import { createTestDatabase } from '../src/store/test-databases.ts';
 
 const ADMIN = 'bench-admin-token-0123456789abcdef0123456789';
 const arg = (name: string, dflt: number) => {
@@ -61,23 +61,6 @@ async function api(
   return { status: r.status, body: text ? JSON.parse(text) : null, headers: r.headers };
 }
 
-async function freshDatabase(url: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  const name = `firebreak_storm_${process.pid}`;
-  await admin.query(`DROP DATABASE IF EXISTS ${name}`);
-  await admin.query(`CREATE DATABASE ${name}`);
-  const u = new URL(url);
-  u.pathname = `/${name}`;
-  return {
-    url: u.toString(),
-    async drop() {
-      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => {});
-      await admin.end();
-    },
-  };
-}
-
 interface StormResult {
   slowestIngestMs: number;
   refused: number;
@@ -90,14 +73,14 @@ interface StormResult {
 async function storm(databaseUrl: string | undefined, n: number): Promise<StormResult> {
   const dir = mkdtempSync(path.join(tmpdir(), 'firebreak-storm-'));
   writeFileSync(path.join(dir, 'fb.yaml'), 'log_level: warn\n');
-  const server = databaseUrl ? await freshDatabase(databaseUrl) : null;
+  const server = databaseUrl ? await createTestDatabase('server', { TEST_DATABASE_URL: databaseUrl }) : null;
   const srv = await startServer({
     cwd: dir,
     env: {
       FIREBREAK_ADMIN_TOKEN: ADMIN,
       FIREBREAK_DATA_DIR: dir,
       FIREBREAK_CONFIG: path.join(dir, 'fb.yaml'),
-      ...(server ? { DATABASE_URL: server.url } : {}),
+      ...(server ? { DATABASE_URL: server.databaseUrl } : {}),
     },
     timeoutMs: 60_000,
   });
@@ -206,7 +189,7 @@ async function storm(databaseUrl: string | undefined, n: number): Promise<StormR
     return { slowestIngestMs: slowest, refused, lastBanAfterMs, incidents: attack.length, notifications, loneBanMs };
   } finally {
     await srv.stop();
-    await server?.drop();
+    await server?.destroy();
     rmSync(dir, { recursive: true, force: true });
   }
 }

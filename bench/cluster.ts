@@ -18,25 +18,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
-import { createClient } from 'redis';
 import { startServer, type ServerProcess } from '../test/support/process.ts';
-
-/** Mostly benign traffic, as in production (as bench/ingest.ts): requests from many clients, failed logins spread thin. */
-function makeBatch(n: number, seed: number, clock: { ms: number }): string {
-  const lines: string[] = [];
-  for (let i = 0; i < n; i++) {
-    const ip = `10.${(seed + i) % 250}.${(i >> 8) & 255}.${i & 255}`;
-    if (i % 10 === 0) clock.ms++;
-    const ts = new Date(clock.ms).toISOString();
-    const r = i % 20;
-    if (r < 18)
-      lines.push(`{"type":"http.request","ts":"${ts}","ip":"${ip}","route":"/api/items","status":200,"latency_ms":${(i % 50) + 5}}`);
-    else if (r === 18) lines.push(`{"type":"auth.login_failed","ts":"${ts}","ip":"${ip}","user_id":"u${i}"}`);
-    else lines.push(`{"type":"auth.login_succeeded","ts":"${ts}","ip":"${ip}","user_id":"user-${ip}"}`);
-  }
-  return lines.join('\n');
-}
+import { createTestDatabase } from '../src/store/test-databases.ts';
+import { makeBatch } from './benign-traffic.ts';
+import { deleteRedisPrefix } from '../test/support/redis-keys.ts';
 
 const ADMIN = 'bench-admin-token-0123456789abcdef0123456789';
 const PG_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -71,12 +56,7 @@ async function waitFor(fn: () => Promise<boolean>, ms = 120_000): Promise<void> 
 
 async function run(n: number, seconds: number): Promise<void> {
   const prefix = `fbbench-${randomBytes(4).toString('hex')}`;
-  const dbName = `firebreak_bench_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: PG_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${dbName}`);
-  const u = new URL(PG_URL);
-  u.pathname = `/${dbName}`;
+  const db = await createTestDatabase('server', { TEST_DATABASE_URL: PG_URL });
   const dir = mkdtempSync(path.join(tmpdir(), 'fb-bench-cluster-'));
   const nodes: ServerProcess[] = [];
   try {
@@ -87,7 +67,7 @@ async function run(n: number, seconds: number): Promise<void> {
         await startServer({
           cwd: dir,
           args: ['--data-dir', path.join(dir, `d${i}`)],
-          env: { DATABASE_URL: u.toString(), REDIS_URL, FIREBREAK_CONFIG: cfg, FIREBREAK_ADMIN_TOKEN: ADMIN },
+          env: { DATABASE_URL: db.databaseUrl!, REDIS_URL, FIREBREAK_CONFIG: cfg, FIREBREAK_ADMIN_TOKEN: ADMIN },
           timeoutMs: 60_000,
         }),
       );
@@ -142,12 +122,8 @@ async function run(n: number, seconds: number): Promise<void> {
     }
   } finally {
     for (const s of nodes) if (s.proc.exitCode === null && s.proc.signalCode === null) await s.stop();
-    const r = createClient({ url: REDIS_URL });
-    await r.connect();
-    for await (const keys of r.scanIterator({ MATCH: `${prefix}*`, COUNT: 500 })) if (keys.length) await r.del(keys);
-    r.destroy();
-    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-    await admin.end();
+    await deleteRedisPrefix(REDIS_URL, prefix);
+    await db.destroy();
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -23,40 +23,15 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execFile, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { startServer } from '../test/support/process.ts';
+import { createTestDatabase } from '../src/store/test-databases.ts';
+import { makeBatch } from './benign-traffic.ts';
 
 const ADMIN = 'bench-admin-token-0123456789abcdef0123456789';
 const arg = (name: string, dflt: number) => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? Number(process.argv[i + 1]) : dflt;
 };
-
-/**
- * A batch of `n` NDJSON events. Event time advances 1 ms per 10 events across
- * all batches made with one `clock` (in order, as live traffic is). Self-contained:
- * the generator thread runs its source text.
- */
-function makeBatch(n: number, seed: number, clock: { ms: number }): string {
-  const lines: string[] = [];
-  for (let i = 0; i < n; i++) {
-    const ip = `10.${(seed + i) % 250}.${(i >> 8) & 255}.${i & 255}`;
-    if (i % 10 === 0) clock.ms++;
-    const ts = new Date(clock.ms).toISOString();
-    // Mostly benign traffic, as in production: requests from many clients, a few
-    // failed logins spread thin (each account fails once: the same accounts failing
-    // batch after batch from new addresses is credential stuffing, an attack), and
-    // each user logging in from its own address.
-    const r = i % 20;
-    if (r < 18)
-      lines.push(
-        `{"type":"http.request","ts":"${ts}","ip":"${ip}","method":"GET","route":"/api/items","status":200,"latency_ms":${(i % 50) + 5}}`,
-      );
-    else if (r === 18) lines.push(`{"type":"auth.login_failed","ts":"${ts}","ip":"${ip}","user_id":"u${seed}-${i}"}`);
-    else lines.push(`{"type":"auth.login_succeeded","ts":"${ts}","ip":"${ip}","user_id":"user-${ip}"}`);
-  }
-  return lines.join('\n');
-}
 
 /**
  * Makes batches ahead of the sender in a worker thread of the load process,
@@ -229,24 +204,6 @@ function printLatency(when: string, l: Latency, samples: number): void {
   );
 }
 
-/** A new empty database on the PostgreSQL server of `url`, for one run; dropped afterwards. */
-async function freshDatabase(url: string, tag: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  const name = `firebreak_bench_${tag}_${process.pid}`;
-  await admin.query(`DROP DATABASE IF EXISTS ${name}`);
-  await admin.query(`CREATE DATABASE ${name}`);
-  const u = new URL(url);
-  u.pathname = `/${name}`;
-  return {
-    url: u.toString(),
-    async drop() {
-      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => {});
-      await admin.end();
-    },
-  };
-}
-
 /**
  * The same batches posted in-process (Fastify inject: no socket, no load
  * process sharing the two cores), detection only: what the server's own
@@ -290,14 +247,16 @@ export async function main(): Promise<Record<string, number>> {
     const dir = mkdtempSync(path.join(tmpdir(), 'firebreak-bench-'));
     const cfg = path.join(dir, 'fb.yaml');
     writeFileSync(cfg, `events: { store: ${store} }\nlog_level: warn\n`);
-    const server = process.env.BENCH_DATABASE_URL ? await freshDatabase(process.env.BENCH_DATABASE_URL, store) : null;
+    const server = process.env.BENCH_DATABASE_URL
+      ? await createTestDatabase('server', { TEST_DATABASE_URL: process.env.BENCH_DATABASE_URL })
+      : null;
     const srv = await startServer({
       cwd: dir,
       env: {
         FIREBREAK_ADMIN_TOKEN: ADMIN,
         FIREBREAK_DATA_DIR: dir,
         FIREBREAK_CONFIG: cfg,
-        ...(server ? { DATABASE_URL: server.url } : {}),
+        ...(server ? { DATABASE_URL: server.databaseUrl } : {}),
       },
       timeoutMs: 60_000,
     });
@@ -323,7 +282,7 @@ export async function main(): Promise<Record<string, number>> {
       }
     } finally {
       await srv.stop();
-      await server?.drop();
+      await server?.destroy();
       rmSync(dir, { recursive: true, force: true });
     }
   }
