@@ -91,23 +91,25 @@ async function decideFor(q: Queryable, deps: RespondDeps, run: ActionRun, d: Dec
   );
   if (out.status !== 'allowlisted') {
     await setRunDecision(q, run.id, out.decision.id);
-    if (out.status !== 'existing') {
-      await writeAudit(q, {
-        at: now,
-        actor: run.requested_by,
-        action: `decision.${out.status === 'created' ? 'create' : 'extend'}`,
-        target: `decision:${out.decision.id}`,
-        details: {
-          scope: out.decision.scope,
-          value: out.decision.value,
-          type: out.decision.type,
-          until: out.decision.until,
-          action_id: run.id,
-        },
-      });
-    }
+    if (out.status !== 'existing') await writeAudit(q, decisionAudit(now, run.requested_by, out, run.id));
   }
   return out;
+}
+
+/** The audit record of a decision an action created or extended (the single and the batched path write the same). */
+export function decisionAudit(
+  at: Date,
+  actor: string,
+  o: Extract<DecideOutcome, { status: 'created' | 'extended' | 'existing' }>,
+  actionId: string | null | undefined,
+): { at: Date; actor: string; action: string; target: string; details: Record<string, unknown> } {
+  return {
+    at,
+    actor,
+    action: `decision.${o.status === 'created' ? 'create' : 'extend'}`,
+    target: `decision:${o.decision.id}`,
+    details: { scope: o.decision.scope, value: o.decision.value, type: o.decision.type, until: o.decision.until, action_id: actionId },
+  };
 }
 
 /**

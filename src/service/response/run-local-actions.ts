@@ -24,7 +24,7 @@ import type { Actor } from '../core/context.ts';
 import type { RespondDeps } from './respond-deps.ts';
 import { FIREBREAK_ORIGIN } from './respond-deps.ts';
 import { prepareAction, runAction, type ActionRunRequest, type PreparedAction } from './run-action.ts';
-import { targetFromKey } from './action-attempt.ts';
+import { decisionAudit, targetFromKey } from './action-attempt.ts';
 import { decideManyInTx } from './decide-many.ts';
 import { takeBanBudget } from './ban-budget.ts';
 import type { DecideInput } from './decide.ts';
@@ -260,20 +260,7 @@ async function decideChunk(
       if (o.status === 'invalid') return a.fail(o.error);
       if (o.status !== 'allowlisted') {
         decisionOf.set(a.i, o.decision.id);
-        if (o.status !== 'existing')
-          audits.push({
-            at: now,
-            actor: actor.name,
-            action: `decision.${o.status === 'created' ? 'create' : 'extend'}`,
-            target: `decision:${o.decision.id}`,
-            details: {
-              scope: o.decision.scope,
-              value: o.decision.value,
-              type: o.decision.type,
-              until: o.decision.until,
-              action_id: a.input.actionId,
-            },
-          });
+        if (o.status !== 'existing') audits.push(decisionAudit(now, actor.name, o, a.input.actionId));
       }
       a.answer(o);
     });
