@@ -5,9 +5,9 @@
  *   1. placement     each rule's detections, in firing order, into incidents:
  *                    dedup by key, campaign membership, or a new incident
  *                    (place-detections.ts; new incidents are few: one per campaign)
- *   2. enforcement   every ban / rate limit of the batch in ONE transaction
- *                    (run-local-actions.ts), then the campaigns' range bans in one more:
- *                    on the bouncer stream and the middleware when they commit
+ *   2. enforcement   every ban / rate limit of the batch decided in transactions of up
+ *                    to 1,000 (run-local-actions.ts, phase A), then the campaigns' range
+ *                    bans: on the bouncer stream and the middleware when they commit
  *   3. behind        the bans' run records, timeline entries and audit (returned as
  *                    `behind`: the detection queue writes them while the next batch is
  *                    decided); remote actions (webhooks, notify) in the background with

@@ -1,10 +1,11 @@
 /**
- * Local actions (bans, rate limits) of a whole batch of detections in one
- * transaction: the fast path of issue #13. The same records as runAction's
- * local path — one action run per deterministic action id, its decision
- * (through decideManyInTx: allowlist, repeat offenders), the `action` or
- * `allowlisted` timeline entry and the audit records — written with a few
- * multi-row statements. Bans are on the bouncer stream when it commits.
+ * Local actions (bans, rate limits) of a whole batch of detections, in two
+ * phases of a few multi-row transactions: the fast path of issue #13. Phase A
+ * (decideLocalActions) decides every ban (through decideManyInTx: allowlist,
+ * repeat offenders) with its decision's audit record; bans are on the bouncer
+ * stream when it commits. Phase B (`record()`) writes what runAction's local
+ * path writes besides: one action run per deterministic action id, and the
+ * timeline entries and audit records of the outcomes.
  *
  * Each action's own `execute` still decides what to ask for and what to say:
  * its `fx.decide` call is collected, all of them are decided together, and
@@ -64,11 +65,6 @@ export interface LocalDecisions {
   invalid: LocalBatchResult['invalid'];
   /** Phase B: writes the run records, timeline and audit. Call once. */
   record(): Promise<LocalBatchResult>;
-}
-
-/** Phase A and then phase B (see decideLocalActions). */
-export async function runLocalActions(deps: RespondDeps, actor: Actor, items: readonly LocalActionItem[]): Promise<LocalBatchResult> {
-  return (await decideLocalActions(deps, actor, items)).record();
 }
 
 /**
