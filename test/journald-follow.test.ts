@@ -8,6 +8,7 @@ import { appendFileSync, chmodSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path';
 import { createTestDatabase } from '../src/store/test-databases.ts';
 import { startServer } from './support/process.ts';
+import { bruteForceIncidents, pollUntil } from './support/follow-checks.ts';
 
 const ADMIN = 'e2e-admin-token-0123456789abcdef0123456789';
 let seq = 0;
@@ -21,21 +22,9 @@ const entry = (ip: string, i: number, ident = 'sshd') =>
     MESSAGE: `Failed password for invalid user admin from ${ip} port ${40000 + i} ssh2`,
   }) + '\n';
 
-async function incidents(url: string, key: string): Promise<{ id: string; detection_count: number }[]> {
-  const r = await fetch(`${url}/api/v1/incidents?type=brute_force_attempt&limit=100`, { headers: { authorization: `Bearer ${ADMIN}` } });
-  const body = (await r.json()) as { items: { id: string; dedup_key: string; detection_count: number }[] };
-  return body.items.filter((i) => i.dedup_key === key);
-}
+const incidents = (url: string, key: string) => bruteForceIncidents(url, ADMIN, key);
 
-async function waitFor<T>(fn: () => Promise<T>, ok: (v: T) => boolean, ms = 8000): Promise<T> {
-  const end = Date.now() + ms;
-  let v = await fn();
-  while (!ok(v) && Date.now() < end) {
-    await new Promise((r) => setTimeout(r, 100));
-    v = await fn();
-  }
-  return v;
-}
+const waitFor = <T>(fn: () => Promise<T>, ok: (v: T) => boolean, ms = 8000) => pollUntil(fn, ok, ms);
 
 test('journald source: follows journalctl -o json, resumes after its saved cursor across a restart', async () => {
   const tdb = await createTestDatabase('embedded');

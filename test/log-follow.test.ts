@@ -7,26 +7,15 @@ import { appendFileSync, writeFileSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import { createTestDatabase } from '../src/store/test-databases.ts';
 import { startServer } from './support/process.ts';
+import { bruteForceIncidents, pollUntil } from './support/follow-checks.ts';
 
 const ADMIN = 'e2e-admin-token-0123456789abcdef0123456789';
 const line = (ip: string, i: number) =>
   `${new Date(Date.now() - 60_000 + i * 1000).toISOString().replace('Z', '+00:00')} host sshd[${1000 + i}]: Failed password for invalid user admin from ${ip} port ${40000 + i} ssh2\n`;
 
-async function incidents(url: string, key: string): Promise<{ id: string; detection_count: number }[]> {
-  const r = await fetch(`${url}/api/v1/incidents?type=brute_force_attempt&limit=100`, { headers: { authorization: `Bearer ${ADMIN}` } });
-  const body = (await r.json()) as { items: { id: string; dedup_key: string; detection_count: number }[] };
-  return body.items.filter((i) => i.dedup_key === key);
-}
+const incidents = (url: string, key: string) => bruteForceIncidents(url, ADMIN, key);
 
-async function waitFor<T>(fn: () => Promise<T>, ok: (v: T) => boolean, ms = 5000): Promise<T> {
-  const end = Date.now() + ms;
-  let v = await fn();
-  while (!ok(v) && Date.now() < end) {
-    await new Promise((r) => setTimeout(r, 100));
-    v = await fn();
-  }
-  return v;
-}
+const waitFor = <T>(fn: () => Promise<T>, ok: (v: T) => boolean, ms = 5000) => pollUntil(fn, ok, ms);
 
 test('followed sshd log: restart in the middle loses and doubles nothing; rotation and truncation', async () => {
   const tdb = await createTestDatabase('embedded');
