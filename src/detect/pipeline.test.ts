@@ -14,6 +14,7 @@ import { listDeadLetters } from '../store/dead-letter-repo.ts';
 import { listDetectionRows } from '../store/detection-repo.ts';
 import { encodeEvents, insertEventBatch, loadEventBatchesSince } from '../store/event-repo.ts';
 import { eventFromObject } from '../domain/event-object.ts';
+import { AppError } from '../errors.ts';
 
 const logger = pino({ level: 'silent' });
 const T0 = Date.parse('2026-03-02T08:00:00Z') * 1000;
@@ -53,6 +54,33 @@ for (const backend of testBackends()) {
         assert.ok(rows[0]!.handled_at, 'marked handled');
         assert.equal(rows[0]!.last_error, null, 'the error is cleared once handled');
         assert.equal(p.stats().detectionLastError, null, 'health recovers');
+        await p.stop();
+      } finally {
+        await db.close();
+        await tdb.destroy();
+      }
+    });
+
+    test('storage that failed is found working again by the periodic flush, with no traffic', async () => {
+      const tdb = await createTestDatabase(backend);
+      const db = await tdb.open();
+      await migrate(db);
+      try {
+        let down = true;
+        // The database as an outage leaves it: transactions fail until it is back.
+        const flaky: Db = {
+          kind: db.kind,
+          query: (sql, params) => db.query(sql, params),
+          exec: (sql) => db.exec(sql),
+          tx: (fn, opts) => (down ? Promise.reject(new AppError('unavailable', 'database: connect ECONNREFUSED')) : db.tx(fn, opts)),
+          close: () => db.close(),
+        };
+        const p = make(flaky, async () => {});
+        await assert.rejects(p.accept([failed('203.0.113.9', 0)], { waitMs: 2000 }), /could not be stored|ECONNREFUSED/);
+        assert.equal(p.stats().storageFailing, true);
+        down = false;
+        await p.flush(); // what the flush timer does every second
+        assert.equal(p.stats().storageFailing, false, 'ready again without a request or pending counts');
         await p.stop();
       } finally {
         await db.close();

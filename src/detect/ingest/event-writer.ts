@@ -202,7 +202,9 @@ export function createEventWriter(opts: EventWriterOptions): EventWriter {
     },
     async flushExtras() {
       if (running || queue.length > 0) return this.idle();
-      if (!opts.hasExtras()) return;
+      // While storage is failing, an idle writer still tries a transaction each flush: the first that
+      // commits ends the outage (readiness 200 again) without waiting for traffic or pending counts.
+      if (!opts.hasExtras() && !st.failing) return;
       // Through the queue, so it never runs beside an events transaction.
       await new Promise<void>((resolve, reject) => {
         this.enqueue({
