@@ -38,9 +38,15 @@ export function latestSchemaVersion(): number {
 /** Applies pending migrations; returns the versions applied. */
 export async function migrate(db: Db): Promise<number[]> {
   const applied: number[] = [];
-  await db.query(
-    `CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
-  );
+  // Under the lock too: PostgreSQL's CREATE TABLE IF NOT EXISTS is not safe
+  // against itself, and instances of a cluster often start together on a
+  // fresh database (a concurrent one fails on pg_type's unique index).
+  await db.tx(async (q) => {
+    await q.query('SELECT pg_advisory_xact_lock($1)', [LOCK_ID]);
+    await q.query(
+      `CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
+    );
+  });
   for (const m of listMigrations()) {
     await db.tx(async (q) => {
       await q.query('SELECT pg_advisory_xact_lock($1)', [LOCK_ID]);
