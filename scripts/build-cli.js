@@ -3,7 +3,8 @@
 // installed: tsx runs on it), so no TypeScript is compiled when it starts:
 //   dist/firebreak.mjs  every command (src/cli/main.ts); packages stay in node_modules
 //   dist/replay.mjs     `firebreak replay` alone, its few packages bundled in: an
-//                       offline replay starts in ~0.1 s instead of ~0.25 s
+//                       offline replay starts in ~0.1 s instead of ~0.25 s;
+//                       dist/replay-scan-worker.mjs is its sshd scanning thread
 // bin/firebreak.js runs a build when it is newer than every source it was
 // built from (dist/<name>.json lists them); otherwise it runs the TypeScript
 // sources through tsx. Same code either way.
@@ -32,10 +33,10 @@ const BUILDS = [
   },
   {
     name: 'replay',
-    entry: 'src/cli/replay-main.ts',
+    entry: { replay: 'src/cli/replay-main.ts', 'replay-scan-worker': 'src/detect/replay-scan-worker.ts' },
     options: {
       outdir: dist,
-      entryNames: 'replay',
+      entryNames: '[name]',
       // The config schema (zod, yaml) is loaded only with --config: keep it in its own chunk.
       splitting: true,
       chunkNames: 'replay-[name]-[hash]',
@@ -72,7 +73,7 @@ for (const b of todo) {
   try {
     result = await esbuild.build({
       absWorkingDir: root,
-      entryPoints: [b.entry],
+      entryPoints: typeof b.entry === 'string' ? [b.entry] : b.entry,
       bundle: true,
       platform: 'node',
       format: 'esm',

@@ -235,7 +235,7 @@ export function formatSummary(s: ReplaySummary): string {
     ...(s.clamped > 0 ? [`clamped: ${s.clamped} (repeat counts above 100)`] : []),
     `detections: ${s.detections}`,
     `seconds: ${s.seconds.toFixed(3)}`,
-    `lines/s: ${s.linesPerSecond}`,
+    `lines/s: ${s.linesPerSecond}${s.threads > 1 ? ` (${s.threads} threads)` : ''}`,
     '',
   ].join('\n');
 }

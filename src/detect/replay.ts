@@ -11,11 +11,23 @@
 import { stat } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { AppError, type ErrorDetail } from '../errors.ts';
-import type { Detection } from '../domain/event.ts';
+import type { Detection, FbEvent } from '../domain/event.ts';
 import { RuleEngine } from '../domain/rules/rule-engine.ts';
 import type { RuleSpec } from '../domain/rules/rule-spec.ts';
-import { createLineParser, isLogFormat, LOG_FORMATS, MAX_LINE_CHARS, type LogFormat, type SourceParserOptions } from './parsers/index.ts';
+import {
+  createLineParser,
+  isLogFormat,
+  LOG_FORMATS,
+  MAX_LINE_CHARS,
+  type LineParser,
+  type LogFormat,
+  type SourceParserOptions,
+} from './parsers/index.ts';
+import { SshdParser } from './parsers/sshd.ts';
+import { SshdScan } from './parsers/sshd-scan.ts';
+import { ScanReader } from './parsers/sshd-scan-codec.ts';
 import { readTextChunks } from './read-chunks.ts';
+import { ScanWorker } from './scan-in-worker.ts';
 
 /** Options of `replayFiles`. */
 export interface ReplayOptions {
@@ -35,6 +47,8 @@ export interface ReplayOptions {
   now?: () => Date;
   /** Read block size in bytes (tests use small ones). */
   chunkSize?: number;
+  /** sshd: scan on a worker thread; default: when the files hold at least THREADED_MIN_BYTES. */
+  threads?: boolean;
 }
 
 /** Progress after a chunk. */
@@ -64,6 +78,8 @@ export interface ReplaySummary {
   detections: number;
   seconds: number;
   linesPerSecond: number;
+  /** Threads that read the input: 2 when an sshd replay scanned on a worker (scan-in-worker.ts), else 1. */
+  threads: number;
   /** Skipped lines per reason. */
   skipReasons: Record<string, number>;
 }
@@ -92,95 +108,145 @@ async function checkInputs(opts: ReplayOptions): Promise<number[]> {
   return sizes;
 }
 
+/** Inputs at least this large replay sshd on two threads (scan-in-worker.ts); smaller ones are done before a worker starts. */
+export const THREADED_MIN_BYTES = 16 * 1024 * 1024;
+
+/** The counts of a replay, and the feeding of its events to the engine. */
+class Tally {
+  lines = 0;
+  parsed = 0;
+  ignored = 0;
+  skipped = 0;
+  events = 0;
+  clamped = 0;
+  detections = 0;
+  readonly skipReasons = new Map<string, number>();
+
+  constructor(
+    private readonly engine: RuleEngine,
+    private readonly onDetection: (d: Detection) => void,
+  ) {}
+
+  /** The outcome of one line: `ev` from `parser` (its `repeat`, `clamped`, `also`), or null and the parser's skip. */
+  line(ev: FbEvent | null, parser: LineParser): void {
+    this.lines++;
+    if (ev !== null) {
+      this.parsed++;
+      this.clamped += parser.clamped;
+      for (let k = parser.repeat; k > 0; k--) this.feed(ev);
+      if (parser.also !== null) this.feed(parser.also);
+    } else if (parser.skip === 'ignored') this.ignored++;
+    else this.skip(parser.reason);
+  }
+
+  tooLong(): void {
+    this.lines++;
+    this.skip('line too long');
+  }
+
+  private skip(reason: string): void {
+    this.skipped++;
+    this.skipReasons.set(reason, (this.skipReasons.get(reason) ?? 0) + 1);
+  }
+
+  private feed(ev: FbEvent): void {
+    this.events++;
+    const ds = this.engine.process(ev);
+    for (let i = 0; i < ds.length; i++) {
+      this.detections++;
+      this.onDetection(ds[i]!);
+    }
+  }
+}
+
 /** Replays log files through the rules; see the module comment. */
 export async function replayFiles(opts: ReplayOptions): Promise<ReplaySummary> {
   const sizes = await checkInputs(opts);
   const totalBytes = sizes.reduce((a, b) => a + b, 0);
-  const engine = new RuleEngine(opts.rules, { maxKeysPerRule: opts.maxKeysPerRule });
-  const onDetection = opts.onDetection;
-  const skipReasons = new Map<string, number>();
-  let lines = 0;
-  let parsed = 0;
-  let ignored = 0;
-  let skipped = 0;
-  let events = 0;
-  let clamped = 0;
-  let detections = 0;
+  const tally = new Tally(new RuleEngine(opts.rules, { maxKeysPerRule: opts.maxKeysPerRule }), opts.onDetection);
+  const year = opts.year ?? (opts.now ? opts.now() : new Date()).getUTCFullYear();
+  const threaded = opts.format === 'sshd' && (opts.threads ?? totalBytes >= THREADED_MIN_BYTES);
+  const worker = threaded ? ScanWorker.start() : null;
   let bytesBefore = 0;
   const started = performance.now();
-
-  for (let f = 0; f < opts.files.length; f++) {
-    const file = opts.files[f]!;
-    const parser = createLineParser(opts.format, { ...opts.parser, year: opts.year, now: opts.now });
-    await readTextChunks(
-      file,
-      (text, bytesRead) => {
-        const len = text.length;
-        let pos = 0;
-        while (pos < len) {
-          let nl = text.indexOf('\n', pos);
-          if (nl < 0) nl = len;
-          let end = nl;
-          // CR LF and CR CR LF (a CR LF file passed through a CR-adding relay)
-          while (end > pos && text.charCodeAt(end - 1) === 13) end--;
-          lines++;
-          const ev = end - pos > MAX_LINE_CHARS ? null : parser.parseRange(text, pos, end);
-          if (ev !== null) {
-            parsed++;
-            clamped += parser.clamped;
-            for (let k = parser.repeat; k > 0; k--) {
-              events++;
-              const ds = engine.process(ev);
-              for (let i = 0; i < ds.length; i++) {
-                detections++;
-                onDetection(ds[i]!);
-              }
-            }
-            const also = parser.also;
-            if (also !== null) {
-              events++;
-              const ds = engine.process(also);
-              for (let i = 0; i < ds.length; i++) {
-                detections++;
-                onDetection(ds[i]!);
-              }
-            }
-          } else if (end - pos <= MAX_LINE_CHARS && parser.skip === 'ignored') ignored++;
-          else {
-            skipped++;
-            const reason = end - pos > MAX_LINE_CHARS ? 'line too long' : parser.reason;
-            skipReasons.set(reason, (skipReasons.get(reason) ?? 0) + 1);
-          }
-          pos = nl + 1;
+  try {
+    for (let f = 0; f < opts.files.length; f++) {
+      const file = opts.files[f]!;
+      const progress = (bytesRead: number) =>
+        opts.onProgress?.({ file, bytesRead: bytesBefore + bytesRead, totalBytes, lines: tally.lines, detections: tally.detections });
+      const read =
+        worker !== null ? replaySshdThreaded(worker, file, year, opts, tally, progress) : replayInline(file, year, opts, tally, progress);
+      await read.catch((err: unknown) => {
+        // The callbacks' own errors pass through; a file that vanished or cannot be read is bad input.
+        const e = err as NodeJS.ErrnoException | undefined;
+        if (e?.syscall === 'open' || e?.syscall === 'read') {
+          throw new AppError('invalid', `cannot read ${file}: ${e.message}`, {
+            cause: err,
+            details: [{ path: file, message: e.code ?? 'read error' }],
+          });
         }
-        return opts.onProgress?.({ file, bytesRead: bytesBefore + bytesRead, totalBytes, lines, detections });
-      },
-      opts.chunkSize,
-    ).catch((err: unknown) => {
-      // The callbacks' own errors pass through; a file that vanished or cannot be read is bad input.
-      const e = err as NodeJS.ErrnoException | undefined;
-      if (e?.syscall === 'open' || e?.syscall === 'read') {
-        throw new AppError('invalid', `cannot read ${file}: ${e.message}`, {
-          cause: err,
-          details: [{ path: file, message: e.code ?? 'read error' }],
-        });
-      }
-      throw err;
-    });
-    bytesBefore += sizes[f]!;
+        throw err;
+      });
+      bytesBefore += sizes[f]!;
+    }
+  } finally {
+    await worker?.close();
   }
 
   const seconds = (performance.now() - started) / 1000;
   return {
-    lines,
-    parsed,
-    ignored,
-    skipped,
-    events,
-    clamped,
-    detections,
+    lines: tally.lines,
+    parsed: tally.parsed,
+    ignored: tally.ignored,
+    skipped: tally.skipped,
+    events: tally.events,
+    clamped: tally.clamped,
+    detections: tally.detections,
     seconds,
-    linesPerSecond: seconds > 0 ? Math.round(lines / seconds) : lines,
-    skipReasons: Object.fromEntries(skipReasons),
+    linesPerSecond: seconds > 0 ? Math.round(tally.lines / seconds) : tally.lines,
+    threads: worker !== null ? 2 : 1,
+    skipReasons: Object.fromEntries(tally.skipReasons),
   };
+}
+
+type Progress = (bytesRead: number) => void | Promise<void>;
+
+/** One file on this thread: each file gets its own parser (sshd year inference is per file). */
+function replayInline(file: string, year: number, opts: ReplayOptions, tally: Tally, progress: Progress): Promise<void> {
+  const parser = createLineParser(opts.format, { ...opts.parser, year });
+  return readTextChunks(
+    file,
+    (text, bytesRead) => {
+      const len = text.length;
+      let pos = 0;
+      while (pos < len) {
+        let nl = text.indexOf('\n', pos);
+        if (nl < 0) nl = len;
+        let end = nl;
+        // CR LF and CR CR LF (a CR LF file passed through a CR-adding relay)
+        while (end > pos && text.charCodeAt(end - 1) === 13) end--;
+        if (end - pos > MAX_LINE_CHARS) tally.tooLong();
+        else tally.line(parser.parseRange(text, pos, end), parser);
+        pos = nl + 1;
+      }
+      return progress(bytesRead);
+    },
+    opts.chunkSize,
+  );
+}
+
+/** One sshd file scanned by the worker; the state and the rules here, a chunk behind. */
+function replaySshdThreaded(worker: ScanWorker, file: string, year: number, opts: ReplayOptions, tally: Tally, progress: Progress) {
+  const parser = new SshdParser({ ...opts.parser, year });
+  const reader = new ScanReader();
+  const s = new SshdScan();
+  const req = { file, year, timeZone: opts.parser?.timeZone, mode: opts.parser?.mode, chunkSize: opts.chunkSize };
+  return worker.scan(req, ({ text, batch, bytesRead }) => {
+    reader.begin(batch);
+    for (let i = 0; i < batch.n; i++) {
+      reader.read(batch, i, s);
+      tally.line(parser.apply(text, s), parser);
+    }
+    return progress(bytesRead);
+  });
 }

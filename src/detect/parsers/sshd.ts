@@ -1,9 +1,9 @@
 /**
  * OpenSSH server lines (docs/log-sources.md "sshd"), at parity with
  * fail2ban's stock `sshd` filter in its four modes, multi-line cases
- * included. The envelope (timestamp, host, tag) is read by
- * syslog-header.ts, the message by sshd-messages.ts; this file keeps the
- * state per sshd process and decides what a line counts as.
+ * included. sshd-scan.ts reads the envelope (timestamp, host, tag) and
+ * classifies the message (sshd-messages.ts); this file keeps the state per
+ * sshd process and decides what a line counts as.
  *
  * Events: failures → `auth.login_failed` { ip, user_id }; `Accepted …` →
  * `auth.login_succeeded`. rsyslog's `message repeated N times: [ <msg>]`
@@ -29,18 +29,14 @@ import { canonicalIp } from '../../domain/ip.ts';
 import { detach } from '../../domain/rules/key-window.ts';
 import type { ParserOptions } from './index.ts';
 import { BaseLineParser } from './base-parser.ts';
-import { FAIL, NOFAIL, SshdMatch, classify, modeBits } from './sshd-messages.ts';
-import { SyslogHeaderReader } from './syslog-header.ts';
-import { ZoneClock } from './time-zone.ts';
-import { at } from '../../domain/time.ts';
+import { FAIL, NOFAIL } from './sshd-messages.ts';
+import { SshdScan, SshdScanner, isCloseHelper } from './sshd-scan.ts';
+
+export { MAX_PLAUSIBLE_REPEAT, MAX_REPEAT, procKey } from './sshd-scan.ts';
 
 const FAILED = 'auth.login_failed';
 const SUCCEEDED = 'auth.login_succeeded';
 const V6_CACHE_SIZE = 4096;
-/** Largest `message repeated N times` honoured; the rest is `clamped`. */
-export const MAX_REPEAT = 100;
-/** A larger count is no syslog daemon's: the line is skipped as unparseable. */
-export const MAX_PLAUSIBLE_REPEAT = 1_000_000;
 /** Processes whose state is kept. */
 export const MAX_PROCS = 4096;
 /** State of a process unused for this long (log time) is forgotten. */
@@ -55,18 +51,6 @@ interface Proc {
   /** A failure waits for the address. */
   pending: boolean;
   lastUs: number;
-}
-
-/** `Connection closed `, `Connection reset `, `Disconnected ` at `m`. */
-function isCloseHelper(text: string, m: number): boolean {
-  const c = text.charCodeAt(m);
-  if (c === 67) return at(text, 'Connection closed ', m) || at(text, 'Connection reset ', m);
-  return c === 68 && at(text, 'Disconnected ', m);
-}
-
-/** A Smi key for a process: 22 bits of pid, 7 bits of a hash of the host name. */
-export function procKey(pid: number, hostHash: number): number {
-  return (pid & 0x3fffff) | ((hostHash & 0x7f) << 22);
 }
 
 /** Slots of ProcTable's filter (a power of two). */
@@ -125,17 +109,14 @@ class ProcTable {
 
 /** Parser for one sshd log. Stateful (year inference, per-process state). */
 export class SshdParser extends BaseLineParser {
-  private readonly head: SyslogHeaderReader;
-  private readonly bits: number;
-  private readonly match = new SshdMatch();
+  private readonly scanner: SshdScanner;
+  private readonly scanned = new SshdScan();
   private readonly procs = new ProcTable();
   private readonly v6Cache = new Map<string, string>();
 
   constructor(opts: ParserOptions = {}) {
     super();
-    const year = opts.year ?? (opts.now ? opts.now() : new Date()).getUTCFullYear();
-    this.head = new SyslogHeaderReader(year, new ZoneClock(opts.timeZone ?? 'UTC'));
-    this.bits = modeBits(opts.mode ?? 'normal');
+    this.scanner = new SshdScanner(opts);
   }
 
   parse(line: string): FbEvent | null {
@@ -143,24 +124,25 @@ export class SshdParser extends BaseLineParser {
   }
 
   parseRange(chunk: string, b: number, e: number): FbEvent | null {
-    this.repeat = 1;
-    this.clamped = 0;
+    const s = this.scanned;
+    this.scanner.scan(chunk, b, e, s);
+    return this.apply(chunk, s);
+  }
+
+  /**
+   * The event of a scanned line (sshd-scan.ts), with this parser's per-process state: the second half
+   * of parseRange, which replay runs apart from the scan, on the line's text as scanned.
+   */
+  apply(text: string, s: SshdScan): FbEvent | null {
     this.also = null;
-    // The line is read in place in the chunk, [b, e): no substring per line, and charCodeAt on the flat
-    // chunk is cheaper than on a sliced string. Every search stops at the line's end (indexIn, tokenEnd…),
-    // so a hostile line still costs its own length, no more.
-    const text = chunk;
-    const h = this.head;
-    if (!h.read(text, b, e)) return this.no(h.skip, h.reason);
-    let m = h.msg;
-    let end = e;
-    if (at(text, 'message repeated ', m)) {
-      const why = this.repeated(text, m + 17, e);
-      if (why !== '') return why === 'x' ? this.no('ignored', 'other sshd message') : this.no('unparseable', why);
-      m = this.scratchStart;
-      end = text.charCodeAt(e - 1) === 93 ? e - 1 : e;
+    if (!s.ok) {
+      this.repeat = 1;
+      this.clamped = 0;
+      return this.no(s.skip, s.reason);
     }
-    const ev = this.message(text, m, end, h.tsUs, procKey(h.pid, h.hostHash));
+    this.repeat = s.repeat;
+    this.clamped = s.clamped;
+    const ev = this.decide(text, s);
     if (ev === null) {
       this.repeat = 1;
       this.clamped = 0;
@@ -173,10 +155,29 @@ export class SshdParser extends BaseLineParser {
    * The journald source calls this directly with the journal's fields.
    */
   message(text: string, m: number, end: number, tsUs: number, key: number): FbEvent | null {
+    const s = this.scanned;
+    s.ok = true;
+    s.m = m;
+    s.end = end;
+    s.tsUs = tsUs;
+    s.key = key;
+    s.repeat = 1;
+    s.clamped = 0;
+    s.close = this.scanner.bits === 0 && isCloseHelper(text, m);
+    s.classified = false;
+    this.repeat = 1;
+    this.clamped = 0;
+    this.also = null;
+    return this.decide(text, s);
+  }
+
+  private decide(text: string, s: SshdScan): FbEvent | null {
+    const key = s.key;
+    const tsUs = s.tsUs;
     // Fast path: in normal mode a closed or reset connection only matters to a process with state.
-    if (this.bits === 0 && isCloseHelper(text, m) && !this.procs.has(key)) return this.no('ignored', 'not a failure');
-    const r = this.match;
-    classify(text, m, end, this.bits, r);
+    if (s.close && !this.procs.has(key)) return this.no('ignored', 'not a failure');
+    if (!s.classified) this.scanner.classify(text, s);
+    const r = s.match;
     if (r.kind === 0) {
       return r.bad ? this.no('unparseable', r.bad) : this.no('ignored', 'other sshd message');
     }
@@ -236,25 +237,6 @@ export class SshdParser extends BaseLineParser {
   private addUser(p: Proc, user: string): void {
     if (p.user === null) p.user = detach(user);
     else if (!p.multi && p.user !== user) p.multi = true;
-  }
-
-  private scratchStart = 0;
-
-  /**
-   * `N times: [ ` at `from`: sets `repeat`/`clamped` and the inner message start; returns '' when fine,
-   * 'x' when not such a line, else the reason to skip it (a count no syslog daemon writes).
-   */
-  private repeated(text: string, from: number, e: number): string {
-    let n = 0;
-    let i = from;
-    for (; i < e && i < from + 8 && text.charCodeAt(i) >= 48 && text.charCodeAt(i) <= 57; i++) n = n * 10 + text.charCodeAt(i) - 48;
-    if (i === from || n < 1) return 'x';
-    if (n > MAX_PLAUSIBLE_REPEAT || (text.charCodeAt(i) >= 48 && text.charCodeAt(i) <= 57)) return 'implausible repeat count';
-    if (!at(text, ' times: [ ', i)) return 'x';
-    this.scratchStart = i + 10;
-    this.repeat = n > MAX_REPEAT ? MAX_REPEAT : n;
-    this.clamped = n > MAX_REPEAT ? n - MAX_REPEAT : 0;
-    return '';
   }
 
   /** Canonical address (`::ffff:a.b.c.d` → `a.b.c.d`); IPv6 results are cached (attackers repeat). */

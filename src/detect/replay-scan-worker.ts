@@ -1,0 +1,75 @@
+/**
+ * Worker thread of an sshd replay (scan-in-worker.ts starts it): reads a
+ * log file in chunks, scans every line (sshd-scan.ts) and posts each chunk's
+ * text with its scanned lines, while the main thread applies the state and
+ * runs the rules on the chunk before. At most IN_FLIGHT chunks wait for the
+ * main thread, so a slow consumer holds the reader back and memory stays
+ * bounded whatever the file's size.
+ */
+import { parentPort } from 'node:worker_threads';
+import { MAX_LINE_CHARS } from './parsers/index.ts';
+import { SshdScan, SshdScanner } from './parsers/sshd-scan.ts';
+import { ScanWriter } from './parsers/sshd-scan-codec.ts';
+import { readTextChunks } from './read-chunks.ts';
+import type { ScanChunkMessage, ScanRequest, ScanWorkerMessage } from './scan-in-worker.ts';
+
+const IN_FLIGHT = 3;
+
+const port = parentPort;
+if (port === null) throw new Error('replay-scan-worker runs as a worker thread');
+
+let inFlight = 0;
+let wake: (() => void) | null = null;
+let writer = new ScanWriter();
+
+port.on('message', (m: ScanRequest | { type: 'ack'; ints: Int32Array<ArrayBuffer>; ts: Float64Array<ArrayBuffer> }) => {
+  if (m.type === 'ack') {
+    inFlight--;
+    writer.recycle(m.ints, m.ts);
+    const w = wake;
+    wake = null;
+    w?.();
+  } else void scan(m);
+});
+
+function post(m: ScanWorkerMessage, transfer: ArrayBuffer[] = []): void {
+  port!.postMessage(m, transfer);
+}
+
+async function scan(req: ScanRequest): Promise<void> {
+  const scanner = new SshdScanner({ year: req.year, timeZone: req.timeZone, mode: req.mode });
+  const s = new SshdScan();
+  writer = new ScanWriter();
+  try {
+    await readTextChunks(
+      req.file,
+      async (text, bytesRead) => {
+        const len = text.length;
+        let pos = 0;
+        while (pos < len) {
+          let nl = text.indexOf('\n', pos);
+          if (nl < 0) nl = len;
+          let end = nl;
+          // CR LF and CR CR LF (a CR LF file passed through a CR-adding relay)
+          while (end > pos && text.charCodeAt(end - 1) === 13) end--;
+          if (end - pos > MAX_LINE_CHARS) writer.pushSkip('line too long');
+          else {
+            scanner.scan(text, pos, end, s);
+            writer.push(s);
+          }
+          pos = nl + 1;
+        }
+        const batch = writer.take();
+        const m: ScanChunkMessage = { type: 'chunk', text, bytesRead, batch };
+        inFlight++;
+        post(m, [batch.ints.buffer as ArrayBuffer, batch.ts.buffer as ArrayBuffer]);
+        while (inFlight >= IN_FLIGHT) await new Promise<void>((r) => (wake = r));
+      },
+      req.chunkSize,
+    );
+    post({ type: 'end' });
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    post({ type: 'error', message: e?.message ?? String(err), code: e?.code, syscall: e?.syscall });
+  }
+}
