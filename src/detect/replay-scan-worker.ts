@@ -55,7 +55,7 @@ async function scan(req: ScanRequest): Promise<void> {
           if (end - pos > MAX_LINE_CHARS) writer.pushSkip('line too long');
           else {
             scanner.scan(text, pos, end, s);
-            writer.push(s);
+            writer.push(s, text);
           }
           pos = nl + 1;
         }

@@ -111,6 +111,9 @@ async function checkInputs(opts: ReplayOptions): Promise<number[]> {
 /** Inputs at least this large replay sshd on two threads (scan-in-worker.ts); smaller ones are done before a worker starts. */
 export const THREADED_MIN_BYTES = 16 * 1024 * 1024;
 
+/** Read block of a threaded replay: smaller than one thread's, so the pipeline fills and drains sooner (measured: 1 MB beats 4 MB and 256 KB). */
+const THREADED_CHUNK = 1 << 20;
+
 /** The counts of a replay, and the feeding of its events to the engine. */
 class Tally {
   lines = 0;
@@ -240,7 +243,7 @@ function replaySshdThreaded(worker: ScanWorker, file: string, year: number, opts
   const parser = new SshdParser({ ...opts.parser, year });
   const reader = new ScanReader();
   const s = new SshdScan();
-  const req = { file, year, timeZone: opts.parser?.timeZone, mode: opts.parser?.mode, chunkSize: opts.chunkSize };
+  const req = { file, year, timeZone: opts.parser?.timeZone, mode: opts.parser?.mode, chunkSize: opts.chunkSize ?? THREADED_CHUNK };
   return worker.scan(req, ({ text, batch, bytesRead }) => {
     reader.begin(batch);
     for (let i = 0; i < batch.n; i++) {

@@ -45,6 +45,11 @@ export function canonicalIp(text: string): string | null {
   return out === text ? text : out;
 }
 
+/** True when text[b, e) is an IPv4 address written canonically: `canonicalIp` would return it as is. */
+export function isCanonicalV4At(text: string, b: number, e: number): boolean {
+  return e - b <= 15 && parseV4(text, b, e) >= 0 && !v4LeadingZero;
+}
+
 /**
  * Parses `a.b.c.d/n` or `x::y/n`; a bare address is a /32 or /128. Host bits
  * are cleared (`10.1.2.3/8` → `10.0.0.0/8`). Returns null when invalid.

@@ -5,6 +5,7 @@
  * which travels with the records; reasons travel as indexes into a table
  * that grows as new reasons appear (`ScanBatch.reasons` holds the new ones).
  */
+import { isCanonicalV4At } from '../../domain/ip.ts';
 import { SshdScan } from './sshd-scan.ts';
 
 const STRIDE = 12;
@@ -14,6 +15,8 @@ const F_CLOSE = 4;
 const F_CLASSIFIED = 8;
 const F_FORGET = 16;
 const F_GAINED = 32;
+/** The address is IPv4 written canonically (checked here, on the worker): the reader's thread just slices it. */
+const F_V4 = 64;
 
 /** A chunk's scanned lines. */
 export interface ScanBatch {
@@ -34,7 +37,8 @@ export class ScanWriter {
   private fresh: string[] = [];
   private readonly spare: { ints: Int32Array<ArrayBuffer>; ts: Float64Array<ArrayBuffer> }[] = [];
 
-  push(s: SshdScan): void {
+  /** Line `s`, scanned from `text`. */
+  push(s: SshdScan, text: string): void {
     if (this.n === this.ts.length) this.grow();
     const o = this.n * STRIDE;
     const v = this.ints;
@@ -43,7 +47,14 @@ export class ScanWriter {
       v[o] = s.skip === 'unparseable' ? F_UNPARSEABLE : 0;
       v[o + 1] = this.code(s.reason);
     } else {
-      v[o] = F_OK | (s.close ? F_CLOSE : 0) | (s.classified ? F_CLASSIFIED : 0) | (r.forget ? F_FORGET : 0) | (r.gained ? F_GAINED : 0);
+      const v4 = r.a >= 0 && isCanonicalV4At(text, r.a, r.ae);
+      v[o] =
+        F_OK |
+        (s.close ? F_CLOSE : 0) |
+        (s.classified ? F_CLASSIFIED : 0) |
+        (r.forget ? F_FORGET : 0) |
+        (r.gained ? F_GAINED : 0) |
+        (v4 ? F_V4 : 0);
       v[o + 1] = r.bad === '' ? 0 : this.code(r.bad);
       v[o + 2] = s.key;
       v[o + 3] = s.repeat;
@@ -132,6 +143,7 @@ export class ScanReader {
     s.classified = (f & F_CLASSIFIED) !== 0;
     r.forget = (f & F_FORGET) !== 0;
     r.gained = (f & F_GAINED) !== 0;
+    s.v4 = (f & F_V4) !== 0;
     r.bad = this.reasons[v[o + 1]!]!;
     s.key = v[o + 2]!;
     s.repeat = v[o + 3]!;

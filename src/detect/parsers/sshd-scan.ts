@@ -53,6 +53,8 @@ export class SshdScan {
   close = false;
   /** `match` holds the message's classification (else the state's owner classifies when it needs to). */
   classified = false;
+  /** The match's address is an IPv4 address written canonically (checked by the scan worker; else false). */
+  v4 = false;
   readonly match = new SshdMatch();
 }
 
@@ -76,6 +78,7 @@ export class SshdScanner {
     s.repeat = 1;
     s.clamped = 0;
     s.classified = false;
+    s.v4 = false;
     // The line is read in place in the chunk, [b, e): no substring per line, and charCodeAt on the flat
     // chunk is cheaper than on a sliced string. Every search stops at the line's end (indexIn, tokenEnd…),
     // so a hostile line still costs its own length, no more.

@@ -165,6 +165,7 @@ export class SshdParser extends BaseLineParser {
     s.clamped = 0;
     s.close = this.scanner.bits === 0 && isCloseHelper(text, m);
     s.classified = false;
+    s.v4 = false;
     this.repeat = 1;
     this.clamped = 0;
     this.also = null;
@@ -183,7 +184,7 @@ export class SshdParser extends BaseLineParser {
     }
     let ip: string | null = null;
     if (r.a >= 0) {
-      ip = this.address(text.slice(r.a, r.ae));
+      ip = s.v4 ? text.slice(r.a, r.ae) : this.address(text.slice(r.a, r.ae));
       if (ip === null && r.kind === FAIL) return this.no('unparseable', 'invalid address');
     }
     const user = r.ue > r.u ? text.slice(r.u, r.ue) : undefined;
