@@ -47,7 +47,7 @@ export class ScanWriter {
       v[o] = s.skip === 'unparseable' ? F_UNPARSEABLE : 0;
       v[o + 1] = this.code(s.reason);
     } else {
-      const v4 = r.a >= 0 && isCanonicalV4At(text, r.a, r.ae);
+      const v4 = s.classified && r.a >= 0 && isCanonicalV4At(text, r.a, r.ae);
       v[o] =
         F_OK |
         (s.close ? F_CLOSE : 0) |

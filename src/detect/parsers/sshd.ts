@@ -177,7 +177,10 @@ export class SshdParser extends BaseLineParser {
     const tsUs = s.tsUs;
     // Fast path: in normal mode a closed or reset connection only matters to a process with state.
     if (s.close && !this.procs.has(key)) return this.no('ignored', 'not a failure');
-    if (!s.classified) this.scanner.classify(text, s);
+    if (!s.classified) {
+      this.scanner.classify(text, s);
+      s.v4 = false; // said of the match before this classification
+    }
     const r = s.match;
     if (r.kind === 0) {
       return r.bad ? this.no('unparseable', r.bad) : this.no('ignored', 'other sshd message');
