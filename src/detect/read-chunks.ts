@@ -19,15 +19,23 @@ export async function readTextChunks(
   file: string,
   onText: (text: string, bytesRead: number) => void | Promise<void>,
   chunkSize = DEFAULT_CHUNK,
+  firstRead = chunkSize,
 ): Promise<void> {
   const fh = await open(file, 'r');
+  // Reads grow from `firstRead` to `chunkSize` (x4 each): a pipeline downstream gets going sooner.
+  let limit = firstRead;
+  const read = (buf: Buffer, off: number) => {
+    const n = Math.min(buf.length - off, limit);
+    limit = Math.min(limit * 4, chunkSize);
+    return fh.read(buf, off, n, null);
+  };
   let pending: Promise<{ bytesRead: number }> | null = null;
   try {
     let cur = Buffer.allocUnsafe(chunkSize);
     let next = Buffer.allocUnsafe(chunkSize);
     let filled = 0; // bytes of `cur` holding data (a carried partial line, then the new read)
     let consumed = 0;
-    pending = fh.read(cur, 0, cur.length, null);
+    pending = read(cur, 0);
     for (;;) {
       const { bytesRead } = await pending!;
       pending = null;
@@ -48,14 +56,14 @@ export async function readTextChunks(
           cur = bigger;
           next = Buffer.allocUnsafe(cur.length);
         }
-        pending = fh.read(cur, filled, cur.length - filled, null);
+        pending = read(cur, filled);
         continue;
       }
       // Carry the partial last line into the other buffer and start the next read behind it.
       const carry = filled - (nl + 1);
       if (next.length < cur.length) next = Buffer.allocUnsafe(cur.length);
       cur.copy(next, 0, nl + 1, filled);
-      pending = fh.read(next, carry, next.length - carry, null);
+      pending = read(next, carry);
       consumed += nl + 1;
       const text = decode(cur, nl + 1);
       await onText(text, consumed);

@@ -14,6 +14,8 @@ import { readTextChunks } from './read-chunks.ts';
 import type { ScanChunkMessage, ScanRequest, ScanWorkerMessage } from './scan-in-worker.ts';
 
 const IN_FLIGHT = 3;
+/** The first read is small, so the main thread gets its first lines (and starts warming up) sooner; reads then grow. */
+const FIRST_READ = 64 * 1024;
 
 const port = parentPort;
 if (port === null) throw new Error('replay-scan-worker runs as a worker thread');
@@ -66,6 +68,7 @@ async function scan(req: ScanRequest): Promise<void> {
         while (inFlight >= IN_FLIGHT) await new Promise<void>((r) => (wake = r));
       },
       req.chunkSize,
+      FIRST_READ,
     );
     post({ type: 'end' });
   } catch (err) {
