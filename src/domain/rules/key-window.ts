@@ -8,13 +8,14 @@
  * - entries are sorted by timestamp from head to tail (an out-of-order event
  *   is inserted at its place, which is rare and costs a shift);
  * - `newest` is the largest timestamp held, -Infinity when empty;
- * - `counts` maps each value held to its multiplicity, so `counts.size` is
- *   the distinct count;
+ * - `counts` maps each value held (HeldKey) to its multiplicity, so
+ *   `counts.size` is the distinct count;
  * - `low` is the number of samples on the "not above threshold" side
  *   (`v <= T` for op gt, `v < T` for op gte), so a percentile threshold test
  *   costs O(1): p-th percentile above T  ⇔  low < ceil(p/100 · n);
  * - `quietUntil`: events with a timestamp below it are ignored (cooldown).
  */
+import { parseV4, v4LeadingZero, v4Text } from '../ip-parse.ts';
 import type { KeyList } from './key-list.ts';
 
 /** Entries carry only their timestamp (counting). */
@@ -39,12 +40,44 @@ export function detach(s: string): string {
   return s.length < 13 ? s : (' ' + s).slice(1);
 }
 
+/**
+ * A key or a distinct value as the engine holds it: an IPv4 address written
+ * canonically is held as its 32 bits (an int: hashed in one step, and it
+ * pins no read chunk, so it needs no `detach` copy); other text as text.
+ * Addresses are most keys and values, and the text ↔ int mapping is one to
+ * one, so counting is the same as on the text.
+ */
+export type HeldKey = string | number;
+
+/** `s` as looked up: its int for canonical IPv4 text, else `s` itself (not yet detached). */
+export function lookupKey(s: string): HeldKey {
+  const n = s.length;
+  if (n >= 7 && n <= 15) {
+    const c = s.charCodeAt(0);
+    if (c >= 48 && c <= 57) {
+      const v = parseV4(s, 0, n);
+      if (v >= 0 && !v4LeadingZero) return v | 0;
+    }
+  }
+  return s;
+}
+
+/** A looked-up key made fit to keep: text is detached. */
+export function ownKey(k: HeldKey): HeldKey {
+  return typeof k === 'number' ? k : detach(k);
+}
+
+/** The text of a held key. */
+export function keyText(k: HeldKey): string {
+  return typeof k === 'number' ? v4Text(k >>> 0) : k;
+}
+
 /** The window of one key; fields are public for the engine's hot path, see the invariants above. */
 export class KeyWindow {
   ts: Float64Array;
   vals: Float64Array | null;
-  strs: (string | undefined)[] | null;
-  counts: Map<string, number> | null;
+  strs: (HeldKey | undefined)[] | null;
+  counts: Map<HeldKey, number> | null;
   head = 0;
   len = 0;
   mask: number;
@@ -52,7 +85,7 @@ export class KeyWindow {
   quietUntil = -Infinity;
   low = 0;
   /** The key this window belongs to (the engine's map key), and its place in the engine's recency lists (key-list.ts). */
-  key = '';
+  key: HeldKey = '';
   list: KeyList | null = null;
   prev: KeyWindow | null = null;
   next: KeyWindow | null = null;
@@ -61,7 +94,7 @@ export class KeyWindow {
     this.ts = new Float64Array(INITIAL_CAPACITY);
     this.mask = INITIAL_CAPACITY - 1;
     this.vals = kind === KIND_PERCENTILE ? new Float64Array(INITIAL_CAPACITY) : null;
-    this.strs = kind === KIND_DISTINCT ? new Array<string | undefined>(INITIAL_CAPACITY).fill(undefined) : null;
+    this.strs = kind === KIND_DISTINCT ? new Array<HeldKey | undefined>(INITIAL_CAPACITY).fill(undefined) : null;
     this.counts = kind === KIND_DISTINCT ? new Map() : null;
   }
 
@@ -108,7 +141,7 @@ export class KeyWindow {
       this.vals[at] = sample;
       if (gt ? sample <= limit : sample < limit) this.low++;
     } else if (this.strs !== null) {
-      const v = detach(value!);
+      const v = ownKey(lookupKey(value!));
       this.strs[at] = v;
       this.counts!.set(v, (this.counts!.get(v) ?? 0) + 1);
     }
@@ -148,7 +181,7 @@ export class KeyWindow {
     const cap = (this.mask + 1) * 2;
     const ts = new Float64Array(cap);
     const vals = this.vals !== null ? new Float64Array(cap) : null;
-    const strs = this.strs !== null ? new Array<string | undefined>(cap).fill(undefined) : null;
+    const strs = this.strs !== null ? new Array<HeldKey | undefined>(cap).fill(undefined) : null;
     for (let k = 0; k < this.len; k++) {
       const i = (this.head + k) & this.mask;
       ts[k] = this.ts[i]!;

@@ -31,7 +31,17 @@
  */
 import type { Detection, FbEvent } from '../event.ts';
 import type { MatchCondition, RuleSpec } from './rule-spec.ts';
-import { KIND_COUNT, KIND_DISTINCT, KIND_PERCENTILE, KeyWindow, detach, type WindowKind } from './key-window.ts';
+import {
+  KIND_COUNT,
+  KIND_DISTINCT,
+  KIND_PERCENTILE,
+  KeyWindow,
+  keyText,
+  lookupKey,
+  ownKey,
+  type HeldKey,
+  type WindowKind,
+} from './key-window.ts';
 import { KeyList } from './key-list.ts';
 
 const KEY_IP = 0;
@@ -62,7 +72,7 @@ interface CompiledRule {
   readonly cooldownUs: number;
   readonly p: number;
   readonly minSamples: number;
-  readonly keys: Map<string, KeyWindow>;
+  readonly keys: Map<HeldKey, KeyWindow>;
   readonly global: KeyWindow | null;
   /** Windows of evicted keys, ready for new keys. */
   readonly pool: KeyWindow[];
@@ -259,8 +269,9 @@ export class RuleEngine {
       keyValue = kv;
       if (kv === r.lastKey) w = r.lastWindow!;
       else {
-        w = r.keys.get(kv);
-        if (w === undefined) w = this.admit(r, kv);
+        const hk = lookupKey(kv);
+        w = r.keys.get(hk);
+        if (w === undefined) w = this.admit(r, hk);
         else if (w.list === r.active) r.active.touch(w);
         r.lastKey = kv;
         r.lastWindow = w;
@@ -290,7 +301,7 @@ export class RuleEngine {
       if (r.gt ? !(measured > r.threshold) : !(measured >= r.threshold)) return null;
     }
     // Distinct rules name what contributed (at most the window's distinct set, read before it is emptied).
-    const contributors = r.kind === KIND_DISTINCT ? [...w.counts!.keys()] : null;
+    const contributors = r.kind === KIND_DISTINCT ? Array.from(w.counts!.keys(), keyText) : null;
     w.clear();
     w.quietUntil = t + r.cooldownUs;
     if (w.list === r.active) {
@@ -305,7 +316,7 @@ export class RuleEngine {
    * Creates the window of a new key: first evicts stale keys from the list
    * heads, then, at the cap, the stalest live key.
    */
-  private admit(r: CompiledRule, kv: string): KeyWindow {
+  private admit(r: CompiledRule, hk: HeldKey): KeyWindow {
     const cutoff = r.now - r.windowUs;
     this.evictStale(r, r.active, cutoff);
     this.evictStale(r, r.cooling, cutoff);
@@ -316,7 +327,7 @@ export class RuleEngine {
       this.evict(r, victim);
     }
     const w = r.pool.length > 0 ? r.pool.pop()! : new KeyWindow(r.kind);
-    w.key = detach(kv);
+    w.key = ownKey(hk);
     r.keys.set(w.key, w);
     r.active.push(w);
     return w;
