@@ -54,6 +54,17 @@ test('replay prints one exact NDJSON line per firing and a summary on stderr', a
   assert.match(err, /^lines\/s: \d+$/m);
 });
 
+test('replay --threads 2 scans on a second thread and prints the same lines; --threads 1 keeps to one', async () => {
+  const f = path.join(dir, 'auth-threads.log');
+  writeFileSync(f, ['01', '02', '03', '04', '05'].map((t) => line(t, '198.51.100.4')).join('\n'));
+  const two = await run(['--format', 'sshd', '--threads', '2', f]);
+  const one = await run(['--format', 'sshd', '--threads', '1', f]);
+  assert.equal(two.out, '{"rule":"brute_force_attempt","key":"ip:198.51.100.4","at":"2026-03-02T08:00:05Z","value":5}\n');
+  assert.equal(one.out, two.out);
+  assert.match(two.err, /^lines\/s: \d+ \(2 threads\)$/m);
+  assert.match(one.err, /^lines\/s: \d+$/m);
+});
+
 test('replay applies the rules: section of --config', async () => {
   const f = path.join(dir, 'auth3.log');
   writeFileSync(f, ['01', '02', '03'].map((t) => line(t, '192.0.2.1')).join('\n'));
@@ -79,6 +90,7 @@ test('replay: bad flags, bad config and missing files are AppError invalid', asy
     ['--format', 'sshd', path.join(dir, 'nope.log')],
     ['--format', 'sshd', '--config', path.join(dir, 'nope.yaml'), f],
     ['--format', 'sshd', '--config', bad, f],
+    ['--format', 'sshd', '--threads', '3', f],
   ];
   for (const args of cases) {
     await assert.rejects(run(args), (e: unknown) => e instanceof AppError && e.code === 'invalid', args.join(' '));

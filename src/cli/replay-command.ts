@@ -32,6 +32,8 @@ Output (stdout): one JSON object per firing, in log order:
 The summary (lines, parsed, ignored, skipped, detections, lines/s) goes to stderr.
 Rules are the defaults, changed by the \`rules:\` section of --config (or FIREBREAK_CONFIG).
 Give rotated files oldest first: they are read as one stream.
+sshd input of 16 MB or more is read on two threads: one scans the lines, the other keeps the per-process
+state and runs the rules (the same detections as one thread; --threads 1 keeps to one).
 Formats: sshd (syslog files, any layout), journal-json (saved \`journalctl -o json\`), nginx (access log,
 read by --log-format), nginx-error (basic-auth failures, limit_req rejections), ndjson (Firebreak events).
 Repeat counts (\`message repeated N times\`) above 100 count as 100 (the rest is reported as clamped);
@@ -61,6 +63,7 @@ export function registerReplayCommand(program: Command, io: ReplayIo): Command {
     .option('--log-format <format>', 'nginx: the log_format string (nginx or Apache syntax) or a preset (default: combined)')
     .option('--trusted-proxies <cidrs>', 'nginx: comma-separated proxies whose X-Forwarded-For is trusted')
     .option('--config <file>', 'configuration file; only its `rules:` section is used')
+    .option('--threads <n>', 'sshd: 1, or 2 to scan lines on a second thread (default: 2 from 16 MB of input)')
     .allowUnknownOption(true) // reported below as AppError('invalid') → exit 2
     .addHelpText('after', HELP_AFTER)
     .action(async (files: string[], opts: ReplayFlags) => {
@@ -76,6 +79,7 @@ interface ReplayFlags {
   timeZone?: string;
   logFormat?: string;
   trustedProxies?: string;
+  threads?: string;
 }
 
 /** The format options of the flags; problems are appended. */
@@ -119,6 +123,11 @@ async function runReplay(files: string[], opts: ReplayFlags, io: ReplayIo): Prom
     else year = Number(opts.year);
   }
   const parser = parserFlags(opts, problems);
+  let threads: boolean | undefined;
+  if (opts.threads !== undefined) {
+    if (opts.threads === '1' || opts.threads === '2') threads = opts.threads === '2';
+    else problems.push({ path: '--threads', message: `"${opts.threads}" is not 1 or 2` });
+  }
   if (files.length === 0) problems.push({ path: 'FILE', message: 'give at least one log file' });
   if (problems.length > 0) {
     throw new AppError('invalid', `replay: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`, { details: problems });
@@ -182,6 +191,7 @@ async function runReplay(files: string[], opts: ReplayFlags, io: ReplayIo): Prom
       parser,
       rules,
       onDetection,
+      threads,
       onProgress: async (p) => {
         if (bar) {
           bar.setTotal(Math.max(1, p.totalBytes));
