@@ -12,12 +12,13 @@ const DEFAULT_CHUNK = 4 * 1024 * 1024;
 
 /**
  * Calls `onText` with consecutive pieces of the file, each made of whole
- * lines (the last piece may lack its final newline), and the number of
- * bytes consumed so far. Awaits `onText` when it returns a promise.
+ * lines (the last piece may lack its final newline), the number of bytes
+ * consumed so far, and the piece's bytes (valid during the call only: the
+ * buffer is reused). Awaits `onText` when it returns a promise.
  */
 export async function readTextChunks(
   file: string,
-  onText: (text: string, bytesRead: number) => void | Promise<void>,
+  onText: (text: string, bytesRead: number, bytes: Buffer) => void | Promise<void>,
   chunkSize = DEFAULT_CHUNK,
   firstRead = chunkSize,
 ): Promise<void> {
@@ -43,7 +44,7 @@ export async function readTextChunks(
       if (bytesRead === 0) {
         if (filled > 0) {
           consumed += filled;
-          await onText(decode(cur, filled), consumed);
+          await onText(decode(cur, filled), consumed, cur.subarray(0, filled));
         }
         return;
       }
@@ -66,7 +67,7 @@ export async function readTextChunks(
       pending = read(next, carry);
       consumed += nl + 1;
       const text = decode(cur, nl + 1);
-      await onText(text, consumed);
+      await onText(text, consumed, cur.subarray(0, nl + 1));
       const t = cur;
       cur = next;
       next = t;
@@ -79,6 +80,6 @@ export async function readTextChunks(
 }
 
 /** UTF-8 text of `buf[0, n)`; pure ASCII (the usual log) is copied as latin1, which is the same text, faster. */
-function decode(buf: Buffer, n: number): string {
+export function decode(buf: Buffer, n: number): string {
   return isAscii(buf.subarray(0, n)) ? buf.toString('latin1', 0, n) : buf.toString('utf8', 0, n);
 }

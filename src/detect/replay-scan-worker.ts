@@ -14,6 +14,11 @@ import { readTextChunks } from './read-chunks.ts';
 import type { ScanChunkMessage, ScanRequest, ScanWorkerMessage } from './scan-in-worker.ts';
 
 const IN_FLIGHT = 3;
+/** How fast the share of lines left unclassified for the main thread adapts, per chunk, and its cap. */
+const DEFER_STEP = 0.05;
+const MAX_DEFER = 0.9;
+/** Where the share starts: about where it settles on the bench's auth.log (0.15–0.35). */
+const FIRST_DEFER = 0.2;
 /** The first read is small, so the main thread gets its first lines (and starts warming up) sooner; reads then grow. */
 const FIRST_READ = 64 * 1024;
 
@@ -23,6 +28,9 @@ if (port === null) throw new Error('replay-scan-worker runs as a worker thread')
 let inFlight = 0;
 let wake: (() => void) | null = null;
 let writer = new ScanWriter();
+/** Share of lines whose message the main thread classifies (0..MAX_DEFER), and the running sum that picks them. */
+let deferRatio = 0;
+let share = 0;
 
 port.on('message', (m: ScanRequest | { type: 'ack'; ints: Int32Array<ArrayBuffer>; ts: Float64Array<ArrayBuffer> }) => {
   if (m.type === 'ack') {
@@ -42,10 +50,17 @@ async function scan(req: ScanRequest): Promise<void> {
   const scanner = new SshdScanner({ year: req.year, timeZone: req.timeZone, mode: req.mode });
   const s = new SshdScan();
   writer = new ScanWriter();
+  deferRatio = FIRST_DEFER;
+  share = 0;
   try {
     await readTextChunks(
       req.file,
-      async (text, bytesRead) => {
+      async (text, bytesRead, bytes) => {
+        // Balance: with at most the chunk it is on, the main thread will wait for this one, so leave it more of
+        // the classifying; with more queued it is the slower one, so take some back.
+        if (req.defer !== undefined) deferRatio = req.defer;
+        else if (inFlight <= 1) deferRatio = Math.min(MAX_DEFER, deferRatio + DEFER_STEP);
+        else deferRatio = Math.max(0, deferRatio - DEFER_STEP);
         const len = text.length;
         let pos = 0;
         while (pos < len) {
@@ -56,15 +71,21 @@ async function scan(req: ScanRequest): Promise<void> {
           while (end > pos && text.charCodeAt(end - 1) === 13) end--;
           if (end - pos > MAX_LINE_CHARS) writer.pushSkip('line too long');
           else {
-            scanner.scan(text, pos, end, s);
+            share += deferRatio;
+            const defer = share >= 1;
+            if (defer) share -= 1;
+            scanner.scan(text, pos, end, s, !defer);
             writer.push(s, text);
           }
           pos = nl + 1;
         }
         const batch = writer.take();
-        const m: ScanChunkMessage = { type: 'chunk', text, bytesRead, batch };
+        // The bytes travel, moved (not serialized like a string); the main thread decodes them to the same text.
+        const own = new Uint8Array(bytes.length);
+        own.set(bytes);
+        const m: ScanChunkMessage = { type: 'chunk', bytes: own, bytesRead, batch };
         inFlight++;
-        post(m, [batch.ints.buffer as ArrayBuffer, batch.ts.buffer as ArrayBuffer]);
+        post(m, [own.buffer, batch.ints.buffer as ArrayBuffer, batch.ts.buffer as ArrayBuffer]);
         while (inFlight >= IN_FLIGHT) await new Promise<void>((r) => (wake = r));
       },
       req.chunkSize,

@@ -1,8 +1,8 @@
 /**
  * An sshd replay scanned on a worker thread (scan-in-worker.ts) gives what one thread gives: the same
  * detections in the same order and the same counts, in every mode, with the multi-line state, year
- * rollover, repeats, hostile and over-long lines, several files, and read blocks small enough that the
- * worker runs ahead of the rules and waits (its bounded queue).
+ * rollover, repeats, hostile and over-long lines, several files, read blocks small enough that the
+ * worker runs ahead of the rules and waits (its bounded queue), and whichever thread classifies a line.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -116,12 +116,16 @@ test('sshd replay on two threads gives what one thread gives, in every mode, ove
     for (const chunkSize of [8 * 1024, 1 << 20]) {
       const base = { files: [a, b], format: 'sshd' as const, year: 2025, parser: { mode }, chunkSize };
       const one = await run({ ...base, threads: false });
-      const two = await run({ ...base, threads: true });
       assert.equal(one.s.threads, 1);
-      assert.equal(two.s.threads, 2, 'the worker ran');
       assert.ok(one.got.length > 0 && one.s.skipped > 0 && one.s.clamped > 0, `the log exercises detections, skips and repeats (${mode})`);
-      assert.deepEqual(two.got, one.got, `detections (${mode}, ${chunkSize} B blocks)`);
-      assert.deepEqual(counts(two.s), counts(one.s), `counts (${mode}, ${chunkSize} B blocks)`);
+      // The adaptive share of lines the main thread classifies, then fixed ones: none, half, all.
+      for (const scanDefer of [undefined, 0, 0.5, 1]) {
+        const two = await run({ ...base, threads: true, scanDefer });
+        const what = `${mode}, ${chunkSize} B blocks, share ${scanDefer ?? 'adaptive'}`;
+        assert.equal(two.s.threads, 2, 'the worker ran');
+        assert.deepEqual(two.got, one.got, `detections (${what})`);
+        assert.deepEqual(counts(two.s), counts(one.s), `counts (${what})`);
+      }
     }
   }
 });

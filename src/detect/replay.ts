@@ -26,7 +26,7 @@ import {
 import { SshdParser } from './parsers/sshd.ts';
 import { SshdScan } from './parsers/sshd-scan.ts';
 import { ScanReader } from './parsers/sshd-scan-codec.ts';
-import { readTextChunks } from './read-chunks.ts';
+import { decode, readTextChunks } from './read-chunks.ts';
 import { ScanWorker } from './scan-in-worker.ts';
 
 /** Options of `replayFiles`. */
@@ -49,6 +49,8 @@ export interface ReplayOptions {
   chunkSize?: number;
   /** sshd: scan on a worker thread; default: when the files hold at least THREADED_MIN_BYTES. */
   threads?: boolean;
+  /** Threaded sshd (tests): a fixed share of lines classified on this thread instead of the adaptive one. */
+  scanDefer?: number;
 }
 
 /** Progress after a chunk. */
@@ -243,8 +245,16 @@ function replaySshdThreaded(worker: ScanWorker, file: string, year: number, opts
   const parser = new SshdParser({ ...opts.parser, year });
   const reader = new ScanReader();
   const s = new SshdScan();
-  const req = { file, year, timeZone: opts.parser?.timeZone, mode: opts.parser?.mode, chunkSize: opts.chunkSize ?? THREADED_CHUNK };
-  return worker.scan(req, ({ text, batch, bytesRead }) => {
+  const req = {
+    file,
+    year,
+    timeZone: opts.parser?.timeZone,
+    mode: opts.parser?.mode,
+    chunkSize: opts.chunkSize ?? THREADED_CHUNK,
+    defer: opts.scanDefer,
+  };
+  return worker.scan(req, ({ bytes, batch, bytesRead }) => {
+    const text = decode(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length), bytes.length);
     reader.begin(batch);
     for (let i = 0; i < batch.n; i++) {
       reader.read(batch, i, s);

@@ -25,12 +25,14 @@ export interface ScanRequest {
   timeZone?: string;
   mode?: SshdMode;
   chunkSize?: number;
+  /** A fixed share (0..1) of lines whose classifying is left to the main thread (tests); default: adapted as it goes. */
+  defer?: number;
 }
 
-/** A chunk of whole lines and their scans. */
+/** A chunk of whole lines (its bytes: read-chunks.ts's `decode` gives the text the scans' offsets are in) and their scans. */
 export interface ScanChunkMessage {
   type: 'chunk';
-  text: string;
+  bytes: Uint8Array<ArrayBuffer>;
   /** Bytes of the file read so far. */
   bytesRead: number;
   batch: ScanBatch;

@@ -71,9 +71,10 @@ export class SshdScanner {
 
   /**
    * Scans the line [b, e) of `text` into `s`. A close helper is left unclassified, for the state's owner
-   * to skip cheaply when the process has no state (the usual case).
+   * to skip cheaply when the process has no state (the usual case). `classify` false leaves every
+   * message to the state's owner (a worker ahead of it hands it work, so both threads stay busy).
    */
-  scan(text: string, b: number, e: number, s: SshdScan): void {
+  scan(text: string, b: number, e: number, s: SshdScan, classify = true): void {
     s.ok = false;
     s.repeat = 1;
     s.clamped = 0;
@@ -99,7 +100,7 @@ export class SshdScanner {
     s.tsUs = h.tsUs;
     s.key = procKey(h.pid, h.hostHash);
     s.close = this.bits === 0 && isCloseHelper(text, m);
-    if (!s.close) this.classify(text, s);
+    if (classify && !s.close) this.classify(text, s);
   }
 
   /** Classifies the message of `s`. */
