@@ -40,6 +40,9 @@ export interface ScanChunkMessage {
 
 export type ScanWorkerMessage = ScanChunkMessage | { type: 'end' } | { type: 'error'; message: string; code?: string; syscall?: string };
 
+/** Where bin/firebreak.js leaves a worker it started before the replay's code loaded. */
+const PRESTARTED = Symbol.for('firebreak.scan-worker');
+
 /** The worker's script next to this module: the TypeScript source, or the build's .mjs (scripts/build-cli.js). */
 function workerScript(): string | null {
   const here = import.meta.url;
@@ -53,6 +56,11 @@ export class ScanWorker {
 
   /** Starts the worker, or returns null when its script is not there. */
   static start(): ScanWorker | null {
+    const pre = (globalThis as Record<symbol, unknown>)[PRESTARTED];
+    if (pre instanceof Worker) {
+      delete (globalThis as Record<symbol, unknown>)[PRESTARTED];
+      return new ScanWorker(pre);
+    }
     const script = workerScript();
     if (script === null) return null;
     let worker: Worker;
