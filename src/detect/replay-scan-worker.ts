@@ -11,7 +11,7 @@ import { MAX_LINE_CHARS } from './parsers/index.ts';
 import { SshdScan, SshdScanner } from './parsers/sshd-scan.ts';
 import { ScanWriter } from './parsers/sshd-scan-codec.ts';
 import { readTextChunks } from './read-chunks.ts';
-import type { ScanChunkMessage, ScanRequest, ScanWorkerMessage } from './scan-in-worker.ts';
+import type { ScanAck, ScanChunkMessage, ScanRequest, ScanWorkerMessage } from './scan-in-worker.ts';
 
 const IN_FLIGHT = 3;
 /** How fast the share of lines left unclassified for the main thread adapts, per chunk, and its cap. */
@@ -28,14 +28,17 @@ if (port === null) throw new Error('replay-scan-worker runs as a worker thread')
 let inFlight = 0;
 let wake: (() => void) | null = null;
 let writer = new ScanWriter();
+/** Chunk byte buffers given back by the main thread, to copy the next chunks into (no fresh pages each time). */
+const spareBytes: Uint8Array<ArrayBuffer>[] = [];
 /** Share of lines whose message the main thread classifies (0..MAX_DEFER), and the running sum that picks them. */
 let deferRatio = 0;
 let share = 0;
 
-port.on('message', (m: ScanRequest | { type: 'ack'; ints: Int32Array<ArrayBuffer>; ts: Float64Array<ArrayBuffer> }) => {
+port.on('message', (m: ScanRequest | ScanAck) => {
   if (m.type === 'ack') {
     inFlight--;
     writer.recycle(m.ints, m.ts);
+    spareBytes.push(new Uint8Array(m.bytes));
     const w = wake;
     wake = null;
     w?.();
@@ -81,8 +84,10 @@ async function scan(req: ScanRequest): Promise<void> {
         }
         const batch = writer.take();
         // The bytes travel, moved (not serialized like a string); the main thread decodes them to the same text.
-        const own = new Uint8Array(bytes.length);
+        let own = spareBytes.pop();
+        if (own === undefined || own.length < bytes.length) own = new Uint8Array(Math.max(bytes.length, req.chunkSize ?? 0));
         own.set(bytes);
+        own = own.subarray(0, bytes.length);
         const m: ScanChunkMessage = { type: 'chunk', bytes: own, bytesRead, batch };
         inFlight++;
         post(m, [own.buffer, batch.ints.buffer as ArrayBuffer, batch.ts.buffer as ArrayBuffer]);

@@ -38,6 +38,14 @@ export interface ScanChunkMessage {
   batch: ScanBatch;
 }
 
+/** The main thread is done with a chunk: its arrays and byte buffer go back to the worker for reuse. */
+export interface ScanAck {
+  type: 'ack';
+  ints: Int32Array<ArrayBuffer>;
+  ts: Float64Array<ArrayBuffer>;
+  bytes: ArrayBuffer;
+}
+
 export type ScanWorkerMessage = ScanChunkMessage | { type: 'end' } | { type: 'error'; message: string; code?: string; syscall?: string };
 
 /** Where bin/firebreak.js leaves a worker it started before the replay's code loaded. */
@@ -96,10 +104,14 @@ export class ScanWorker {
         chain = chain.then(async () => {
           if (m.type === 'chunk') {
             await onChunk(m);
-            w.postMessage({ type: 'ack', ints: m.batch.ints, ts: m.batch.ts }, [
-              m.batch.ints.buffer as ArrayBuffer,
-              m.batch.ts.buffer as ArrayBuffer,
-            ]);
+            // The chunk's arrays and bytes go back to be written again (the text was decoded from a copy).
+            const ack: ScanAck = {
+              type: 'ack',
+              ints: m.batch.ints as Int32Array<ArrayBuffer>,
+              ts: m.batch.ts as Float64Array<ArrayBuffer>,
+              bytes: m.bytes.buffer,
+            };
+            w.postMessage(ack, [ack.ints.buffer, ack.ts.buffer, ack.bytes]);
           } else if (m.type === 'end') done();
           else done(Object.assign(new Error(m.message), { code: m.code, syscall: m.syscall }));
         });

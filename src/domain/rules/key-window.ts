@@ -49,14 +49,26 @@ export function detach(s: string): string {
  */
 export type HeldKey = string | number;
 
+/**
+ * The last text lookupKey made an int of, and the int: one event's address is looked up by several
+ * rules. (It may keep one read chunk alive until the next address: one, bounded.)
+ */
+let lastText = '';
+let lastInt = 0;
+
 /** `s` as looked up: its int for canonical IPv4 text, else `s` itself (not yet detached). */
 export function lookupKey(s: string): HeldKey {
+  if (s === lastText) return lastInt;
   const n = s.length;
   if (n >= 7 && n <= 15) {
     const c = s.charCodeAt(0);
     if (c >= 48 && c <= 57) {
       const v = parseV4(s, 0, n);
-      if (v >= 0 && !v4LeadingZero) return v | 0;
+      if (v >= 0 && !v4LeadingZero) {
+        lastText = s;
+        lastInt = v | 0;
+        return lastInt;
+      }
     }
   }
   return s;
