@@ -94,11 +94,14 @@ for (const backend of testBackends()) {
       });
       advance(67 * M); // 70 minutes after opening: the 1 h deadline has passed
       await t.fb.scheduler.tick();
+      // The runbook's own steps (started when the incident opened) finish now, not racing the draft below.
+      await t.fb.runbooks.idle();
       advance(5 * M);
       assert.equal((await t.call('POST', `/api/v1/incidents/${incidentId}/acknowledge`, {}, alice)).status, 200);
       advance(25 * M);
       assert.equal((await t.call('POST', `/api/v1/incidents/${incidentId}/notes`, { text: 'blocked at the edge' }, bob)).status, 201);
       advance(20 * M);
+      await t.fb.runbooks.idle();
       const resolved = await t.call('POST', `/api/v1/incidents/${incidentId}/resolve`, { note: 'fixed' }, bob);
       assert.equal(resolved.status, 200);
       await settle();
