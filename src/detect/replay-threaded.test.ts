@@ -7,13 +7,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { replayFiles, type ReplayOptions, type ReplaySummary } from './replay.ts';
 import { resolveRules } from '../domain/rules/default-rules.ts';
-import type { Detection } from '../domain/event.ts';
-import { SSHD_MODES } from './parsers/sshd-messages.ts';
+import type { Detection, FbEvent } from '../domain/event.ts';
+import { SSHD_MODES, type SshdMode } from './parsers/sshd-messages.ts';
+import { SshdParser } from './parsers/sshd.ts';
+import { MAX_LINE_CHARS } from './parsers/index.ts';
+import { RuleEngine } from '../domain/rules/rule-engine.ts';
 import { ScanWorker } from './scan-in-worker.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'fb-replay-threads-'));
@@ -95,6 +98,25 @@ function authLog(lines: number, seed: number): string {
 
 type Run = { got: Detection[]; s: ReplaySummary };
 
+/** The detections of a plain loop: one new event object per line (no reuse), one engine, no chunks, no threads. */
+function reference(files: string[], mode: SshdMode): Detection[] {
+  const engine = new RuleEngine(resolveRules({}));
+  const out: Detection[] = [];
+  const feed = (ev: FbEvent) => out.push(...engine.process(ev));
+  for (const f of files) {
+    const parser = new SshdParser({ year: 2025, mode });
+    for (const raw of readFileSync(f, 'utf8').split('\n')) {
+      const line = raw.replace(/\r+$/, '');
+      if (line.length > MAX_LINE_CHARS) continue;
+      const ev = parser.parse(line);
+      if (ev === null) continue;
+      for (let k = 0; k < parser.repeat; k++) feed(ev);
+      if (parser.also) feed(parser.also);
+    }
+  }
+  return out;
+}
+
 async function run(opts: Omit<ReplayOptions, 'onDetection' | 'rules'>): Promise<Run> {
   const got: Detection[] = [];
   const s = await replayFiles({ ...opts, rules: resolveRules({}), onDetection: (d) => got.push(d) });
@@ -117,6 +139,7 @@ test('sshd replay on two threads gives what one thread gives, in every mode, ove
       const base = { files: [a, b], format: 'sshd' as const, year: 2025, parser: { mode }, chunkSize };
       const one = await run({ ...base, threads: false });
       assert.equal(one.s.threads, 1);
+      if (chunkSize === 8 * 1024) assert.deepEqual(one.got, reference([a, b], mode), `replay's detections are a plain loop's (${mode})`);
       assert.ok(one.got.length > 0 && one.s.skipped > 0 && one.s.clamped > 0, `the log exercises detections, skips and repeats (${mode})`);
       // The adaptive share of lines the main thread classifies, then fixed ones: none, half, all.
       for (const scanDefer of [undefined, 0, 0.5, 1]) {
