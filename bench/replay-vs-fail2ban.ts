@@ -21,24 +21,13 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { seededRandom as rng } from '../src/domain/seeded-random.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const F2B_FILTER = '/etc/fail2ban/filter.d/sshd.conf';
 const TIME_BIN = '/usr/bin/time';
 const CPU_MARK = '__bench_cpu__';
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-
-/** Deterministic PRNG (mulberry32), so every run benchmarks the same file. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Writes `lines` sshd syslog lines to `file`, starting Mar 1 of `year`. */
 export function generateSshdLog(file: string, lines: number, year: number): void {

@@ -18,21 +18,10 @@ import { SshdParser } from './parsers/sshd.ts';
 import { MAX_LINE_CHARS } from './parsers/index.ts';
 import { RuleEngine } from '../domain/rules/rule-engine.ts';
 import { ScanWorker } from './scan-in-worker.ts';
+import { seededRandom as rng } from '../domain/seeded-random.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'fb-replay-threads-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
-
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 

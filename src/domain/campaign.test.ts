@@ -2,18 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { campaignTitle, growCampaign, placeDetection, type OpenCampaign } from './campaign.ts';
 import { aggregateRanges, rangeOf } from './range.ts';
-
-/** A small seeded generator (mulberry32): the same cases on every run, printed seed on failure. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom as rng } from './seeded-random.ts';
 
 test('placeDetection: the decision table', () => {
   const W = 600;

@@ -10,6 +10,7 @@ import {
   type AllowEntry,
 } from './allowlist-match.ts';
 import { canonicalCidr } from './decision-target.ts';
+import { seededRandom as rng } from '../domain/seeded-random.ts';
 
 const c = (s: string) => canonicalCidr(s)!;
 
@@ -39,18 +40,6 @@ test('the first entry touched is reported; loopback is always there', () => {
   assert.equal(findAllowlisted(entries, c('2001:db8::7'))?.id, 'config:1');
   assert.equal(findAllowlisted(entries, c('203.0.113.1')), null);
 });
-
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Random ranges crowded into a few small spaces, so nesting, duplicates and near misses are common. */
 function randomCidr(r: () => number): string {
