@@ -6,13 +6,15 @@
  * replay takes about as long as the slower of them. The result is the same
  * as one thread's: the same scanner, the same state, the same order.
  *
- * Starting a worker costs tens of milliseconds: replay uses it for large
- * inputs only (see replay.ts). Where the worker's script cannot be found (a
- * partial build), `startScanWorker` returns null and replay stays on one
- * thread.
+ * The worker balances the two: when this thread would wait, it leaves it a
+ * share of the classifying (replay-scan-worker.ts). Starting a worker costs
+ * tens of milliseconds: replay uses it for large inputs only (see replay.ts),
+ * and bin/firebreak.js starts it before the replay's code loads. Where the
+ * worker's script cannot be found (a partial build), `ScanWorker.start`
+ * returns null and replay stays on one thread.
  */
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { SshdMode } from './parsers/sshd-messages.ts';
 import type { ScanBatch } from './parsers/sshd-scan-codec.ts';
@@ -76,7 +78,7 @@ export class ScanWorker {
       // Node 20's workers do not inherit a loader registered in code (bin/firebreak.js runs sources through
       // tsx's API when there is no fresh build): register tsx in the worker before importing the source.
       const tsx = import.meta.resolve('tsx/esm/api');
-      const src = new URL(`file://${script}`).href;
+      const src = pathToFileURL(script).href;
       worker = new Worker(`import(${JSON.stringify(tsx)}).then((t) => { t.register(); return import(${JSON.stringify(src)}); })`, {
         eval: true,
       });
