@@ -28,7 +28,7 @@ export function procKey(pid: number, hostHash: number): number {
 }
 
 /** `Connection closed `, `Connection reset `, `Disconnected ` at `m`. */
-export function isCloseHelper(text: string, m: number): boolean {
+function isCloseHelper(text: string, m: number): boolean {
   const c = text.charCodeAt(m);
   if (c === 67) return at(text, 'Connection closed ', m) || at(text, 'Connection reset ', m);
   return c === 68 && at(text, 'Disconnected ', m);
@@ -60,7 +60,7 @@ export class SshdScan {
 
 /** Scans the lines of one sshd log, in order. */
 export class SshdScanner {
-  readonly bits: number;
+  private readonly bits: number;
   private readonly head: SyslogHeaderReader;
 
   constructor(opts: ParserOptions = {}) {
@@ -75,11 +75,8 @@ export class SshdScanner {
    * message to the state's owner (a worker ahead of it hands it work, so both threads stay busy).
    */
   scan(text: string, b: number, e: number, s: SshdScan, classify = true): void {
-    s.ok = false;
     s.repeat = 1;
     s.clamped = 0;
-    s.classified = false;
-    s.v4 = false;
     // The line is read in place in the chunk, [b, e): no substring per line, and charCodeAt on the flat
     // chunk is cheaper than on a sliced string. Every search stops at the line's end (indexIn, tokenEnd…),
     // so a hostile line still costs its own length, no more.
@@ -94,13 +91,23 @@ export class SshdScanner {
       m = inner;
       end = text.charCodeAt(e - 1) === 93 ? e - 1 : e;
     }
+    this.message(text, m, end, h.tsUs, procKey(h.pid, h.hostHash), s);
+    if (classify && !s.close) this.classify(text, s);
+  }
+
+  /**
+   * The message [m, end) of process `key` at `tsUs` into `s`, unclassified (its envelope read already: by
+   * `scan`, or from the journal's fields); `repeat` and `clamped` are left as they are.
+   */
+  message(text: string, m: number, end: number, tsUs: number, key: number, s: SshdScan): void {
     s.ok = true;
     s.m = m;
     s.end = end;
-    s.tsUs = h.tsUs;
-    s.key = procKey(h.pid, h.hostHash);
+    s.tsUs = tsUs;
+    s.key = key;
     s.close = this.bits === 0 && isCloseHelper(text, m);
-    if (classify && !s.close) this.classify(text, s);
+    s.classified = false;
+    s.v4 = false;
   }
 
   /** Classifies the message of `s`. */

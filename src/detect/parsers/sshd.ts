@@ -30,7 +30,7 @@ import { detach } from '../../domain/rules/key-window.ts';
 import type { ParserOptions } from './index.ts';
 import { BaseLineParser } from './base-parser.ts';
 import { FAIL, NOFAIL } from './sshd-messages.ts';
-import { SshdScan, SshdScanner, isCloseHelper } from './sshd-scan.ts';
+import { SshdScan, SshdScanner } from './sshd-scan.ts';
 
 export { MAX_PLAUSIBLE_REPEAT, MAX_REPEAT, procKey } from './sshd-scan.ts';
 
@@ -156,16 +156,9 @@ export class SshdParser extends BaseLineParser {
    */
   message(text: string, m: number, end: number, tsUs: number, key: number): FbEvent | null {
     const s = this.scanned;
-    s.ok = true;
-    s.m = m;
-    s.end = end;
-    s.tsUs = tsUs;
-    s.key = key;
     s.repeat = 1;
     s.clamped = 0;
-    s.close = this.scanner.bits === 0 && isCloseHelper(text, m);
-    s.classified = false;
-    s.v4 = false;
+    this.scanner.message(text, m, end, tsUs, key, s);
     this.repeat = 1;
     this.clamped = 0;
     this.also = null;
