@@ -45,9 +45,14 @@ export function canonicalIp(text: string): string | null {
   return out === text ? text : out;
 }
 
-/** True when text[b, e) is an IPv4 address written canonically: `canonicalIp` would return it as is. */
-export function isCanonicalV4At(text: string, b: number, e: number): boolean {
-  return e - b <= 15 && parseV4(text, b, e) >= 0 && !v4LeadingZero;
+/**
+ * When text[b, e) is an IPv4 address written canonically (`canonicalIp` would return it as is), its 32
+ * bits as an unsigned number; else -1. Reads in place: no substring.
+ */
+export function canonicalV4At(text: string, b: number, e: number): number {
+  if (e - b > 15) return -1;
+  const v = parseV4(text, b, e);
+  return v >= 0 && !v4LeadingZero ? v : -1;
 }
 
 /**

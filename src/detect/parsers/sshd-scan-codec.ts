@@ -5,7 +5,7 @@
  * which travels with the records; reasons travel as indexes into a table
  * that grows as new reasons appear (`ScanBatch.reasons` holds the new ones).
  */
-import { isCanonicalV4At } from '../../domain/ip.ts';
+import { canonicalV4At } from '../../domain/ip.ts';
 import { SshdScan } from './sshd-scan.ts';
 
 const STRIDE = 12;
@@ -22,16 +22,16 @@ const F_V4 = 64;
 export interface ScanBatch {
   /** Lines in the batch. */
   n: number;
-  ints: Int32Array;
-  ts: Float64Array;
+  ints: Int32Array<ArrayBuffer>;
+  ts: Float64Array<ArrayBuffer>;
   /** Reasons first seen in this batch, in index order after those of earlier batches. */
   reasons: string[];
 }
 
 /** Writes scans into batches; one writer per stream of batches. */
 export class ScanWriter {
-  private ints = new Int32Array(STRIDE * 1024);
-  private ts = new Float64Array(1024);
+  private ints: Int32Array<ArrayBuffer> = new Int32Array(STRIDE * 1024);
+  private ts: Float64Array<ArrayBuffer> = new Float64Array(1024);
   private n = 0;
   private readonly codes = new Map<string, number>([['', 0]]);
   private fresh: string[] = [];
@@ -47,7 +47,7 @@ export class ScanWriter {
       v[o] = s.skip === 'unparseable' ? F_UNPARSEABLE : 0;
       v[o + 1] = this.code(s.reason);
     } else {
-      const v4 = s.classified && r.a >= 0 && isCanonicalV4At(text, r.a, r.ae);
+      const v4 = s.classified && r.a >= 0 && canonicalV4At(text, r.a, r.ae) >= 0;
       v[o] =
         F_OK |
         (s.close ? F_CLOSE : 0) |

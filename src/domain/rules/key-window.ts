@@ -15,7 +15,8 @@
  *   costs O(1): p-th percentile above T  ⇔  low < ceil(p/100 · n);
  * - `quietUntil`: events with a timestamp below it are ignored (cooldown).
  */
-import { parseV4, v4LeadingZero, v4Text } from '../ip-parse.ts';
+import { canonicalV4At } from '../ip.ts';
+import { v4Text } from '../ip-parse.ts';
 import type { KeyList } from './key-list.ts';
 
 /** Entries carry only their timestamp (counting). */
@@ -59,19 +60,11 @@ let lastInt = 0;
 /** `s` as looked up: its int for canonical IPv4 text, else `s` itself (not yet detached). */
 export function lookupKey(s: string): HeldKey {
   if (s === lastText) return lastInt;
-  const n = s.length;
-  if (n >= 7 && n <= 15) {
-    const c = s.charCodeAt(0);
-    if (c >= 48 && c <= 57) {
-      const v = parseV4(s, 0, n);
-      if (v >= 0 && !v4LeadingZero) {
-        lastText = s;
-        lastInt = v | 0;
-        return lastInt;
-      }
-    }
-  }
-  return s;
+  const v = canonicalV4At(s, 0, s.length);
+  if (v < 0) return s;
+  lastText = s;
+  lastInt = v | 0;
+  return lastInt;
 }
 
 /** A looked-up key made fit to keep: text is detached. */
