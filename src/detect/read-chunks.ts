@@ -79,6 +79,23 @@ export async function readTextChunks(
   }
 }
 
+/**
+ * Calls `onLine(b, e)` for each line of `text` (whole lines, as readTextChunks hands them), [b, e) without
+ * its line end: LF, CR LF, or CR CR LF (a CR LF file passed through a CR-adding relay).
+ */
+export function forEachLine(text: string, onLine: (b: number, e: number) => void): void {
+  const len = text.length;
+  let pos = 0;
+  while (pos < len) {
+    let nl = text.indexOf('\n', pos);
+    if (nl < 0) nl = len;
+    let end = nl;
+    while (end > pos && text.charCodeAt(end - 1) === 13) end--;
+    onLine(pos, end);
+    pos = nl + 1;
+  }
+}
+
 /** UTF-8 text of `buf[0, n)`; pure ASCII (the usual log) is copied as latin1, which is the same text, faster. */
 export function decode(buf: Buffer, n: number): string {
   return isAscii(buf.subarray(0, n)) ? buf.toString('latin1', 0, n) : buf.toString('utf8', 0, n);

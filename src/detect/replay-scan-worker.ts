@@ -1,7 +1,7 @@
 /**
  * Worker thread of an sshd replay (scan-in-worker.ts starts it): reads a
  * log file in chunks, scans every line (sshd-scan.ts) and posts each chunk's
- * text with its scanned lines, while the main thread applies the state and
+ * bytes with its scanned lines, while the main thread applies the state and
  * runs the rules on the chunk before. At most IN_FLIGHT chunks wait for the
  * main thread, so a slow consumer holds the reader back and memory stays
  * bounded whatever the file's size.
@@ -10,7 +10,7 @@ import { parentPort } from 'node:worker_threads';
 import { MAX_LINE_CHARS } from './parsers/index.ts';
 import { SshdScan, SshdScanner } from './parsers/sshd-scan.ts';
 import { ScanWriter } from './parsers/sshd-scan-codec.ts';
-import { readTextChunks } from './read-chunks.ts';
+import { forEachLine, readTextChunks } from './read-chunks.ts';
 import type { ScanAck, ScanChunkMessage, ScanRequest, ScanWorkerMessage } from './scan-in-worker.ts';
 
 const IN_FLIGHT = 3;
@@ -64,24 +64,16 @@ async function scan(req: ScanRequest): Promise<void> {
         if (req.defer !== undefined) deferRatio = req.defer;
         else if (inFlight <= 1) deferRatio = Math.min(MAX_DEFER, deferRatio + DEFER_STEP);
         else deferRatio = Math.max(0, deferRatio - DEFER_STEP);
-        const len = text.length;
-        let pos = 0;
-        while (pos < len) {
-          let nl = text.indexOf('\n', pos);
-          if (nl < 0) nl = len;
-          let end = nl;
-          // CR LF and CR CR LF (a CR LF file passed through a CR-adding relay)
-          while (end > pos && text.charCodeAt(end - 1) === 13) end--;
-          if (end - pos > MAX_LINE_CHARS) writer.pushSkip('line too long');
+        forEachLine(text, (b, e) => {
+          if (e - b > MAX_LINE_CHARS) writer.pushSkip('line too long');
           else {
             share += deferRatio;
             const defer = share >= 1;
             if (defer) share -= 1;
-            scanner.scan(text, pos, end, s, !defer);
+            scanner.scan(text, b, e, s, !defer);
             writer.push(s, text);
           }
-          pos = nl + 1;
-        }
+        });
         const batch = writer.take();
         // The bytes travel, moved (not serialized like a string); the main thread decodes them to the same text.
         let own = spareBytes.pop();
@@ -90,7 +82,7 @@ async function scan(req: ScanRequest): Promise<void> {
         own = own.subarray(0, bytes.length);
         const m: ScanChunkMessage = { type: 'chunk', bytes: own, bytesRead, batch };
         inFlight++;
-        post(m, [own.buffer, batch.ints.buffer as ArrayBuffer, batch.ts.buffer as ArrayBuffer]);
+        post(m, [own.buffer, batch.ints.buffer, batch.ts.buffer]);
         while (inFlight >= IN_FLIGHT) await new Promise<void>((r) => (wake = r));
       },
       req.chunkSize,

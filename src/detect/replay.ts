@@ -26,7 +26,7 @@ import {
 import { SshdParser } from './parsers/sshd.ts';
 import { SshdScan } from './parsers/sshd-scan.ts';
 import { ScanReader } from './parsers/sshd-scan-codec.ts';
-import { decode, readTextChunks } from './read-chunks.ts';
+import { decode, forEachLine, readTextChunks } from './read-chunks.ts';
 import { ScanWorker } from './scan-in-worker.ts';
 
 /** Options of `replayFiles`. */
@@ -222,18 +222,10 @@ function replayInline(file: string, year: number, opts: ReplayOptions, tally: Ta
   return readTextChunks(
     file,
     (text, bytesRead) => {
-      const len = text.length;
-      let pos = 0;
-      while (pos < len) {
-        let nl = text.indexOf('\n', pos);
-        if (nl < 0) nl = len;
-        let end = nl;
-        // CR LF and CR CR LF (a CR LF file passed through a CR-adding relay)
-        while (end > pos && text.charCodeAt(end - 1) === 13) end--;
-        if (end - pos > MAX_LINE_CHARS) tally.tooLong();
-        else tally.line(parser.parseRange(text, pos, end), parser);
-        pos = nl + 1;
-      }
+      forEachLine(text, (b, e) => {
+        if (e - b > MAX_LINE_CHARS) tally.tooLong();
+        else tally.line(parser.parseRange(text, b, e), parser);
+      });
       return progress(bytesRead);
     },
     opts.chunkSize,

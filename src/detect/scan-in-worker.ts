@@ -109,8 +109,8 @@ export class ScanWorker {
             // The chunk's arrays and bytes go back to be written again (the text was decoded from a copy).
             const ack: ScanAck = {
               type: 'ack',
-              ints: m.batch.ints as Int32Array<ArrayBuffer>,
-              ts: m.batch.ts as Float64Array<ArrayBuffer>,
+              ints: m.batch.ints,
+              ts: m.batch.ts,
               bytes: m.bytes.buffer,
             };
             w.postMessage(ack, [ack.ints.buffer, ack.ts.buffer, ack.bytes]);
