@@ -10,8 +10,8 @@
  *                    bans: on the bouncer stream and the middleware when they commit
  *   3. behind        the bans' run records, timeline entries and audit (returned as
  *                    `behind`: the detection queue writes them while the next batch is
- *                    decided); remote actions (webhooks, notify) in the background with
- *                    durable retries; the runbook run and escalation start from the
+ *                    decided), then remote actions (webhooks, notify) in the background
+ *                    with durable retries; the runbook run and escalation start from the
  *                    incident's `incident.opened` event; the "+N addresses" entry on a timer
  *
  * Rules without `group` keep the one-detection path (handle-detection.ts), in

@@ -1,7 +1,7 @@
 /**
  * Steps 1–3 of handle-detections.ts for the detections of rules that group
  * (campaigns): placement, the batch's bans in one transaction, the
- * campaigns' range bans, remote actions in the background.
+ * campaigns' range bans; behind them, remote actions in the background.
  */
 import type { DetectionJob } from '../../domain/event.ts';
 import type { RuleSpec } from '../../domain/rules/rule-spec.ts';
@@ -18,7 +18,8 @@ import { ruleActor } from './detected-incident.ts';
 
 /**
  * Steps 1–3 for detections of rules that group; returns where each went and
- * the bookkeeping left `behind` (the bans' run records, timeline, audit).
+ * what is left `behind`: the bans' run records, timeline and audit, then the
+ * start of the remote actions.
  */
 export async function handleGrouped(
   deps: Deps | RespondDeps,
@@ -77,15 +78,16 @@ export async function handleGrouped(
       records.push(r.record);
     }
   }
-  // Behind enforcement: webhooks and notifications, with durable retries.
-  for (const { rule, view, reqs } of remote)
-    deps.response.background(`rule ${rule.name} actions for ${view.dedup_key ?? view.id}`, () =>
-      runIncidentActions(deps, ruleActor(rule), view, reqs, { invalid: 'skip', awaitRemote: false }),
-    );
   return {
     placed,
     behind: async () => {
       for (const record of records) await record();
+      // After the bans' bookkeeping: webhooks and notifications, with durable retries. Started once the
+      // bans are on the timeline, so an incident's timeline reads in the order things happened.
+      for (const { rule, view, reqs } of remote)
+        deps.response.background(`rule ${rule.name} actions for ${view.dedup_key ?? view.id}`, () =>
+          runIncidentActions(deps, ruleActor(rule), view, reqs, { invalid: 'skip', awaitRemote: false }),
+        );
     },
   };
 }
