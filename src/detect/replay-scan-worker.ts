@@ -10,7 +10,7 @@ import { parentPort } from 'node:worker_threads';
 import { MAX_LINE_CHARS } from './parsers/index.ts';
 import { SshdScan, SshdScanner } from './parsers/sshd-scan.ts';
 import { ScanWriter } from './parsers/sshd-scan-codec.ts';
-import { forEachLine, readTextChunks } from './read-chunks.ts';
+import { forEachLine, forEachText, readLineChunks } from './read-chunks.ts';
 import type { ScanAck, ScanChunkMessage, ScanRequest, ScanWorkerMessage } from './scan-in-worker.ts';
 
 const IN_FLIGHT = 3;
@@ -56,23 +56,26 @@ async function scan(req: ScanRequest): Promise<void> {
   deferRatio = FIRST_DEFER;
   share = 0;
   try {
-    await readTextChunks(
+    await readLineChunks(
       req.file,
-      async (text, bytesRead, bytes) => {
+      async (bytes, bytesRead) => {
         // Balance: with at most the chunk it is on, the main thread will wait for this one, so leave it more of
         // the classifying; with more queued it is the slower one, so take some back.
         if (req.defer !== undefined) deferRatio = req.defer;
         else if (inFlight <= 1) deferRatio = Math.min(MAX_DEFER, deferRatio + DEFER_STEP);
         else deferRatio = Math.max(0, deferRatio - DEFER_STEP);
-        forEachLine(text, (b, e) => {
-          if (e - b > MAX_LINE_CHARS) writer.pushSkip('line too long');
-          else {
-            share += deferRatio;
-            const defer = share >= 1;
-            if (defer) share -= 1;
-            scanner.scan(text, b, e, s, !defer);
-            writer.push(s, text);
-          }
+        forEachText(bytes, (text, byteEnd) => {
+          forEachLine(text, (b, e) => {
+            if (e - b > MAX_LINE_CHARS) writer.pushSkip('line too long');
+            else {
+              share += deferRatio;
+              const defer = share >= 1;
+              if (defer) share -= 1;
+              scanner.scan(text, b, e, s, !defer);
+              writer.push(s, text);
+            }
+          });
+          writer.endPiece(byteEnd);
         });
         const batch = writer.take();
         // The bytes travel, moved (not serialized like a string); the main thread decodes them to the same text.

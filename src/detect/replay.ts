@@ -26,7 +26,7 @@ import {
 import { SshdParser } from './parsers/sshd.ts';
 import { SshdScan } from './parsers/sshd-scan.ts';
 import { ScanReader } from './parsers/sshd-scan-codec.ts';
-import { decode, forEachLine, readTextChunks } from './read-chunks.ts';
+import { decode, forEachLine, forEachText, readLineChunks } from './read-chunks.ts';
 import { ScanWorker } from './scan-in-worker.ts';
 
 /** Options of `replayFiles`. */
@@ -219,13 +219,15 @@ type Progress = (bytesRead: number) => void | Promise<void>;
 /** One file on this thread: each file gets its own parser (sshd year inference is per file). */
 function replayInline(file: string, year: number, opts: ReplayOptions, tally: Tally, progress: Progress): Promise<void> {
   const parser = createLineParser(opts.format, { ...opts.parser, year });
-  return readTextChunks(
+  return readLineChunks(
     file,
-    (text, bytesRead) => {
-      forEachLine(text, (b, e) => {
-        if (e - b > MAX_LINE_CHARS) tally.tooLong();
-        else tally.line(parser.parseRange(text, b, e), parser);
-      });
+    (bytes, bytesRead) => {
+      forEachText(bytes, (text) =>
+        forEachLine(text, (b, e) => {
+          if (e - b > MAX_LINE_CHARS) tally.tooLong();
+          else tally.line(parser.parseRange(text, b, e), parser);
+        }),
+      );
       return progress(bytesRead);
     },
     opts.chunkSize,
@@ -246,11 +248,19 @@ function replaySshdThreaded(worker: ScanWorker, file: string, year: number, opts
     defer: opts.scanDefer,
   };
   return worker.scan(req, ({ bytes, batch, bytesRead }) => {
-    const text = decode(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length), bytes.length);
+    const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
     reader.begin(batch);
-    for (let i = 0; i < batch.n; i++) {
-      reader.read(batch, i, s);
-      tally.line(parser.apply(text, s), parser);
+    // The worker cut the bytes into pieces of text (forEachText); each line's offsets are in its piece's text.
+    let i = 0;
+    let byteStart = 0;
+    for (let p = 0; p < batch.pieces.length; p += 2) {
+      const byteEnd = batch.pieces[p]!;
+      const text = decode(buf, byteStart, byteEnd);
+      for (const last = i + batch.pieces[p + 1]!; i < last; i++) {
+        reader.read(batch, i, s);
+        tally.line(parser.apply(text, s), parser);
+      }
+      byteStart = byteEnd;
     }
     return progress(bytesRead);
   });

@@ -31,7 +31,7 @@ export interface ScanRequest {
   defer?: number;
 }
 
-/** A chunk of whole lines (its bytes: read-chunks.ts's `decode` gives the text the scans' offsets are in) and their scans. */
+/** A chunk of whole lines (its bytes: read-chunks.ts's `decode` gives, piece by piece, the texts the scans' offsets are in) and their scans. */
 export interface ScanChunkMessage {
   type: 'chunk';
   bytes: Uint8Array<ArrayBuffer>;

@@ -1,9 +1,11 @@
 /**
  * Scanned sshd lines (sshd-scan.ts) as typed arrays, so a worker thread can
  * hand a chunk's worth to the thread that keeps the state for the cost of a
- * transfer: no object per line crosses. Offsets are into the chunk's text,
- * which travels with the records; reasons travel as indexes into a table
- * that grows as new reasons appear (`ScanBatch.reasons` holds the new ones).
+ * transfer: no object per line crosses. Offsets are into the text of the
+ * chunk's piece the line is in (read-chunks.ts `forEachText`); the bytes
+ * travel with the records, and `pieces` says where each piece ends and how
+ * many lines it holds. Reasons travel as indexes into a table that grows as
+ * new reasons appear (`ScanBatch.reasons` holds the new ones).
  */
 import { canonicalV4At } from '../../domain/ip.ts';
 import { SshdScan } from './sshd-scan.ts';
@@ -26,6 +28,8 @@ export interface ScanBatch {
   ts: Float64Array<ArrayBuffer>;
   /** Reasons first seen in this batch, in index order after those of earlier batches. */
   reasons: string[];
+  /** Per piece of the chunk's text, in order: the byte where it ends, then its number of lines. */
+  pieces: number[];
 }
 
 /** Writes scans into batches; one writer per stream of batches. */
@@ -35,6 +39,8 @@ export class ScanWriter {
   private n = 0;
   private readonly codes = new Map<string, number>([['', 0]]);
   private fresh: string[] = [];
+  private pieces: number[] = [];
+  private pieceStart = 0;
   private readonly spare: { ints: Int32Array<ArrayBuffer>; ts: Float64Array<ArrayBuffer> }[] = [];
 
   /** Line `s`, scanned from `text`. */
@@ -79,14 +85,22 @@ export class ScanWriter {
     this.n++;
   }
 
+  /** The lines pushed since the last piece ended are those of a piece whose bytes end at `byteEnd`. */
+  endPiece(byteEnd: number): void {
+    this.pieces.push(byteEnd, this.n - this.pieceStart);
+    this.pieceStart = this.n;
+  }
+
   /** The batch so far (its arrays are the caller's to transfer); the writer starts a new one. */
   take(): ScanBatch {
-    const b: ScanBatch = { n: this.n, ints: this.ints, ts: this.ts, reasons: this.fresh };
+    const b: ScanBatch = { n: this.n, ints: this.ints, ts: this.ts, reasons: this.fresh, pieces: this.pieces };
     const spare = this.spare.pop();
     this.ints = spare?.ints ?? new Int32Array(this.ints.length);
     this.ts = spare?.ts ?? new Float64Array(this.ts.length);
     this.n = 0;
     this.fresh = [];
+    this.pieces = [];
+    this.pieceStart = 0;
     return b;
   }
 
