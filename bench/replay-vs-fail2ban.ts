@@ -9,14 +9,15 @@
  * logins, pam_unix noise, connection closed/disconnected, cron and systemd
  * lines, a few `message repeated`; attackers drawn from a skewed IPv4/IPv6
  * pool so some cross the brute-force threshold; traditional timestamps),
- * then times both tools as whole processes (wall clock, start-up included;
- * firebreak five times around the fail2ban run, the median counts).
+ * then times both tools as whole processes (wall clock, start-up included),
+ * paired in time: fail2ban-regex on five consecutive parts of the file,
+ * firebreak on the whole file before and after each part (see main).
  * `firebreak replay` runs as `node bin/firebreak.js replay` once the CLI has
  * the command, else (or with --direct) as the replay module alone via tsx.
  * Needs `fail2ban-regex`: installs Debian's `fail2ban` when missing (as root).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -167,6 +168,51 @@ function findOrInstallFail2ban(): string | null {
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
+/** Parts fail2ban-regex reads the file in, one run each (see main). */
+const SEGMENTS = 5; // odd: the median is one part's ratio
+
+/** The median of `xs` (the mean of the middle two for an even count). */
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const h = s.length >> 1;
+  return s.length % 2 === 1 ? s[h]! : (s[h - 1]! + s[h]!) / 2;
+}
+
+/** Writes `file`'s lines into `n` consecutive part files of about equal line counts, beside it. */
+function splitLines(file: string, n: number): { file: string; lines: number }[] {
+  const bytes = readFileSync(file);
+  let total = 0;
+  for (let i = bytes.indexOf(10); i >= 0; i = bytes.indexOf(10, i + 1)) total++;
+  const parts: { file: string; lines: number }[] = [];
+  let start = 0;
+  let pos = 0;
+  let seen = 0;
+  for (let k = 1; k <= n; k++) {
+    const want = k === n ? total : Math.round((total * k) / n);
+    let count = 0;
+    while (seen < want) {
+      pos = bytes.indexOf(10, pos) + 1;
+      seen++;
+      count++;
+    }
+    const part = `${file}.part${k}`;
+    writeFileSync(part, bytes.subarray(start, pos));
+    parts.push({ file: part, lines: count });
+    start = pos;
+  }
+  return parts;
+}
+
+/** fail2ban-regex's start-up: the fastest of three runs on the file's first line. */
+async function fail2banStartup(f2b: string, dir: string, file: string): Promise<number> {
+  const one = path.join(dir, 'one-line.log');
+  const bytes = readFileSync(file);
+  writeFileSync(one, bytes.subarray(0, bytes.indexOf(10) + 1));
+  let best = Infinity;
+  for (let i = 0; i < 3; i++) best = Math.min(best, (await timeProcess(f2b, [one, F2B_FILTER], true)).seconds);
+  return best;
+}
+
 /** Runs the benchmark; argv without the node and script names. */
 export async function main(argv: string[] = process.argv.slice(2)): Promise<void> {
   if (argv[0] === '--replay-only') return replayOnly(argv.slice(1));
@@ -185,46 +231,72 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
       `generated ${fmt(lines)} lines (${(statSync(file).size / 1e6).toFixed(1)} MB) in ${((performance.now() - t) / 1000).toFixed(1)} s: ${file}`,
     );
 
-    // Five runs, three before fail2ban-regex and two after, the median reported: a 1 s run
-    // is at the mercy of a moment's load, while fail2ban's long run averages it out.
+    // This machine's speed drifts by a third over minutes (a shared host): a ratio of runs made a minute
+    // apart measures the drift as much as the tools. So the comparison is paired in time: fail2ban-regex
+    // reads the file in SEGMENTS consecutive parts, one run each, and firebreak reads the whole file just
+    // before and just after each part. Each part gives a ratio (firebreak's lines/s, the mean of its two
+    // runs, over fail2ban's on that part); the median of those is the figure. Each fail2ban-regex run pays
+    // its own start-up, where one run over the whole file would pay it once: each part is credited all
+    // but its share of one start-up (measured on a one-line file), so the split costs fail2ban nothing.
     const [cmd, args, how] = replayCommand(file, year, direct);
     const runs: Timed[] = [];
-    const runFirebreak = async (n: number) => {
-      for (let i = 0; i < n; i++) {
-        const r = await timeProcess(cmd, args, false);
-        if (r.code !== 0) throw new Error(`firebreak replay failed (${r.code}): ${r.stderr}`);
-        runs.push(r);
-      }
+    const runFirebreak = async () => {
+      const r = await timeProcess(cmd, args, false);
+      if (r.code !== 0) throw new Error(`firebreak replay failed (${r.code}): ${r.stderr}`);
+      runs.push(r);
     };
-    await runFirebreak(3);
+    await runFirebreak();
 
     const f2b = findOrInstallFail2ban();
     if (f2b === null) {
-      const fb = [...runs].sort((a, b) => a.seconds - b.seconds)[1]!;
-      console.log(`firebreak replay (${how}): ${fb.seconds.toFixed(2)} s wall, ${fmt(lines / fb.seconds)} lines/s; no comparison made`);
+      console.log(
+        `firebreak replay (${how}): ${runs[0]!.seconds.toFixed(2)} s wall, ${fmt(lines / runs[0]!.seconds)} lines/s; no comparison made`,
+      );
       process.exitCode = 1;
       return;
     }
-    const fr = await timeProcess(f2b, [file, F2B_FILTER], true);
-    if (fr.code !== 0) throw new Error(`fail2ban-regex failed (${fr.code}): ${fr.stderr}`);
-    await runFirebreak(2);
-    const fb = [...runs].sort((a, b) => a.seconds - b.seconds)[2]!;
+    const parts = splitLines(file, SEGMENTS);
+    const startup = await fail2banStartup(f2b, dir, file);
+    const segs: { lines: number; wall: number; cpu?: number; matched: number; missed: number }[] = [];
+    for (const part of parts) {
+      const fr = await timeProcess(f2b, [part.file, F2B_FILTER], true);
+      if (fr.code !== 0) throw new Error(`fail2ban-regex failed (${fr.code}): ${fr.stderr}`);
+      const m = /Lines: (\d+) lines, (\d+) ignored, (\d+) matched, (\d+) missed/.exec(fr.stdout);
+      const credit = startup * (1 - part.lines / lines);
+      segs.push({
+        lines: part.lines,
+        wall: fr.seconds - credit,
+        cpu: fr.cpu === undefined ? undefined : fr.cpu - credit,
+        matched: Number(m?.[3] ?? NaN),
+        missed: Number(m?.[4] ?? NaN),
+      });
+      await runFirebreak();
+    }
+
+    const pairs = segs.map((sg, k) => {
+      const fbSeconds = (runs[k]!.seconds + runs[k + 1]!.seconds) / 2;
+      return lines / fbSeconds / (sg.lines / sg.wall);
+    });
+    // The run shown: the median one (the slower of the middle two for an even count).
+    const fb = [...runs].sort((a, b) => a.seconds - b.seconds)[runs.length >> 1]!;
     const inner = /lines\/s: (\d+)/.exec(fb.stderr)?.[1];
-    const fbRate = lines / fb.seconds;
-    const cpuText = (t: Timed) => (t.cpu !== undefined ? `, ${t.cpu.toFixed(2)} s CPU` : '');
+    const cpuText = (cpu?: number) => (cpu !== undefined ? `, ${cpu.toFixed(2)} s CPU` : '');
     console.log(
-      `firebreak replay (${how}): ${fb.seconds.toFixed(2)} s wall${cpuText(fb)} (median of ${runs.map((r) => r.seconds.toFixed(2)).join(', ')}), ${fmt(fbRate)} lines/s (read+parse+detect loop ${fmt(Number(inner))} lines/s), ${fb.stdout} detections`,
+      `firebreak replay (${how}): ${fb.seconds.toFixed(2)} s wall${cpuText(fb.cpu)} (median of ${runs.map((r) => r.seconds.toFixed(2)).join(', ')}), ${fmt(lines / fb.seconds)} lines/s (read+parse+detect loop ${fmt(Number(inner))} lines/s), ${fb.stdout} detections`,
     );
     console.log(fb.stderr.trim().replace(/^/gm, '    '));
-    const m = /Lines: (\d+) lines, (\d+) ignored, (\d+) matched, (\d+) missed/.exec(fr.stdout);
-    const proc = /\[processed in ([\d.]+) sec\]/.exec(fr.stdout)?.[1];
-    const frRate = lines / fr.seconds;
+    const f2bWall = segs.reduce((a, sg) => a + sg.wall, 0);
+    const f2bCpu = segs.every((sg) => sg.cpu !== undefined) ? segs.reduce((a, sg) => a + sg.cpu!, 0) : undefined;
     console.log(
-      `fail2ban-regex:   ${fr.seconds.toFixed(2)} s wall${cpuText(fr)}, ${fmt(frRate)} lines/s (${m ? `${m[3]} matched, ${m[4]} missed` : 'no summary'}; its own timer ${proc ?? '?'} s)`,
+      `fail2ban-regex:   ${f2bWall.toFixed(2)} s wall${cpuText(f2bCpu)} in ${SEGMENTS} parts (${segs.map((sg) => sg.wall.toFixed(1)).join(' + ')} s, each credited ${startup.toFixed(2)} s of start-up but its share), ${fmt(lines / f2bWall)} lines/s (${segs.reduce((a, sg) => a + sg.matched, 0)} matched, ${segs.reduce((a, sg) => a + sg.missed, 0)} missed)`,
     );
-    const ratio = frRate > 0 ? fbRate / frRate : Infinity;
-    console.log(`ratio (wall clock lines/s): ${ratio.toFixed(1)}x (target >= 30x) ${ratio >= 30 ? 'OK' : 'BELOW TARGET'}`);
-    if (fb.cpu && fr.cpu) console.log(`ratio (CPU time): ${(fr.cpu / fb.cpu).toFixed(1)}x`);
+    const ratio = median(pairs);
+    console.log(`ratio per part (firebreak's two runs around it): ${pairs.map((r) => `${r.toFixed(1)}x`).join(', ')}`);
+    console.log(
+      `ratio (wall clock lines/s, median of the parts): ${ratio.toFixed(1)}x (target >= 30x) ${ratio >= 30 ? 'OK' : 'BELOW TARGET'}`,
+    );
+    console.log(`ratio (whole runs: firebreak's median over fail2ban's parts summed): ${(f2bWall / fb.seconds).toFixed(1)}x`);
+    if (fb.cpu && f2bCpu) console.log(`ratio (CPU time): ${(f2bCpu / fb.cpu).toFixed(1)}x`);
     console.log(
       `load average (1, 5, 15 min): ${loadavg()
         .map((x) => x.toFixed(2))
