@@ -43,6 +43,7 @@ import {
   type WindowKind,
 } from './key-window.ts';
 import { KeyList } from './key-list.ts';
+import { KeyTable } from './key-table.ts';
 
 const KEY_IP = 0;
 const KEY_USER = 1;
@@ -72,7 +73,7 @@ interface CompiledRule {
   readonly cooldownUs: number;
   readonly p: number;
   readonly minSamples: number;
-  readonly keys: Map<HeldKey, KeyWindow>;
+  readonly keys: KeyTable<KeyWindow>;
   readonly global: KeyWindow | null;
   /** Windows of evicted keys, ready for new keys. */
   readonly pool: KeyWindow[];
@@ -177,7 +178,7 @@ export class RuleEngine {
         cooldownUs: spec.cooldownUs,
         p: spec.value.kind === 'percentile' ? spec.value.p : 0,
         minSamples: spec.value.kind === 'percentile' ? Math.max(1, spec.value.min_samples) : 0,
-        keys: new Map(),
+        keys: new KeyTable(),
         global: keyKind === KEY_GLOBAL ? new KeyWindow(kind) : null,
         pool: [],
         lastKey: '',
