@@ -55,6 +55,67 @@ export function canonicalV4At(text: string, b: number, e: number): number {
   return v >= 0 && !v4LeadingZero ? v : -1;
 }
 
+/** Groups of the address canonicalV6At reads (scratch: no allocation). */
+const groups = new Int32Array(8);
+
+/**
+ * Whether text[b, e) is an IPv6 address written canonically (`canonicalIp` would return it as is), read in
+ * place: lowercase hex groups without leading zeros, the longest run of two or more zero groups written
+ * `::` (the first on ties), and no other. False for the IPv4-mapped and dotted forms (callers take the
+ * slow path for those, and for anything else).
+ */
+export function canonicalV6At(text: string, b: number, e: number): boolean {
+  if (e - b < 2 || e - b > 39) return false;
+  let n = 0;
+  let gap = -1;
+  let i = b;
+  if (text.charCodeAt(i) === 58) {
+    if (text.charCodeAt(i + 1) !== 58) return false;
+    gap = 0;
+    i += 2;
+  }
+  while (i < e) {
+    const start = i;
+    let v = 0;
+    for (; i < e && i - start < 5; i++) {
+      const c = text.charCodeAt(i);
+      if (c >= 48 && c <= 57) v = v * 16 + c - 48;
+      else if (c >= 97 && c <= 102) v = v * 16 + c - 87;
+      else break;
+    }
+    const len = i - start;
+    if (len === 0 || len > 4 || (len > 1 && text.charCodeAt(start) === 48) || n === 8) return false;
+    groups[n++] = v;
+    if (i === e) break;
+    if (text.charCodeAt(i) !== 58) return false;
+    i++;
+    if (text.charCodeAt(i) === 58) {
+      if (gap >= 0) return false;
+      gap = n;
+      i++;
+    } else if (i === e) return false;
+  }
+  const gapLen = gap < 0 ? 0 : 8 - n;
+  if (gap < 0 ? n !== 8 : gapLen < 2) return false;
+  // The groups beside `::` are not zero (else the run written would be longer), so no run touches it.
+  if (gap > 0 && groups[gap - 1] === 0) return false;
+  if (gap >= 0 && gap < n && groups[gap] === 0) return false;
+  // A run before `::` must be shorter than it (the first wins ties), one after it no longer; without `::`,
+  // no run of two.
+  let run = 0;
+  for (let k = 0; k < n; k++) {
+    if (groups[k] !== 0) {
+      run = 0;
+      continue;
+    }
+    run++;
+    if (gap < 0 ? run > 1 : k < gap ? run >= gapLen : run > gapLen) return false;
+  }
+  // IPv4-mapped (::ffff:a.b.c.d is its canonical text): five zero groups, then ffff.
+  const at = (k: number) => (gap < 0 || k < gap ? groups[k]! : k < gap + gapLen ? 0 : groups[k - gapLen]!);
+  return !(at(0) === 0 && at(1) === 0 && at(2) === 0 && at(3) === 0 && at(4) === 0 && at(5) === 0xffff);
+}
+
 /**
  * Parses `a.b.c.d/n` or `x::y/n`; a bare address is a /32 or /128. Host bits
  * are cleared (`10.1.2.3/8` → `10.0.0.0/8`). Returns null when invalid.

@@ -7,7 +7,7 @@
  * many lines it holds. Reasons travel as indexes into a table that grows as
  * new reasons appear (`ScanBatch.reasons` holds the new ones).
  */
-import { canonicalV4At } from '../../domain/ip.ts';
+import { canonicalV4At, canonicalV6At } from '../../domain/ip.ts';
 import { SshdScan } from './sshd-scan.ts';
 
 const STRIDE = 12;
@@ -17,8 +17,8 @@ const F_CLOSE = 4;
 const F_CLASSIFIED = 8;
 const F_FORGET = 16;
 const F_GAINED = 32;
-/** The address is IPv4 written canonically (checked here, on the worker): the reader's thread just slices it. */
-const F_V4 = 64;
+/** The address is written canonically (checked here, on the worker): the reader's thread just slices it. */
+const F_CANONICAL = 64;
 
 /** A chunk's scanned lines. */
 export interface ScanBatch {
@@ -53,14 +53,14 @@ export class ScanWriter {
       v[o] = s.skip === 'unparseable' ? F_UNPARSEABLE : 0;
       v[o + 1] = this.code(s.reason);
     } else {
-      const v4 = s.classified && r.a >= 0 && canonicalV4At(text, r.a, r.ae) >= 0;
+      const canonical = s.classified && r.a >= 0 && (canonicalV4At(text, r.a, r.ae) >= 0 || canonicalV6At(text, r.a, r.ae));
       v[o] =
         F_OK |
         (s.close ? F_CLOSE : 0) |
         (s.classified ? F_CLASSIFIED : 0) |
         (r.forget ? F_FORGET : 0) |
         (r.gained ? F_GAINED : 0) |
-        (v4 ? F_V4 : 0);
+        (canonical ? F_CANONICAL : 0);
       v[o + 1] = r.bad === '' ? 0 : this.code(r.bad);
       v[o + 2] = s.key;
       v[o + 3] = s.repeat;
@@ -157,7 +157,7 @@ export class ScanReader {
     s.classified = (f & F_CLASSIFIED) !== 0;
     r.forget = (f & F_FORGET) !== 0;
     r.gained = (f & F_GAINED) !== 0;
-    s.v4 = (f & F_V4) !== 0;
+    s.canonical = (f & F_CANONICAL) !== 0;
     r.bad = this.reasons[v[o + 1]!]!;
     s.key = v[o + 2]!;
     s.repeat = v[o + 3]!;

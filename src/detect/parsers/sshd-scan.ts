@@ -53,8 +53,11 @@ export class SshdScan {
   close = false;
   /** `match` holds the message's classification (else the state's owner classifies when it needs to). */
   classified = false;
-  /** The match's address is an IPv4 address written canonically (checked by the scan worker; else false). */
-  v4 = false;
+  /**
+   * The match's address is written canonically (IPv4 or IPv6), so the state's owner takes it as written
+   * (checked by the scan worker; else false).
+   */
+  canonical = false;
   readonly match = new SshdMatch();
 }
 
@@ -107,7 +110,7 @@ export class SshdScanner {
     s.key = key;
     s.close = this.bits === 0 && isCloseHelper(text, m);
     s.classified = false;
-    s.v4 = false;
+    s.canonical = false;
   }
 
   /** Classifies the message of `s`. */

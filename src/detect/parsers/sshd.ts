@@ -25,7 +25,7 @@
  * STATE_TTL_US of log time; `Accepted`, disconnects and closes end it.
  */
 import type { FbEvent } from '../../domain/event.ts';
-import { canonicalIp } from '../../domain/ip.ts';
+import { canonicalIp, canonicalV6At } from '../../domain/ip.ts';
 import { detach } from '../../domain/rules/key-window.ts';
 import type { ParserOptions } from './index.ts';
 import { BaseLineParser } from './base-parser.ts';
@@ -172,7 +172,7 @@ export class SshdParser extends BaseLineParser {
     if (s.close && !this.procs.has(key)) return this.no('ignored', 'not a failure');
     if (!s.classified) {
       this.scanner.classify(text, s);
-      s.v4 = false; // said of the match before this classification
+      s.canonical = false; // said of the match before this classification
     }
     const r = s.match;
     if (r.kind === 0) {
@@ -180,7 +180,7 @@ export class SshdParser extends BaseLineParser {
     }
     let ip: string | null = null;
     if (r.a >= 0) {
-      ip = s.v4 ? text.slice(r.a, r.ae) : this.address(text.slice(r.a, r.ae));
+      ip = s.canonical ? text.slice(r.a, r.ae) : this.address(text.slice(r.a, r.ae));
       if (ip === null && r.kind === FAIL) return this.no('unparseable', 'invalid address');
     }
     const user = r.ue > r.u ? text.slice(r.u, r.ue) : undefined;
@@ -236,9 +236,10 @@ export class SshdParser extends BaseLineParser {
     else if (!p.multi && p.user !== user) p.multi = true;
   }
 
-  /** Canonical address (`::ffff:a.b.c.d` → `a.b.c.d`); IPv6 results are cached (attackers repeat). */
+  /** Canonical address (`::ffff:a.b.c.d` → `a.b.c.d`); other IPv6 results are cached (attackers repeat). */
   private address(raw: string): string | null {
     if (raw.indexOf(':') < 0) return canonicalIp(raw);
+    if (canonicalV6At(raw, 0, raw.length)) return raw;
     const hit = this.v6Cache.get(raw);
     if (hit !== undefined) return hit;
     let ip = canonicalIp(raw);
