@@ -2,6 +2,9 @@
  * Configuration: one zod schema, parsed once at start from defaults, the YAML
  * file and the environment, then frozen and passed down. This is the only
  * module that reads `process.env` (through the `env` argument of loadConfig).
+ * Its parts are written beside it: config-primitives.ts (durations,
+ * severities, addresses), config-detection.ts (rules, sources, probes),
+ * config-oncall.ts (channels, people, schedules, escalation policies).
  *
  * Precedence: defaults < file < environment < CLI flags (applied by the caller
  * through `overrides`). `${VAR}` inside string values is expanded from the
@@ -11,14 +14,11 @@ import { hostname } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { AppError, type ErrorDetail } from './errors.ts';
-import { parseDuration } from './domain/duration.ts';
 import { SEVERITIES, DEFAULT_ACK_DEADLINES_MS, type Severity } from './domain/severity.ts';
-import { parseCidr } from './domain/ip.ts';
-import { scheduleProblems } from './domain/oncall.ts';
-import { isTimeZone } from './detect/parsers/time-zone.ts';
-import { SSHD_MODES } from './detect/parsers/sshd-messages.ts';
-import { compileLogFormat } from './detect/parsers/nginx-format.ts';
 import { resolveRules } from './domain/rules/default-rules.ts';
+import { cidrString, durationSchema, severitySchema } from './config-primitives.ts';
+import { probeSchema, ruleOverrideSchema, sourceSchema } from './config-detection.ts';
+import { channelSchema, crossReferenceProblems, personSchema, policySchema, scheduleSchema } from './config-oncall.ts';
 import { readConfigFile } from './config-file.ts';
 import {
   guardRailProblems,
@@ -28,198 +28,9 @@ import {
   REPEAT_CEILING,
 } from './config-guard-rails.ts';
 
-/** A duration string (`30s`, `10m`, `1h`, `7d`) parsed to milliseconds. */
-export const durationSchema = z.union([z.string(), z.number()]).transform((v, ctx) => {
-  if (typeof v === 'number') {
-    if (!Number.isFinite(v) || v < 0) {
-      ctx.addIssue({ code: 'custom', message: 'must be a non-negative duration' });
-      return z.NEVER;
-    }
-    return v * 1000; // bare numbers are seconds
-  }
-  const ms = parseDuration(v);
-  if (ms === null) {
-    ctx.addIssue({ code: 'custom', message: `"${v}" is not a duration (use 30s, 10m, 1h, 7d)` });
-    return z.NEVER;
-  }
-  return ms;
-});
-
-const severitySchema = z.enum(SEVERITIES);
-
-const cidrString = z
-  .string()
-  .trim()
-  .refine((s) => parseCidr(s) !== null, { message: 'must be an IP address or CIDR range, e.g. 198.51.100.0/24' });
-
-const ruleOverrideSchema = z
-  .object({
-    enabled: z.boolean().optional(),
-    description: z.string().optional(),
-    incident_type: z.string().optional(),
-    severity: severitySchema.optional(),
-    /** Event types this rule counts, with optional field filters. */
-    match: z
-      .array(
-        z.object({
-          type: z.string(),
-          where: z
-            .array(
-              z.object({ field: z.string(), op: z.enum(['eq', 'ne', 'gt', 'gte', 'lt', 'lte']), value: z.union([z.string(), z.number()]) }),
-            )
-            .optional(),
-        }),
-      )
-      .optional(),
-    key: z.enum(['ip', 'user_id', 'global', 'route']).optional(),
-    value: z
-      .union([
-        z.object({ kind: z.literal('count') }),
-        z.object({ kind: z.literal('distinct'), field: z.string() }),
-        z.object({
-          kind: z.literal('percentile'),
-          field: z.string(),
-          p: z.number().gt(0).lte(100),
-          min_samples: z.number().int().min(1).optional(),
-        }),
-      ])
-      .optional(),
-    threshold: z.number().positive().optional(),
-    /** `gte`: fire when the value reaches the threshold; `gt`: when it exceeds it. */
-    op: z.enum(['gte', 'gt']).optional(),
-    window: durationSchema.optional(),
-    cooldown: durationSchema.optional(),
-    ban: durationSchema.optional(),
-    min_samples: z.number().int().min(1).optional(),
-    actions: z.array(z.record(z.string(), z.unknown())).optional(),
-    /**
-     * Campaigns (README "Campaigns"): a detection for a new key joins an open
-     * incident of this rule that grew within `window`; `false` turns it off.
-     */
-    group: z
-      .union([
-        z.literal(false),
-        z
-          .object({
-            window: durationSchema.refine((ms) => ms >= 1_000 && ms <= 7 * 86_400_000, 'must be between 1s and 7d'),
-          })
-          .strict(),
-      ])
-      .optional(),
-  })
-  .strict();
-export type RuleOverride = z.infer<typeof ruleOverrideSchema>;
-
-// Log sources (docs/log-sources.md). Options only where their format reads them.
-const timeZoneSchema = z.string().refine(isTimeZone, { message: 'unknown time zone: an IANA name such as Europe/Berlin, or UTC' });
-const sshdModeSchema = z.enum(SSHD_MODES);
-const fileSourceSchema = z
-  .object({
-    name: z.string().optional(),
-    type: z.literal('file'),
-    path: z.string().min(1),
-    format: z.enum(['sshd', 'nginx', 'nginx-error', 'ndjson']),
-    year: z.number().int().optional(),
-    time_zone: timeZoneSchema.optional(),
-    mode: sshdModeSchema.optional(),
-    log_format: z.string().min(1).optional(),
-    trusted_proxies: z.array(z.string().refine((c) => parseCidr(c) !== null, { message: 'not an address or CIDR' })).optional(),
-  })
-  .strict()
-  .superRefine((s, ctx) => {
-    const only = (key: keyof typeof s, formats: string[]) => {
-      if (s[key] !== undefined && !formats.includes(s.format))
-        ctx.addIssue({ code: 'custom', path: [key], message: `only for format ${formats.join(' or ')}` });
-    };
-    only('mode', ['sshd']);
-    only('log_format', ['nginx']);
-    only('trusted_proxies', ['nginx']);
-    only('time_zone', ['sshd', 'nginx-error']);
-    if (s.log_format !== undefined) {
-      try {
-        compileLogFormat(s.log_format);
-      } catch (err) {
-        ctx.addIssue({ code: 'custom', path: ['log_format'], message: (err as Error).message });
-      }
-    }
-  });
-const journaldSourceSchema = z
-  .object({
-    name: z.string().optional(),
-    type: z.literal('journald'),
-    /** systemd units to follow (`journalctl -u`); sshd's unit is `ssh.service` on Debian, `sshd.service` elsewhere. */
-    units: z.array(z.string().min(1)).min(1).default(['ssh.service', 'sshd.service']),
-    mode: sshdModeSchema.optional(),
-    /** The journalctl executable (a path or a name looked up in PATH). */
-    journalctl: z.string().min(1).default('journalctl'),
-  })
-  .strict();
-const sourceSchema = z.discriminatedUnion('type', [fileSourceSchema, journaldSourceSchema]);
-export type SourceConfig = z.infer<typeof sourceSchema>;
-
-const probeSchema = z
-  .object({
-    name: z.string().min(1),
-    type: z.enum(['http', 'postgres', 'redis', 'tcp']),
-    url: z.string().min(1),
-    interval: durationSchema.default(10_000),
-    timeout: durationSchema.default(5_000),
-    failures: z.number().int().min(1).default(3),
-    expect_status: z.number().int().min(100).max(599).optional(),
-    incident_type: z.string().optional(),
-    severity: severitySchema.optional(),
-  })
-  .strict();
-
-const channelSchema = z.discriminatedUnion('type', [
-  z.object({ name: z.string().min(1), type: z.literal('webhook'), url: z.string().url(), secret: z.string().optional() }).strict(),
-  z.object({ name: z.string().min(1), type: z.literal('slack'), url: z.string().url() }).strict(),
-  z.object({ name: z.string().min(1), type: z.literal('teams'), url: z.string().url() }).strict(),
-  z
-    .object({
-      name: z.string().min(1),
-      type: z.literal('email'),
-      smtp_url: z.string().min(1),
-      from: z.string().min(3),
-      to: z.array(z.string()).optional(),
-    })
-    .strict(),
-  z.object({ name: z.string().min(1), type: z.literal('log') }).strict(),
-]);
-
-const personSchema = z
-  .object({ id: z.string().min(1), name: z.string().optional(), email: z.string().optional(), notify: z.array(z.string()).default([]) })
-  .strict();
-
-const scheduleSchema = z
-  .object({
-    name: z.string().min(1),
-    time_zone: z.string().default('UTC'),
-    rotation: z
-      .object({
-        every: durationSchema,
-        handoff: z
-          .string()
-          .regex(/^\d{2}:\d{2}$/, 'must be HH:MM')
-          .default('09:00'),
-        start: z.string().optional(),
-        members: z.array(z.string()).min(1),
-      })
-      .strict(),
-  })
-  .strict();
-
-const levelSchema = z
-  .object({
-    name: z.string().optional(),
-    notify: z.array(z.string().regex(/^(channel|person|schedule):.+$/, 'targets are channel:NAME, person:ID or schedule:NAME')),
-    timeout: durationSchema.optional(),
-  })
-  .strict();
-
-const policySchema = z
-  .object({ levels: z.array(levelSchema).min(1), level_timeout: durationSchema.optional(), repeat: z.number().int().min(0).default(0) })
-  .strict();
+export { durationSchema } from './config-primitives.ts';
+export type { RuleOverride, SourceConfig } from './config-detection.ts';
+export { crossReferenceProblems } from './config-oncall.ts';
 
 export const configSchema = z
   .object({
@@ -537,54 +348,6 @@ function commandEnvFrom(env: LoadOptions['env']): Record<string, string> {
     HOME: env.HOME || '/',
     LANG: env.LANG || 'C.UTF-8',
   };
-}
-
-/**
- * Checks what zod cannot: names that point at other entries. Unique channel
- * names, person ids and schedule names; every `person.notify` entry is a
- * channel; schedule members are people (and the schedule's time zone and
- * rotation are usable); every policy target names an existing channel, person
- * or schedule. Every problem is listed with its path.
- */
-export function crossReferenceProblems(c: Pick<Parsed, 'channels' | 'people' | 'schedules' | 'escalation_policies'>): ErrorDetail[] {
-  const problems: ErrorDetail[] = [];
-  const names = (items: readonly { [k: string]: unknown }[], key: string, where: string): Set<string> => {
-    const seen = new Map<string, number>();
-    items.forEach((it, i) => {
-      const v = String(it[key]);
-      if (seen.has(v)) problems.push({ path: `${where}[${i}].${key}`, message: `"${v}" is already used by ${where}[${seen.get(v)}]` });
-      else seen.set(v, i);
-    });
-    return new Set(seen.keys());
-  };
-  const channels = names(c.channels, 'name', 'channels');
-  const people = names(c.people, 'id', 'people');
-  const schedules = names(c.schedules, 'name', 'schedules');
-  c.people.forEach((p, i) =>
-    p.notify.forEach((ch, j) => {
-      if (!channels.has(ch)) problems.push({ path: `people[${i}].notify[${j}]`, message: `no channel is named "${ch}"` });
-    }),
-  );
-  c.schedules.forEach((s, i) => {
-    for (const m of scheduleProblems(s)) problems.push({ path: `schedules[${i}]`, message: m });
-    s.rotation.members.forEach((m, j) => {
-      if (!people.has(m))
-        problems.push({ path: `schedules[${i}].rotation.members[${j}]`, message: `no person has id "${m}" (add it under people:)` });
-    });
-  });
-  const known: Record<string, Set<string>> = { channel: channels, person: people, schedule: schedules };
-  for (const [name, policy] of Object.entries(c.escalation_policies)) {
-    policy.levels.forEach((level, i) =>
-      level.notify.forEach((target, j) => {
-        const [kind, ...rest] = target.split(':');
-        const ref = rest.join(':');
-        if (known[kind!] && !known[kind!]!.has(ref)) {
-          problems.push({ path: `escalation_policies.${name}.levels[${i}].notify[${j}]`, message: `no ${kind} is named "${ref}"` });
-        }
-      }),
-    );
-  }
-  return problems;
 }
 
 /** What resolving `rules:` onto the defaults finds wrong, so it is reported with the file like every other problem. */
