@@ -17,7 +17,7 @@
  * Needs `fail2ban-regex`: installs Debian's `fail2ban` when missing (as root).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -206,8 +206,13 @@ function splitLines(file: string, n: number): { file: string; lines: number }[] 
 /** fail2ban-regex's start-up: the fastest of three runs on the file's first line. */
 async function fail2banStartup(f2b: string, dir: string, file: string): Promise<number> {
   const one = path.join(dir, 'one-line.log');
-  const bytes = readFileSync(file);
-  writeFileSync(one, bytes.subarray(0, bytes.indexOf(10) + 1));
+  // The first line only: its head, not the whole 110 MB file.
+  const head = Buffer.alloc(64 * 1024);
+  const fd = openSync(file, 'r');
+  const n = readSync(fd, head, 0, head.length, 0);
+  closeSync(fd);
+  const nl = head.subarray(0, n).indexOf(10);
+  writeFileSync(one, head.subarray(0, nl < 0 ? n : nl + 1));
   let best = Infinity;
   for (let i = 0; i < 3; i++) best = Math.min(best, (await timeProcess(f2b, [one, F2B_FILTER], true)).seconds);
   return best;

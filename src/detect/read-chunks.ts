@@ -9,8 +9,8 @@
  * Why pieces: V8 puts a string over 128 KB in its large-object space, and
  * making one there costs about forty times more than a small one (fresh
  * pages, faulted in; measured on the bench's 110 MB auth.log: 300 ms to
- * decode it in 1 MB strings, 8 ms in 64 KB ones). Reads stay large; the
- * strings stay small.
+ * decode it in 1 MB strings, 8 ms in strings under 128 KB). Reads stay
+ * large; the strings stay small.
  */
 import { isAscii } from 'node:buffer';
 import { open } from 'node:fs/promises';
@@ -89,7 +89,7 @@ export async function readLineChunks(
 }
 
 /**
- * Calls `onLine(b, e)` for each line of `text` (whole lines, as readTextChunks hands them), [b, e) without
+ * Calls `onLine(b, e)` for each line of `text` (whole lines, as forEachText hands them), [b, e) without
  * its line end: LF, CR LF, or CR CR LF (a CR LF file passed through a CR-adding relay).
  */
 export function forEachLine(text: string, onLine: (b: number, e: number) => void): void {
