@@ -28,9 +28,7 @@ import {
   REPEAT_CEILING,
 } from './config-guard-rails.ts';
 
-export { durationSchema } from './config-primitives.ts';
 export type { RuleOverride, SourceConfig } from './config-detection.ts';
-export { crossReferenceProblems } from './config-oncall.ts';
 
 export const configSchema = z
   .object({
